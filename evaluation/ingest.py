@@ -1,0 +1,137 @@
+"""Reading what the harness writes (ours or the ``lm_eval`` CLI's) and storing it.
+
+One format in, whoever ran the harness: ``results_<date>.json`` and one
+``samples_<task>_<date>.jsonl`` per task, as lm-eval's EvaluationTracker writes them.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection
+
+from evaluation.models import EvalRun, SampleLog, TaskResult
+
+SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
+SAMPLE_COLUMNS = (
+    "run_id", "task", "filter", "doc_id", "doc", "arguments", "target",
+    "resps", "filtered_resps", "metrics", "doc_hash", "prompt_hash",
+)  # fmt: skip
+
+
+class HarnessOutputError(ValueError):
+    """The files are not what lm-eval writes."""
+
+
+@dataclass
+class HarnessOutput:
+    results: dict
+    sample_files: dict[str, Path]
+
+
+def harness_output_read(results_path: Path, sample_paths: list[Path]) -> HarnessOutput:
+    try:
+        results = json.loads(Path(results_path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise HarnessOutputError(f"cannot read {results_path}: {exc}") from exc
+    if not isinstance(results, dict) or not isinstance(results.get("results"), dict):
+        raise HarnessOutputError(f"{results_path} has no 'results' object: not an lm-eval results file")
+    sample_files = {}
+    for path in sample_paths:
+        match = SAMPLES_FILE.match(Path(path).name)
+        if not match:
+            raise HarnessOutputError(f"{path} is not named samples_<task>_<date>.jsonl")
+        sample_files[match["task"]] = Path(path)
+    return HarnessOutput(results=results, sample_files=sample_files)
+
+
+def harness_output_find(output_dir: Path) -> HarnessOutput:
+    """The newest results file under ``output_dir`` and the samples written beside it."""
+    found = sorted(Path(output_dir).rglob("results_*.json"))
+    if not found:
+        raise HarnessOutputError(f"the harness wrote no results file under {output_dir}")
+    results_path = found[-1]
+    date = results_path.stem.removeprefix("results_")
+    samples = [p for p in results_path.parent.glob(f"samples_*_{date}.jsonl")]
+    return harness_output_read(results_path, samples)
+
+
+def _metric_rows(run: EvalRun, output: HarnessOutput) -> list[TaskResult]:
+    n_shot = output.results.get("n-shot", {})
+    n_samples = output.results.get("n-samples", {})
+    rows = []
+    for task, values in output.results["results"].items():
+        for key, value in values.items():
+            if "," not in key or "_stderr," in key or not isinstance(value, (int, float)):
+                continue
+            metric, metric_filter = key.split(",", 1)
+            stderr = values.get(f"{metric}_stderr,{metric_filter}")
+            rows.append(
+                TaskResult(
+                    run=run,
+                    task=task,
+                    metric=metric,
+                    metric_filter=metric_filter,
+                    value=value,
+                    stderr=stderr if isinstance(stderr, (int, float)) else None,
+                    num_fewshot=n_shot.get(task) or 0,
+                    n_samples=(n_samples.get(task) or {}).get("effective"),
+                )
+            )
+    return rows
+
+
+def _json(value) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    if "\\u0000" in text:  # Postgres jsonb cannot hold NUL
+        text = json.dumps(_without_nul(value), ensure_ascii=False)
+    return text
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
+def _sample_row(run_id: int, task: str, sample: dict) -> tuple:
+    return (
+        run_id,
+        task,
+        sample.get("filter", "none"),
+        sample["doc_id"],
+        _json(sample["doc"]),
+        _json(sample["arguments"]),
+        str(sample["target"]).replace("\x00", ""),
+        _json(sample["resps"]),
+        _json(sample["filtered_resps"]),
+        _json({name: sample.get(name) for name in sample.get("metrics", [])}),
+        sample.get("doc_hash", ""),
+        sample.get("prompt_hash", ""),
+    )
+
+
+def samples_copy(run: EvalRun, output: HarnessOutput) -> int:
+    """COPY every sample of the run into SampleLog; returns the row count."""
+    count = 0
+    table = SampleLog._meta.db_table
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
+            for task, path in output.sample_files.items():
+                with open(path, encoding="utf-8") as lines:
+                    for line in lines:
+                        if line.strip():
+                            copy.write_row(_sample_row(run.pk, task, json.loads(line)))
+                            count += 1
+    return count
+
+
+def results_ingest(run: EvalRun, output: HarnessOutput) -> None:
+    """Store a run's metrics and samples. Call inside the transaction that finishes the run."""
+    TaskResult.objects.bulk_create(_metric_rows(run, output))
+    samples_copy(run, output)

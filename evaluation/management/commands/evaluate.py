@@ -1,0 +1,52 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from evaluation.jobs import execute_run
+from evaluation.models import RunStatus, Suite
+from submissions.errors import SubmissionError
+from submissions.models import Precision
+from submissions.services import submission_create, submission_approve
+
+FINAL = (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class Command(BaseCommand):
+    help = (
+        "Put a model on a leaderboard without the web flow: an approved submission and its run. "
+        "Exit status 0 only if the run finished."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("model_id", help="ORG/NAME on the Hugging Face hub")
+        parser.add_argument("--revision", default="main")
+        parser.add_argument("--precision", default="float32", choices=Precision.values)
+        parser.add_argument("--suite", required=True, help="suite slug")
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument("--sync", action="store_true", help="run the job in this process")
+        mode.add_argument("--wait", action="store_true", help="let the cluster run it and wait for the end (default)")
+
+    def handle(self, *args, model_id, revision, precision, suite, sync, wait, **options):
+        suite_obj = Suite.objects.filter(slug=suite).first()
+        if suite_obj is None:
+            raise CommandError(f"no suite {suite!r}; load it with `manage.py load_suites`")
+        try:
+            submission = submission_create(
+                user=None, model_id=model_id, revision=revision, precision=precision, suite=suite_obj, review=True
+            )
+        except SubmissionError as exc:
+            raise CommandError(exc.message) from exc
+        submission_approve(submission, actor=None, note="started with manage.py evaluate")
+        run = submission.runs.get()
+        self.stdout.write(f"submission {submission.pk}, run {run.pk}: {model_id}@{submission.commit_sha}")
+        if sync:
+            execute_run(run.pk)
+        while True:  # also after --sync: a cluster may have claimed the run first
+            run.refresh_from_db()
+            if run.status in FINAL:
+                break
+            time.sleep(1)
+        if run.status != RunStatus.FINISHED:
+            raise CommandError(f"run {run.pk} {run.status}: {run.failure_reason}")
+        entry = submission.leaderboard_entry
+        self.stdout.write(f"run {run.pk} finished: average {entry.average:.4f}")

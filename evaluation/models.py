@@ -1,0 +1,108 @@
+from django.db import models
+
+
+class Suite(models.Model):
+    """A benchmark suite: a named list of lm-eval tasks, loaded from evaluation/suites/*.yaml."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    task_paths = models.JSONField(default=list, blank=True, help_text="Extra lm-eval task directories.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.name
+
+
+class SuiteTask(models.Model):
+    suite = models.ForeignKey(Suite, on_delete=models.CASCADE, related_name="tasks")
+    task = models.CharField(max_length=200, help_text="lm-eval task name")
+    name = models.CharField(max_length=200, help_text="Column header")
+    num_fewshot = models.PositiveSmallIntegerField(default=0)
+    metric = models.CharField(max_length=64, default="acc")
+    metric_filter = models.CharField(max_length=64, default="none", help_text="lm-eval filter of the metric")
+    choices = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Answer options")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["suite", "position"]
+        constraints = [models.UniqueConstraint(fields=["suite", "task"], name="one_task_per_suite")]
+
+    def __str__(self):
+        return f"{self.suite.slug}/{self.task}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "QUEUED", "queued"
+    RUNNING = "RUNNING", "running"
+    FINISHED = "FINISHED", "finished"
+    FAILED = "FAILED", "failed"
+    CANCELLED = "CANCELLED", "cancelled"
+
+
+class EvalRun(models.Model):
+    """One attempt at evaluating a submission; the source of truth for it (django-q is transport)."""
+
+    submission = models.ForeignKey("submissions.ModelSubmission", on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker that claimed it")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+    log_tail = models.TextField(blank=True)
+    record = models.JSONField(default=dict, blank=True, help_text="What reproduces the run: versions, config, command")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"run {self.pk} of {self.submission}"
+
+
+class TaskResult(models.Model):
+    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="results")
+    task = models.CharField(max_length=200)
+    metric = models.CharField(max_length=64)
+    metric_filter = models.CharField(max_length=64, default="none")
+    value = models.FloatField()
+    stderr = models.FloatField(null=True, blank=True)
+    num_fewshot = models.PositiveSmallIntegerField(default=0)
+    n_samples = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "task", "metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "task", "metric", "metric_filter"], name="one_value_per_run_metric")
+        ]
+
+    def __str__(self):
+        return f"{self.task} {self.metric},{self.metric_filter}={self.value:.4f}"
+
+
+class SampleLog(models.Model):
+    """One logged sample of a run: the document, the prompts exactly as the model saw them, its answers."""
+
+    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="samples")
+    task = models.CharField(max_length=200)
+    filter = models.CharField(max_length=64, default="none", help_text="lm-eval filter the responses went through")
+    doc_id = models.IntegerField()
+    doc = models.JSONField()
+    arguments = models.JSONField(help_text="The requests sent to the model: prompt and continuation per choice")
+    target = models.TextField()
+    resps = models.JSONField()
+    filtered_resps = models.JSONField()
+    metrics = models.JSONField(help_text="Per-sample metric values, e.g. {'acc': 1.0}")
+    doc_hash = models.CharField(max_length=64)
+    prompt_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["run", "task", "filter", "doc_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "task", "filter", "doc_id"], name="one_sample_per_run_doc")]
+
+    def __str__(self):
+        return f"{self.task}#{self.doc_id}"

@@ -1,0 +1,74 @@
+"""The reproducibility record of a run, and the ``lm_eval`` command line that reproduces it."""
+
+import shlex
+from itertools import groupby
+from pathlib import Path
+
+from django.conf import settings
+
+from evaluation.models import EvalRun
+
+
+def _torch_version(pretty_env_info: str) -> str:
+    for line in (pretty_env_info or "").splitlines():
+        if line.startswith("PyTorch version:"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+def reproduce_commands(spec: dict, batch_size, device: str) -> list[str]:
+    """One ``lm_eval`` call per few-shot setting, run from the suite's first task pack."""
+    paths = [Path(p) for p in spec["task_paths"]]
+    prefix = ""
+    include = ""
+    if paths:
+        pack = paths[0].relative_to(settings.BASE_DIR) if paths[0].is_relative_to(settings.BASE_DIR) else paths[0]
+        prefix = f"cd {shlex.quote(str(pack))} && "
+        include = " --include_path " + ",".join(
+            shlex.quote("." if p == paths[0] else str(p)) for p in paths
+        )
+    chat = " --apply_chat_template" if spec["apply_chat_template"] else ""
+    commands = []
+    by_shots = sorted(spec["tasks"], key=lambda t: t["num_fewshot"])
+    for shots, group in groupby(by_shots, key=lambda t: t["num_fewshot"]):
+        tasks = ",".join(t["task"] for t in group)
+        commands.append(
+            f"{prefix}lm_eval --model hf --model_args {shlex.quote(spec['model_args'])} --tasks {tasks}"
+            f" --num_fewshot {shots} --batch_size {batch_size} --device {device}{include}{chat}"
+            " --log_samples --output_path results"
+        )
+    return commands
+
+
+def record_build(run: EvalRun, spec: dict, results: dict, duration_s: float) -> dict:
+    config = results.get("config", {})
+    batch_sizes = config.get("batch_sizes") or []
+    # "auto" resolves per call; the record keeps the size the harness settled on.
+    batch_size = batch_sizes[0] if batch_sizes else config.get("batch_size", spec["batch_size"])
+    device = config.get("device", spec["device"])
+    return {
+        "model": run.submission.model_id,
+        "commit_sha": run.submission.commit_sha,
+        "model_args": spec["model_args"],
+        "lm_eval_version": results.get("lm_eval_version", ""),
+        "transformers_version": results.get("transformers_version", ""),
+        "torch_version": _torch_version(results.get("pretty_env_info", "")),
+        "tasks": {
+            name: {
+                "version": results.get("versions", {}).get(name),
+                "config_hash": results.get("task_hashes", {}).get(name),
+                "num_fewshot": results.get("n-shot", {}).get(name),
+            }
+            for name in results.get("configs", {})
+        },
+        "batch_size": batch_size,
+        "batch_size_requested": spec["batch_size"],
+        "device": device,
+        "seeds": {
+            key: config.get(key)
+            for key in ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")
+        },
+        "duration_s": round(duration_s, 3),
+        "gpu_seconds": round(duration_s, 3) if str(device).startswith("cuda") else 0,
+        "commands": reproduce_commands(spec, batch_size, device),
+    }

@@ -1,0 +1,33 @@
+from django import forms
+
+from evaluation.models import Suite
+from submissions.hub import MODEL_ID
+from submissions.models import ModelType, Precision, WeightType
+
+
+class SubmissionForm(forms.Form):
+    model_id = forms.CharField(
+        label="Model", max_length=200, help_text="The model's id on the Hugging Face hub, as organisation/name."
+    )
+    revision = forms.CharField(max_length=200, initial="main", help_text="Branch, tag or commit sha.")
+    precision = forms.ChoiceField(choices=Precision.choices, initial=Precision.BFLOAT16)
+    weight_type = forms.ChoiceField(choices=WeightType.choices, initial=WeightType.ORIGINAL)
+    base_model = forms.CharField(
+        max_length=200, required=False, help_text="For delta and adapter weights: the model they apply to."
+    )
+    model_type = forms.ChoiceField(choices=ModelType.choices)
+    use_chat_template = forms.BooleanField(required=False, help_text="Wrap prompts in the tokenizer's chat template.")
+    suite = forms.ModelChoiceField(queryset=Suite.objects.all(), to_field_name="slug", empty_label=None)
+
+    field_order = ["model_id", "revision", "precision", "weight_type", "base_model", "model_type",
+                   "use_chat_template", "suite"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model_id"].widget.attrs.update(pattern=MODEL_ID.pattern[1:-1], placeholder="organisation/name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("weight_type") in (WeightType.DELTA, WeightType.ADAPTER) and not data.get("base_model"):
+            self.add_error("base_model", "Delta and adapter weights need the base model they apply to.")
+        return data

@@ -1,0 +1,96 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Precision(models.TextChoices):
+    FLOAT16 = "float16"
+    BFLOAT16 = "bfloat16"
+    FLOAT32 = "float32"
+    INT8 = "8bit"
+    INT4 = "4bit"
+    GPTQ = "GPTQ"
+
+
+class WeightType(models.TextChoices):
+    ORIGINAL = "Original"
+    DELTA = "Delta"
+    ADAPTER = "Adapter"
+
+
+class ModelType(models.TextChoices):
+    PRETRAINED = "pretrained", "🟢 pretrained"
+    CONTINUOUS = "continuously pretrained", "🟩 continuously pretrained"
+    FINE_TUNED = "fine-tuned", "🔶 fine-tuned"
+    CHAT = "chat / instruction-tuned", "💬 chat / instruction-tuned"
+    MERGE = "merge", "🤝 merge"
+    MULTIMODAL = "multimodal", "🌸 multimodal"
+
+
+class Status(models.TextChoices):
+    PENDING_REVIEW = "PENDING_REVIEW", "pending review"
+    QUEUED = "QUEUED", "queued"
+    RUNNING = "RUNNING", "running"
+    FINISHED = "FINISHED", "finished"
+    FAILED = "FAILED", "failed"
+    REJECTED = "REJECTED", "rejected"
+    CANCELLED = "CANCELLED", "cancelled"
+
+
+# A submission in one of these states blocks an identical one.
+ACTIVE_STATUSES = (Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING, Status.FINISHED)
+
+
+class ModelSubmission(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+        help_text="Empty for evaluations an operator started from the command line.",
+    )
+    model_id = models.CharField(max_length=200, db_index=True)
+    revision = models.CharField(max_length=200, default="main", help_text="As the submitter asked for it.")
+    commit_sha = models.CharField(max_length=40, help_text="The commit the revision resolved to; runs use this.")
+    precision = models.CharField(max_length=16, choices=Precision.choices)
+    weight_type = models.CharField(max_length=16, choices=WeightType.choices, default=WeightType.ORIGINAL)
+    base_model = models.CharField(max_length=200, blank=True)
+    model_type = models.CharField(max_length=32, choices=ModelType.choices, default=ModelType.PRETRAINED)
+    use_chat_template = models.BooleanField(default=False)
+    suite = models.ForeignKey("evaluation.Suite", on_delete=models.PROTECT, related_name="submissions")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW, db_index=True)
+    failure_reason = models.TextField(blank=True)
+    facts = models.JSONField(default=dict, blank=True, help_text="What the hub checks found (ModelFacts).")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_id", "commit_sha", "precision", "weight_type", "suite"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="one_active_submission_per_model_config",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.model_id}@{self.commit_sha[:7]} ({self.precision}, {self.suite_id})"
+
+
+class SubmissionEvent(models.Model):
+    """One row of a submission's history: every status move, who made it and why."""
+
+    submission = models.ForeignKey(ModelSubmission, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '∅'} → {self.to_status}"

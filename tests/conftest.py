@@ -1,0 +1,68 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from evaluation.services import suites_load_all
+from evaluation.tiny_model import build_tiny_model
+
+REPO = Path(__file__).resolve().parent.parent
+TINY_MODEL = "test-org/tiny-medical-llm"
+
+
+@pytest.fixture(scope="session")
+def hub_cache() -> Path:
+    return Path(settings.HF_HOME) / "hub"
+
+
+@pytest.fixture(scope="session")
+def tiny_model(hub_cache) -> tuple[str, str]:
+    """(repo id, commit sha) of a tiny random Llama in the local hub cache."""
+    return TINY_MODEL, build_tiny_model(TINY_MODEL, hub_cache=hub_cache)
+
+
+@pytest.fixture
+def suites(db):
+    return {suite.slug: suite for suite in suites_load_all()}
+
+
+def database_url() -> str:
+    """The test database, as a URL another process (a cluster) can connect with."""
+    db = connection.settings_dict
+    host = quote(db["HOST"], safe="")
+    return f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{host}:{db.get('PORT') or ''}/{db['NAME']}"
+
+
+@pytest.fixture
+def cluster(transactional_db):
+    """A real django-q2 cluster process on the test database."""
+    env = {**os.environ, "DATABASE_URL": database_url(), "EVAL_HEARTBEAT_S": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=REPO, env=env, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    yield process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

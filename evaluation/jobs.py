@@ -122,7 +122,9 @@ def execute_run(run_id: int) -> str:
                     returncode = child.wait(timeout=settings.EVAL_HEARTBEAT_S)
                     break
                 except subprocess.TimeoutExpired:
-                    run_heartbeat(run)
+                    if not run_heartbeat(run):
+                        _kill(child)
+                        return "cancelled"
                     if time.monotonic() - started > settings.EVAL_TIMEOUT_S:
                         _kill(child)
                         run_fail(run, f"timeout: timed out after {settings.EVAL_TIMEOUT_S} s", log_tail=_tail(log_path))

@@ -94,8 +94,19 @@ def run_claim(run_id: int) -> EvalRun | None:
     return run
 
 
-def run_heartbeat(run: EvalRun) -> None:
-    EvalRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(heartbeat_at=timezone.now())
+def run_heartbeat(run: EvalRun) -> bool:
+    """Mark the run alive; False when it is no longer RUNNING (cancelled, or failed by the reaper)."""
+    return EvalRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(heartbeat_at=timezone.now()) == 1
+
+
+@transaction.atomic
+def run_cancel(submission: ModelSubmission, *, actor, note: str = "") -> None:
+    """Cancel a queued or running submission. A worker running it sees this at its next heartbeat and
+    kills the harness's process group."""
+    submission_transition(submission, Status.CANCELLED, actor=actor, note=note or "cancelled")
+    EvalRun.objects.filter(submission=submission, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
+        status=RunStatus.CANCELLED, finished_at=timezone.now(), failure_reason=note or "cancelled"
+    )
 
 
 @transaction.atomic

@@ -20,6 +20,13 @@ REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 class ModelFacts:
     model_id: str
     commit_sha: str
+    num_params: int | None = None  # from the safetensors headers
+    architecture: str = ""  # config.architectures[0]
+    license: str = ""
+    likes: int = 0
+    is_moe: bool = False
+    private: bool = False
+    gated: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -61,6 +61,7 @@ class ModelSubmission(models.Model):
     suite = models.ForeignKey("evaluation.Suite", on_delete=models.PROTECT, related_name="submissions")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW, db_index=True)
     failure_reason = models.TextField(blank=True)
+    priority = models.IntegerField(default=0, help_text="Higher runs first; equal priorities run oldest first.")
     facts = models.JSONField(default=dict, blank=True, help_text="What the hub checks found (ModelFacts).")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

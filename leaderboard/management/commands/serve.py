@@ -14,10 +14,14 @@ class Command(BaseCommand):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
 
     def handle(self, *args, port, **options):
+        # Ctrl-C, or a plain kill of this process, stops everything (even where a shell started us
+        # with SIGINT ignored, as it does for background jobs).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         manage = [sys.executable, "manage.py"]
         children = [
-            subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}"]),
-            subprocess.Popen([*manage, "qcluster"]),
+            subprocess.Popen(command, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+            for command in ([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], [*manage, "qcluster"])
         ]
         self.stdout.write(f"Serving http://127.0.0.1:{port}/ with a django-q2 cluster; Ctrl-C stops all of it.")
         try:

@@ -1,7 +1,10 @@
 """The stored scores are exactly what the lm_eval CLI prints for the same model and tasks."""
 
 import json
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 from django.conf import settings
 
@@ -29,7 +32,8 @@ def test_stored_scores_equal_the_lm_eval_cli(tiny_model, suites, tmp_path):
     [command] = run.record["commands"]
     assert f"revision={sha}" in command
     command = command.replace("--output_path results", f"--output_path {tmp_path}")
-    subprocess.run(["bash", "-c", command], cwd=settings.BASE_DIR, check=True, capture_output=True)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(["bash", "-c", command], cwd=settings.BASE_DIR, env=env, check=True, capture_output=True)
     [results_file] = tmp_path.rglob("results_*.json")
     cli = json.loads(results_file.read_text())["results"]
 

@@ -43,25 +43,63 @@ class RunStatus(models.TextChoices):
     CANCELLED = "CANCELLED", "cancelled"
 
 
+class FailureKind(models.TextChoices):
+    MODEL_LOAD = "model_load", "the model did not load"
+    OUT_OF_MEMORY = "oom", "out of GPU memory"
+    DATASET = "dataset", "dataset unavailable"
+    HARNESS = "harness", "harness error"
+    TIMEOUT = "timeout", "timed out"
+    WORKER_LOST = "worker_lost", "worker lost"
+    REFUSED = "refused", "no worker can run it"
+
+
 class EvalRun(models.Model):
-    """One attempt at evaluating a submission; the source of truth for it (django-q is transport)."""
+    """One attempt at evaluating a submission; the source of truth for it (django-q is transport).
+
+    A run whose worker was lost ends FAILED (worker lost) and, below the attempt limit, the
+    reaper queues a new run with ``attempt + 1``: each attempt has its own row, results and samples.
+    """
 
     submission = models.ForeignKey("submissions.ModelSubmission", on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    attempt = models.PositiveSmallIntegerField(default=1, help_text="1 + the attempts before it lost to dead workers")
+    cluster = models.CharField(max_length=100, blank=True, help_text="The django-q2 cluster (GPU host) it is routed to")
+    memory_gib = models.FloatField(
+        null=True, blank=True, help_text="Estimated GPU memory it needs; empty when the parameter count is unknown"
+    )
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker that claimed it")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    progress_stage = models.CharField(max_length=100, blank=True, help_text="What the harness is doing now")
+    progress_done = models.PositiveIntegerField(default=0, help_text="Model requests answered so far")
+    progress_total = models.PositiveIntegerField(default=0, help_text="Model requests in the whole run; 0 = not known yet")
+    progress_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the first request went to the model (the rate, and so the ETA, counts from here)"
+    )
+    failure_kind = models.CharField(max_length=16, choices=FailureKind.choices, blank=True)
     failure_reason = models.TextField(blank=True)
     log_tail = models.TextField(blank=True)
     record = models.JSONField(default=dict, blank=True, help_text="What reproduces the run: versions, config, command")
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "cluster"], name="run_status_cluster")]
 
     def __str__(self):
         return f"run {self.pk} of {self.submission}"
+
+
+class ResultsFile(models.Model):
+    """The results file of a finished run as lm-eval wrote it: what a download gives back, with its samples."""
+
+    run = models.OneToOneField(EvalRun, on_delete=models.CASCADE, primary_key=True, related_name="results_file")
+    date_id = models.CharField(max_length=64, help_text="The <date> of results_<date>.json")
+    data = models.JSONField()
+
+    def __str__(self):
+        return f"results_{self.date_id}.json of run {self.run_id}"
 
 
 class TaskResult(models.Model):

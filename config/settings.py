@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "accounts",
     "submissions",
+    "django_filters",
     "evaluation",
     "leaderboard",
 ]

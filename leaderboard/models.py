@@ -1,27 +1,135 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class LeaderboardEntry(models.Model):
-    """A ranked submission, denormalised so a ranking page is one indexed query.
+    """A row of a suite's ranking, denormalised so a ranking page is one indexed query.
 
-    Written by leaderboard.services.entry_refresh when a run finishes; never per request.
+    Either a ranked submission, written by leaderboard.services.entry_refresh when its run finishes
+    and by entries_refresh_model when its hub facts or flags change; or a reference row (a random
+    baseline, a closed model's published scores) that staff enter in the admin, never ranked.
+    Never computed per request.
     """
 
     suite = models.ForeignKey("evaluation.Suite", on_delete=models.CASCADE, related_name="entries")
     submission = models.OneToOneField(
-        "submissions.ModelSubmission", on_delete=models.CASCADE, related_name="leaderboard_entry"
+        "submissions.ModelSubmission",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="leaderboard_entry",
     )
-    run = models.ForeignKey("evaluation.EvalRun", on_delete=models.CASCADE, related_name="+")
-    model_id = models.CharField(max_length=200)
-    commit_sha = models.CharField(max_length=40)
-    precision = models.CharField(max_length=16)
+    run = models.ForeignKey("evaluation.EvalRun", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    is_reference = models.BooleanField(
+        default=False, help_text="A baseline or a closed model's published scores: shown, never ranked."
+    )
+    reference_source = models.CharField(
+        max_length=500, blank=True, help_text="Where the reference scores come from (a paper, a model card)."
+    )
+    model_id = models.CharField(max_length=200, help_text="ORG/NAME on the hub; a free name for reference rows.")
+    commit_sha = models.CharField(max_length=40, blank=True)
+    precision = models.CharField(max_length=16, blank=True)
+    weight_type = models.CharField(max_length=16, blank=True)
+    model_type = models.CharField(max_length=32, blank=True)
+    architecture = models.CharField(max_length=200, blank=True)
+    params_billions = models.FloatField(null=True, blank=True, help_text="Parameters, in billions.")
+    license = models.CharField(max_length=100, blank=True)
+    likes = models.IntegerField(default=0)
+    on_hub = models.BooleanField(default=True, help_text="Public on the hub: neither deleted nor private.")
+    is_merged = models.BooleanField(default=False)
+    is_moe = models.BooleanField(default=False)
+    flag = models.ForeignKey(
+        "leaderboard.Flag",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The upheld community flag shown beside the model, if any.",
+    )
     scores = models.JSONField(help_text="{lm-eval task: score in [0, 1]}")
-    average = models.FloatField()
+    scores_norm = models.JSONField(
+        default=dict, help_text="{lm-eval task: score normalised to the random baseline, in [0, 1]}"
+    )
+    average = models.FloatField(null=True, blank=True, help_text="Mean over all the suite's tasks; empty if any is.")
+    average_norm = models.FloatField(null=True, blank=True)
     submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-average"]
-        indexes = [models.Index(fields=["suite", "-average"], name="entry_suite_average")]
+        verbose_name_plural = "leaderboard entries"
+        indexes = [
+            models.Index(fields=["suite", "-average"], name="entry_suite_average"),
+            models.Index(fields=["suite", "submitted_at"], name="entry_suite_submitted"),
+            models.Index(fields=["model_id"], name="entry_model_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_reference=True, submission__isnull=True, run__isnull=True)
+                | Q(is_reference=False, submission__isnull=False, run__isnull=False),
+                name="entry_reference_xor_submission",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.model_id} {self.average:.4f}"
+        return self.model_id
+
+    @property
+    def flagged(self) -> bool:
+        return self.flag_id is not None
+
+
+class FlagReason(models.TextChoices):
+    CONTAMINATION = "contamination", "trained on test data / contamination"
+    MERGE = "merge", "undisclosed merge"
+    METADATA = "metadata", "wrong metadata"
+    LICENSE = "license", "license"
+    OTHER = "other", "other"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "open"
+    UPHELD = "upheld", "upheld"
+    DISMISSED = "dismissed", "dismissed"
+
+
+class Flag(models.Model):
+    """A community report that a ranked model should not be trusted; staff uphold or dismiss it."""
+
+    model_id = models.CharField(max_length=200, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=16, choices=FlagReason.choices)
+    explanation = models.TextField()
+    evidence = models.JSONField(default=list, blank=True, help_text="Links (http or https) that back the flag.")
+    status = models.CharField(max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN, db_index=True)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderation_note = models.TextField(blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "model_id"], condition=Q(status="open"), name="one_open_flag_per_user_model"
+            )
+        ]
+
+    def __str__(self):
+        return f"flag #{self.pk} on {self.model_id} ({self.get_reason_display()}, {self.status})"
+
+
+class FlagComment(models.Model):
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="comments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"comment by {self.user} on flag #{self.flag_id}"

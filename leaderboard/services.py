@@ -1,13 +1,79 @@
-"""Writes to the denormalised ranking."""
+"""Every write to the denormalised ranking and to community flags."""
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from evaluation.models import EvalRun
-from leaderboard.models import LeaderboardEntry
+from evaluation.models import EvalRun, Suite, SuiteTask
+from leaderboard.models import Flag, FlagComment, FlagReason, FlagStatus, LeaderboardEntry
+from submissions.models import ModelSubmission, ModelType
+
+MAX_EVIDENCE_LINKS = 10
 
 
 class IncompleteRunError(ValueError):
     """A finished run lacks a score its suite ranks by."""
+
+
+class LeaderboardError(ValueError):
+    """Input a user or a moderator can fix; ``field`` names the form field at fault (None: the whole form)."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def score_normalise(value: float, choices: int | None) -> float:
+    """A score rescaled so that answering at random scores 0 and a perfect model 1 (as the Open LLM
+    Leaderboard v2 does): max(0, (raw - 1/k) / (1 - 1/k)) for k answer choices. A task without a
+    single chance level (free generation, varying choices) keeps its raw score."""
+    if not choices or choices < 2:
+        return value
+    chance = 1 / choices
+    return max(0.0, (value - chance) / (1 - chance))
+
+
+def _scores_summary(scores: dict[str, float], suite_tasks: list[SuiteTask]) -> dict:
+    """Normalised scores and both averages; an average is empty when any of the suite's tasks has no score."""
+    norm = {t.task: score_normalise(scores[t.task], t.choices) for t in suite_tasks if t.task in scores}
+    complete = all(t.task in scores for t in suite_tasks) and suite_tasks
+    return {
+        "scores": scores,
+        "scores_norm": norm,
+        "average": sum(scores[t.task] for t in suite_tasks) / len(suite_tasks) if complete else None,
+        "average_norm": sum(norm.values()) / len(suite_tasks) if complete else None,
+    }
+
+
+def _upheld_flag(model_id: str) -> Flag | None:
+    return Flag.objects.filter(model_id=model_id, status=FlagStatus.UPHELD).order_by("-moderated_at", "-pk").first()
+
+
+def _submission_columns(submission: ModelSubmission, flag: Flag | None) -> dict:
+    """What the ranking shows about a submitted model: its submission, the hub's facts, its flags."""
+    facts = submission.facts or {}
+    num_params = facts.get("num_params")
+    merged_flag = Flag.objects.filter(
+        model_id=submission.model_id, status=FlagStatus.UPHELD, reason=FlagReason.MERGE
+    ).exists()
+    return {
+        "model_id": submission.model_id,
+        "commit_sha": submission.commit_sha,
+        "precision": submission.precision,
+        "weight_type": submission.weight_type,
+        "model_type": submission.model_type,
+        "architecture": facts.get("architecture") or "",
+        "params_billions": num_params / 1e9 if num_params else None,
+        "license": facts.get("license") or "",
+        "likes": facts.get("likes") or 0,
+        "on_hub": not facts.get("private", False) and not facts.get("deleted", False),
+        "is_merged": submission.model_type == ModelType.MERGE or merged_flag,
+        "is_moe": bool(facts.get("is_moe", False)),
+        "flag": flag,
+        "submitted_at": submission.created_at,
+    }
 
 
 @transaction.atomic
@@ -32,12 +98,135 @@ def entry_refresh(run: EvalRun) -> LeaderboardEntry:
         defaults={
             "suite": submission.suite,
             "run": run,
-            "model_id": submission.model_id,
-            "commit_sha": submission.commit_sha,
-            "precision": submission.precision,
-            "scores": scores,
-            "average": sum(scores.values()) / len(scores),
-            "submitted_at": submission.created_at,
+            **_submission_columns(submission, _upheld_flag(submission.model_id)),
+            **_scores_summary(scores, suite_tasks),
         },
     )
     return entry
+
+
+@transaction.atomic
+def entries_refresh_model(model_id: str) -> int:
+    """Recompute what the ranking shows about a model (hub facts, type, flags) in all its entries.
+
+    Call it whenever a flag on the model is moderated or its submission's facts change.
+    """
+    flag = _upheld_flag(model_id)
+    entries = LeaderboardEntry.objects.select_for_update().filter(model_id=model_id, is_reference=False)
+    count = 0
+    for entry in entries.select_related("submission"):
+        for field, value in _submission_columns(entry.submission, flag).items():
+            setattr(entry, field, value)
+        entry.save()
+        count += 1
+    return count
+
+
+def reference_scores_check(suite_tasks: list[SuiteTask], scores: dict) -> None:
+    """Raise LeaderboardError unless ``scores`` maps some of the suite's tasks to numbers in [0, 1]."""
+    known = [t.task for t in suite_tasks]
+    unknown = sorted(str(task) for task in set(scores) - set(known))
+    if unknown:
+        raise LeaderboardError("scores", f"The suite has no task {', '.join(unknown)}; its tasks are {', '.join(known)}.")
+    if not scores:
+        raise LeaderboardError("scores", "Give a score for at least one task.")
+    for task, value in scores.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise LeaderboardError("scores", f"The score of {task} must be a number from 0 to 1 (got {value!r}).")
+
+
+@transaction.atomic
+def reference_save(
+    *,
+    suite: Suite,
+    model_id: str,
+    scores: dict[str, float],
+    reference_source: str = "",
+    model_type: str = "",
+    params_billions: float | None = None,
+    license: str = "",
+    entry: LeaderboardEntry | None = None,
+) -> LeaderboardEntry:
+    """Create (``entry`` None or unsaved) or update a reference row: shown beside the ranking with its
+    published scores, never ranked. ``scores`` maps some or all of the suite's tasks to values in [0, 1];
+    a row missing any task has no average (it is not comparable)."""
+    suite_tasks = list(suite.tasks.all())
+    reference_scores_check(suite_tasks, scores)
+    entry = entry or LeaderboardEntry()
+    entry.is_reference, entry.submission, entry.run = True, None, None
+    entry.submitted_at = entry.submitted_at or timezone.now()
+    entry.suite = suite
+    entry.model_id = model_id
+    entry.reference_source = reference_source
+    entry.model_type = model_type
+    entry.params_billions = params_billions
+    entry.license = license
+    for field, value in _scores_summary({k: float(v) for k, v in scores.items()}, suite_tasks).items():
+        setattr(entry, field, value)
+    entry.save()
+    return entry
+
+
+def random_baseline_scores(suite: Suite) -> dict[str, float]:
+    """What answering at random scores on each of the suite's tasks that has a fixed number of choices."""
+    return {t.task: 1 / t.choices for t in suite.tasks.all() if t.choices}
+
+
+def _evidence_clean(links: list[str]) -> list[str]:
+    links = [link.strip() for link in links if link.strip()]
+    if len(links) > MAX_EVIDENCE_LINKS:
+        raise LeaderboardError("evidence", f"Give at most {MAX_EVIDENCE_LINKS} links.")
+    validate = URLValidator(schemes=["http", "https"])
+    for link in links:
+        try:
+            validate(link)
+        except ValidationError:
+            raise LeaderboardError("evidence", f"{link[:200]!r} is not an http or https link.") from None
+    return links
+
+
+@transaction.atomic
+def flag_create(*, user, model_id: str, reason: str, explanation: str, evidence: list[str] = ()) -> Flag:
+    """A user flags a ranked model. One open flag per user and model; raises LeaderboardError."""
+    if not LeaderboardEntry.objects.filter(model_id=model_id, is_reference=False).exists():
+        raise LeaderboardError(None, f"{model_id} is not ranked: only ranked models can be flagged.")
+    if reason not in FlagReason.values:
+        raise LeaderboardError("reason", "Choose one of the reasons.")
+    explanation = explanation.strip()
+    if not explanation:
+        raise LeaderboardError("explanation", "Explain what is wrong with the model.")
+    try:
+        with transaction.atomic():
+            return Flag.objects.create(
+                user=user, model_id=model_id, reason=reason, explanation=explanation, evidence=_evidence_clean(evidence)
+            )
+    except IntegrityError:
+        open_flag = Flag.objects.get(user=user, model_id=model_id, status=FlagStatus.OPEN)
+        raise LeaderboardError(
+            None, f"You already have an open flag on {model_id} (#{open_flag.pk}): add to it with a comment."
+        ) from None
+
+
+@transaction.atomic
+def flag_comment_add(*, flag: Flag, user, text: str) -> FlagComment:
+    text = text.strip()
+    if not text:
+        raise LeaderboardError("text", "Write a comment.")
+    return FlagComment.objects.create(flag=flag, user=user, text=text)
+
+
+@transaction.atomic
+def flag_moderate(*, flag: Flag, actor, status: str, note: str) -> Flag:
+    """Staff uphold or dismiss a flag (or change their decision), with a note; the ranking follows at once."""
+    if not (actor and actor.is_staff):
+        raise LeaderboardError(None, "Only staff moderate flags.")
+    if status not in (FlagStatus.UPHELD, FlagStatus.DISMISSED):
+        raise LeaderboardError("status", "A flag is upheld or dismissed.")
+    note = note.strip()
+    if not note:
+        raise LeaderboardError("moderation_note", "Say why: the note is shown on the flag's public page.")
+    flag = Flag.objects.select_for_update().get(pk=flag.pk)
+    flag.status, flag.moderator, flag.moderation_note, flag.moderated_at = status, actor, note, timezone.now()
+    flag.save(update_fields=["status", "moderator", "moderation_note", "moderated_at"])
+    entries_refresh_model(flag.model_id)
+    return flag

@@ -1,44 +1,130 @@
 import django_tables2 as tables
+from django.db.models import F
+from django.urls import reverse
 from django.utils.html import format_html
 
+from leaderboard.filters import OPTIONAL_COLUMNS
 from leaderboard.selectors import score_field
+from submissions.models import ModelType
+
+PER_PAGE = 50
+TYPE_ICONS = {value: label.split(" ", 1)[0] for value, label in ModelType.choices}
+NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
-class PercentColumn(tables.Column):
+class Column(tables.Column):
+    """A column sorted on one field, empty values last in either direction, ties by model name."""
+
+    def __init__(self, field: str, **kwargs):
+        self.field = field
+        kwargs.setdefault("accessor", field)
+        kwargs.setdefault("order_by", (field,))
+        super().__init__(**kwargs)
+
+    def order(self, queryset, is_descending):
+        key = F(self.field).desc(nulls_last=True) if is_descending else F(self.field).asc(nulls_last=True)
+        return queryset.order_by(key, "model_id"), True
+
+
+class RankColumn(Column):
+    """Rank 1 is the best average: sorting by rank ascending is sorting by average descending."""
+
+    def order(self, queryset, is_descending):
+        return super().order(queryset, not is_descending)
+
+
+class PercentColumn(Column):
     """A score in [0, 1] shown as a percentage with two decimals."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
-        super().__init__(*args, **kwargs)
+    def __init__(self, field, **kwargs):
+        kwargs.setdefault("attrs", NUM)
+        super().__init__(field, **kwargs)
 
     def render(self, value):
         return f"{value * 100:.2f}"
 
 
 class RankingTable(tables.Table):
-    model_id = tables.Column(verbose_name="Model")
-    average = PercentColumn(verbose_name="Average ⬆️")
-    precision = tables.Column(verbose_name="Precision")
-    submitted_at = tables.DateTimeColumn(verbose_name="Submitted", format="Y-m-d")
+    rank = RankColumn("avg", verbose_name="#", attrs=NUM)
+    type_icon = Column("model_type", verbose_name="T", attrs={"td": {"class": "icon"}})
+    model_id = Column("model_id", verbose_name="Model")
+    avg = PercentColumn("avg", verbose_name="Average ⬆️")
+    model_type = Column("model_type", verbose_name="Type")
+    architecture = Column("architecture", verbose_name="Architecture")
+    weight_type = Column("weight_type", verbose_name="Weight type")
+    precision = Column("precision", verbose_name="Precision")
+    license = Column("license", verbose_name="License")
+    params = Column("params_billions", verbose_name="#Params (B)", attrs=NUM)
+    likes = Column("likes", verbose_name="Hub ❤️", attrs=NUM)
+    on_hub = Column("on_hub", verbose_name="On the hub")
+    sha = Column("commit_sha", verbose_name="Commit")
+    submitted = Column("submitted_at", verbose_name="Submitted")
 
     class Meta:
-        attrs = {"class": "ranking"}
-        order_by = "-average"
-        empty_text = "No model has been ranked on this suite yet."
+        template_name = "leaderboard/_table.html"
+        attrs = {"class": "ranking", "id": "ranking"}
+        order_by = "-avg"
+        empty_text = "No model matches: change the filters above."
+        row_attrs = {
+            "class": lambda record: " ".join(
+                name for name, on in (("reference", record.is_reference), ("flagged", record.flag_id)) if on
+            ),
+            "data-model": lambda record: record.model_id,
+        }
+
+    def render_rank(self, record):
+        return "—" if record.is_reference else record.rank
+
+    def render_type_icon(self, value, record):
+        if record.is_reference:
+            return format_html('<span title="reference">📌</span>')
+        return format_html('<span title="{}">{}</span>', value, TYPE_ICONS.get(value, "?"))
 
     def render_model_id(self, value, record):
+        if record.is_reference:
+            return format_html(
+                '{} <span class="badge" title="{}">reference</span>', value, record.reference_source or "reference row"
+            )
+        org, name = value.split("/", 1)
+        flag = (
+            format_html(
+                ' <a class="flag-icon" href="{}" title="flagged by the community: see why">🏴‍☠️</a>',
+                reverse("flag", args=[record.flag_id]),
+            )
+            if record.flag_id
+            else ""
+        )
         return format_html(
-            '<a href="https://huggingface.co/{}" rel="noopener" title="commit {}">{}</a>',
-            value,
+            '<a href="{}" title="commit {}">{}</a> <a class="hub" href="https://huggingface.co/{}" rel="noopener"'
+            ' title="{} on the Hugging Face hub">🤗</a>{}',
+            reverse("model", args=[org, name]),
             record.commit_sha,
             value,
+            value,
+            value,
+            flag,
         )
 
+    def render_params(self, value):
+        return f"{value:.3g}"
 
-def ranking_table(suite_tasks, entries, request) -> RankingTable:
-    """Columns: model, average, one per task (in suite order), precision, submission date."""
-    extra = [(score_field(i), PercentColumn(verbose_name=t.name)) for i, t in enumerate(suite_tasks)]
-    sequence = ["model_id", "average", *[name for name, _ in extra], "precision", "submitted_at"]
-    table = RankingTable(entries, extra_columns=extra, sequence=sequence)
-    tables.RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    def render_on_hub(self, value, record):
+        return "" if record.is_reference else ("yes" if value else "no")
+
+    def render_sha(self, value):
+        return format_html('<code title="{}">{}</code>', value, value[:7])
+
+    def render_submitted(self, value, record):
+        return "" if record.is_reference else value.strftime("%Y-%m-%d")
+
+
+def ranking_table(suite_tasks, entries, request, options, columns, *, paginate: bool = True) -> RankingTable:
+    """The rank, icon, model and average, then the visible task columns (suite order), then optional ones."""
+    visible = options.visible(suite_tasks)
+    extra = [(score_field(i), PercentColumn(score_field(i), verbose_name=t.name)) for i, t in visible]
+    optional = [key for key, _, _ in OPTIONAL_COLUMNS]
+    sequence = ["rank", "type_icon", "model_id", "avg", *[name for name, _ in extra], *optional]
+    exclude = [key for key in optional if key not in columns]
+    table = RankingTable(entries, extra_columns=extra, sequence=sequence, exclude=exclude)
+    tables.RequestConfig(request, paginate={"per_page": PER_PAGE} if paginate else False).configure(table)
     return table

@@ -1,32 +1,334 @@
-from django.http import JsonResponse
-from django.shortcuts import render
+import csv
+import json
+from dataclasses import dataclass
 
-from evaluation.models import Suite
-from leaderboard.selectors import ranking, suite_for_ranking
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from evaluation.models import Suite, SuiteTask
+from leaderboard import about as about_facts
+from leaderboard.filters import OPTIONAL_COLUMNS, DisplayForm, RankingFilter, display_options
+from leaderboard.forms import CommentForm, FlagForm
+from leaderboard.models import Flag, FlagStatus
+from leaderboard.selectors import (
+    RankingOptions,
+    flags_public,
+    model_flags,
+    model_rankings,
+    model_submissions,
+    ranking,
+    run_for_samples,
+    sample_filters,
+    sample_view,
+    samples,
+    score_distribution,
+    score_field,
+    suite_for_ranking,
+    top_score_history,
+)
+from leaderboard.services import LeaderboardError, flag_comment_add, flag_create
 from leaderboard.tables import ranking_table
+
+SAMPLES_PER_PAGE = 50
+
+
+@dataclass
+class RankingRequest:
+    """A ranking as a URL asks for it: the suite, its filters and display options, the matching rows."""
+
+    suite: Suite
+    suite_tasks: list[SuiteTask]
+    filters: RankingFilter
+    display: DisplayForm
+    options: RankingOptions
+    columns: list[str]
+    rows: QuerySet
+
+
+def _ranking_request(request, slug) -> RankingRequest:
+    suite, suite_tasks = suite_for_ranking(slug)
+    display, options, columns = display_options(request.GET, suite_tasks)
+    filters = RankingFilter(request.GET, suite=suite, queryset=ranking(suite, suite_tasks, options))
+    return RankingRequest(suite, suite_tasks, filters, display, options, columns, filters.qs)
 
 
 def leaderboard(request, slug=None):
-    suite, suite_tasks = suite_for_ranking(slug)
-    table = ranking_table(suite_tasks, ranking(suite, suite_tasks), request)
+    ranked = _ranking_request(request, slug)
+    table = ranking_table(ranked.suite_tasks, ranked.rows, request, ranked.options, ranked.columns)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "leaderboard/ranking.html",
-        {"suite": suite, "suites": Suite.objects.all(), "table": table},
+        {
+            "suite": ranked.suite,
+            "suites": Suite.objects.all(),
+            "table": table,
+            "filter": ranked.filters,
+            "display": ranked.display,
+            "options": ranked.options,
+            "export_query": query.urlencode(),
+        },
     )
 
 
+def _ordered(ranked: RankingRequest, request) -> QuerySet:
+    """The ranking's rows in the order the table shows them (its ``sort`` parameter), unpaginated."""
+    table = ranking_table(ranked.suite_tasks, ranked.rows, request, ranked.options, ranked.columns, paginate=False)
+    return table.data.data
+
+
 def leaderboard_json(request, slug):
-    suite, suite_tasks = suite_for_ranking(slug)
-    tasks = [t.task for t in suite_tasks]
+    """The ranked submissions of a filtered view (reference rows are not submissions): the visible tasks,
+    their scores and the average as the page shows them."""
+    ranked = _ranking_request(request, slug)
+    visible = ranked.options.visible(ranked.suite_tasks)
     rows = [
         {
             "model": entry.model_id,
             "revision": entry.commit_sha,
             "precision": entry.precision,
-            "scores": {task: entry.scores[task] for task in tasks},
-            "average": entry.average,
+            "scores": {t.task: getattr(entry, score_field(i)) for i, t in visible},
+            "average": entry.avg,
         }
-        for entry in ranking(suite, suite_tasks)
+        for entry in _ordered(ranked, request).filter(is_reference=False)
     ]
-    return JsonResponse({"suite": suite.slug, "tasks": tasks, "rows": rows})
+    return JsonResponse({"suite": ranked.suite.slug, "tasks": [t.task for _, t in visible], "rows": rows})
+
+
+def _csv_cell(value):
+    """Numbers as they are; text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def leaderboard_csv(request, slug):
+    ranked = _ranking_request(request, slug)
+    visible = ranked.options.visible(ranked.suite_tasks)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ranked.suite.slug}-ranking.csv"'
+    writer = csv.writer(response)
+    optional = [(key, label) for key, label, _ in OPTIONAL_COLUMNS if key in ranked.columns]
+    writer.writerow(["rank", "model", "reference", "flagged", "average", *[t.name for _, t in visible],
+                     *[label for _, label in optional]])  # fmt: skip
+    values = {
+        "model_type": lambda e: e.model_type,
+        "architecture": lambda e: e.architecture,
+        "weight_type": lambda e: e.weight_type,
+        "precision": lambda e: e.precision,
+        "license": lambda e: e.license,
+        "params": lambda e: e.params_billions,
+        "likes": lambda e: e.likes,
+        "on_hub": lambda e: e.on_hub,
+        "sha": lambda e: e.commit_sha,
+        "submitted": lambda e: e.submitted_at.date().isoformat(),
+    }
+    for entry in _ordered(ranked, request):
+        row = [
+            "" if entry.is_reference else entry.rank,
+            entry.model_id,
+            entry.is_reference,
+            entry.flag_id is not None,
+            entry.avg,
+            *[getattr(entry, score_field(i)) for i, _ in visible],
+            *[values[key](entry) for key, _ in optional],
+        ]
+        writer.writerow([_csv_cell(value) for value in row])
+    return response
+
+
+def plots(request, slug):
+    suite, suite_tasks = suite_for_ranking(slug)
+    return render(
+        request,
+        "leaderboard/plots.html",
+        {
+            "suite": suite,
+            "suites": Suite.objects.all(),
+            "history": top_score_history(suite),
+            "distribution": score_distribution(suite, suite_tasks),
+        },
+    )
+
+
+def _run_download_url(run) -> str:
+    """The evaluation app's download of a run's files, where it has one."""
+    try:
+        return reverse("run-download", args=[run.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def model_page(request, org, name):
+    model_id = f"{org}/{name}"
+    submissions = model_submissions(model_id)
+    runs = [
+        (submission, run, _run_download_url(run), json.dumps(run.record, indent=2, ensure_ascii=False))
+        for submission in submissions
+        for run in submission.runs.all()
+    ]
+    rankings = model_rankings(model_id)
+    chart = [
+        {
+            "suite": ranked.entry.suite.name,
+            "tasks": [
+                {"name": s.suite_task.name, "score": s.value, "stderr": s.stderr, "median": s.median}
+                for s in ranked.scores
+            ],
+        }
+        for ranked in rankings
+    ]
+    return render(
+        request,
+        "leaderboard/model.html",
+        {
+            "model_id": model_id,
+            "org": org,
+            "name": name,
+            "latest": submissions[0],
+            "rankings": rankings,
+            "runs": runs,
+            "flags": model_flags(model_id),
+            "chart": chart,
+        },
+    )
+
+
+@login_required
+def flag_new(request, org, name):
+    model_id = f"{org}/{name}"
+    model_submissions(model_id)  # 404 for a model never submitted
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            flag = flag_create(user=request.user, model_id=model_id, **form.cleaned_data)
+        except LeaderboardError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, f"Thank you: your flag on {model_id} is open for the moderators to review.")
+            return redirect("flag", flag.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "leaderboard/flag_form.html", {"form": form, "model_id": model_id, "org": org,
+                                                          "name": name}, status=status)  # fmt: skip
+
+
+def flag_detail(request, pk, form=None):
+    flag = get_object_or_404(Flag.objects.select_related("user", "moderator"), pk=pk)
+    org, name = flag.model_id.split("/", 1)
+    return render(
+        request,
+        "leaderboard/flag_detail.html",
+        {"flag": flag, "org": org, "name": name, "comments": flag.comments.select_related("user"),
+         "form": form or CommentForm()},  # fmt: skip
+        status=400 if form is not None else 200,
+    )
+
+
+@login_required
+@require_POST
+def flag_comment(request, pk):
+    flag = get_object_or_404(Flag, pk=pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            flag_comment_add(flag=flag, user=request.user, text=form.cleaned_data["text"])
+        except LeaderboardError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            return redirect(f"{reverse('flag', args=[pk])}#comments")
+    return flag_detail(request, pk, form=form)
+
+
+def flags(request):
+    page = Paginator(flags_public(), 50).get_page(request.GET.get("page"))
+    return render(request, "leaderboard/flags.html", {"page": page, "FlagStatus": FlagStatus})
+
+
+def _model_url(model_id: str) -> str:
+    return reverse("model", args=model_id.split("/", 1))
+
+
+def _suite_task(suite_tasks: list[SuiteTask], task: str) -> SuiteTask:
+    for suite_task in suite_tasks:
+        if suite_task.task == task:
+            return suite_task
+    raise Http404(f"The run's suite has no task {task}.")
+
+
+def _metric_filter(request, run, suite_task) -> tuple[str, list[str]]:
+    available = sample_filters(run, suite_task.task)
+    wanted = request.GET.get("filter") or suite_task.metric_filter
+    if wanted not in available:
+        wanted = suite_task.metric_filter if suite_task.metric_filter in available else (available or [""])[0]
+    return wanted, available
+
+
+def run_samples(request, run_id, task=None):
+    run, suite_tasks = run_for_samples(run_id)
+    if task is None:
+        if not suite_tasks:
+            raise Http404("The run's suite has no tasks.")
+        return redirect("samples", run_id, suite_tasks[0].task)
+    suite_task = _suite_task(suite_tasks, task)
+    metric_filter, filters_available = _metric_filter(request, run, suite_task)
+    outcome = request.GET.get("outcome", "")
+    outcome = outcome if outcome in ("correct", "incorrect") else ""
+    query = request.GET.get("q", "").strip()[:200]
+    rows = samples(run, suite_task, metric_filter, outcome=outcome, query=query)
+    page = Paginator(rows, SAMPLES_PER_PAGE).get_page(request.GET.get("page"))
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
+    return render(
+        request,
+        "leaderboard/samples.html",
+        {
+            "run": run,
+            "submission": run.submission,
+            "suite_tasks": suite_tasks,
+            "suite_task": suite_task,
+            "metric_filter": metric_filter,
+            "filters_available": filters_available,
+            "outcome": outcome,
+            "query": query,
+            "page": page,
+            "samples": [sample_view(sample, suite_task) for sample in page.object_list],
+            "page_query": page_query.urlencode(),
+            "model_url": _model_url(run.submission.model_id),
+        },
+    )
+
+
+def sample_detail(request, run_id, task, doc_id):
+    run, suite_tasks = run_for_samples(run_id)
+    suite_task = _suite_task(suite_tasks, task)
+    metric_filter, _ = _metric_filter(request, run, suite_task)
+    sample = get_object_or_404(samples(run, suite_task, metric_filter), doc_id=doc_id)
+    return render(
+        request,
+        "leaderboard/sample.html",
+        {"run": run, "submission": run.submission, "suite_task": suite_task, "metric_filter": metric_filter,
+         "s": sample_view(sample, suite_task), "model_url": _model_url(run.submission.model_id),
+         "doc": json.dumps(sample.doc, indent=2, ensure_ascii=False)},  # fmt: skip
+    )
+
+
+def about(request):
+    suites = [(suite, about_facts.datasets(list(suite.tasks.all()))) for suite in Suite.objects.all()]
+    default = Suite.objects.filter(slug=settings.DEFAULT_SUITE).first() or Suite.objects.first()
+    return render(
+        request,
+        "leaderboard/about.html",
+        {
+            "suites": suites,
+            "command": about_facts.reproduce_command(default),
+            "citation": about_facts.CITATION,
+        },
+    )

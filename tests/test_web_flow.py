@@ -55,7 +55,8 @@ def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, clus
     suite_tasks = list(suites["demo-medical"].tasks.all())
     for suite_task in suite_tasks:
         assert suite_task.name in page
-    row = re.search(rf"<tr[^>]*>\s*<td[^>]*><a[^>]*>{re.escape(model_id)}</a></td>(.*?)</tr>", page, re.S)
+    row = re.search(rf'<tr[^>]*data-model="{re.escape(model_id)}">.*?<a[^>]*>{re.escape(model_id)}</a>.*?</td>(.*?)</tr>',
+                    page, re.S)  # fmt: skip
     assert row, "the model's row on /"
     cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", row.group(1))
     scores = {r.task: r.value for r in run.results.filter(metric="acc", metric_filter="none")}

@@ -115,6 +115,7 @@ def reproduce_command(suite: Suite | None) -> list[str]:
         "tasks": [{"task": t.task, "num_fewshot": t.num_fewshot} for t in suite.tasks.all()],
         "task_paths": [str((Path(settings.BASE_DIR) / p).resolve()) for p in suite.task_paths],
         "apply_chat_template": False,
+        "backend": "hf",
     }
     return reproduce_commands(spec, "auto", "cuda:0")
 

@@ -112,7 +112,7 @@ def entries_refresh_model(model_id: str) -> int:
     Call it whenever a flag on the model is moderated or its submission's facts change.
     """
     flag = _upheld_flag(model_id)
-    entries = LeaderboardEntry.objects.select_for_update().filter(model_id=model_id, is_reference=False)
+    entries = LeaderboardEntry.objects.select_for_update(of=("self",)).filter(model_id=model_id, is_reference=False)
     count = 0
     for entry in entries.select_related("submission"):
         for field, value in _submission_columns(entry.submission, flag).items():

@@ -1,13 +1,18 @@
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from submissions.selectors import submissions_of
+from accounts.forms import SignupForm
+from submissions.selectors import annotate_progress, submissions_of
+
+PAGE_SIZE = 50
 
 
 def signup(request):
-    form = UserCreationForm(request.POST or None)
+    if request.user.is_authenticated:
+        return redirect("profile")
+    form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user)
@@ -17,4 +22,6 @@ def signup(request):
 
 @login_required
 def profile(request):
-    return render(request, "accounts/profile.html", {"submissions": submissions_of(request.user)})
+    page = Paginator(submissions_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = annotate_progress(page.object_list)
+    return render(request, "accounts/profile.html", {"page": page})

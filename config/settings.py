@@ -95,8 +95,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail (submission emails, password resets): printed to the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 10))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "leaderboard@localhost")
+# Where the site is reached from outside, for links in emails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -114,6 +127,13 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 DEFAULT_SUITE = os.environ.get("DEFAULT_SUITE", "medical")
 # Valid submissions wait for a moderator (True) or are queued at once (False).
 SUBMISSIONS_NEED_REVIEW = env_bool("SUBMISSIONS_NEED_REVIEW", True)
+# Submissions per user and per hub organisation in any rolling window of SUBMISSION_QUOTA_DAYS
+# (staff and trusted organisations are exempt; moderators set other limits in the admin).
+SUBMISSION_QUOTA_PER_USER = int(os.environ.get("SUBMISSION_QUOTA_PER_USER", 5))
+SUBMISSION_QUOTA_PER_ORG = int(os.environ.get("SUBMISSION_QUOTA_PER_ORG", 5))
+SUBMISSION_QUOTA_DAYS = int(os.environ.get("SUBMISSION_QUOTA_DAYS", 7))
+# Largest model in 16-bit precision; 32-bit half as large, 8bit twice, 4bit and 4-bit GPTQ four times.
+SUBMISSION_MAX_PARAMS_16BIT = int(float(os.environ.get("SUBMISSION_MAX_PARAMS_16BIT", 100e9)))
 
 # --- Evaluation workers --------------------------------------------------------
 # "auto" picks cuda when the harness child sees a GPU, else cpu.

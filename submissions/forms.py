@@ -4,8 +4,13 @@ from evaluation.models import Suite
 from submissions.hub import MODEL_ID
 from submissions.models import ModelType, Precision, WeightType
 
+FIELDS = ["model_id", "revision", "precision", "weight_type", "base_model", "model_type", "use_chat_template", "suite"]
+
 
 class SubmissionForm(forms.Form):
+    """The fields of a submission, by the names the API uses too. It checks only types and choices:
+    every other check is submissions.services.submission_create's, so the API gets the same ones."""
+
     model_id = forms.CharField(
         label="Model", max_length=200, help_text="The model's id on the Hugging Face hub, as organisation/name."
     )
@@ -19,15 +24,8 @@ class SubmissionForm(forms.Form):
     use_chat_template = forms.BooleanField(required=False, help_text="Wrap prompts in the tokenizer's chat template.")
     suite = forms.ModelChoiceField(queryset=Suite.objects.all(), to_field_name="slug", empty_label=None)
 
-    field_order = ["model_id", "revision", "precision", "weight_type", "base_model", "model_type",
-                   "use_chat_template", "suite"]  # fmt: skip
+    field_order = FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model_id"].widget.attrs.update(pattern=MODEL_ID.pattern[1:-1], placeholder="organisation/name")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("weight_type") in (WeightType.DELTA, WeightType.ADAPTER) and not data.get("base_model"):
-            self.add_error("base_model", "Delta and adapter weights need the base model they apply to.")
-        return data

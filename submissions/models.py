@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class Precision(models.TextChoices):
@@ -63,6 +64,9 @@ class ModelSubmission(models.Model):
     failure_reason = models.TextField(blank=True)
     priority = models.IntegerField(default=0, help_text="Higher runs first; equal priorities run oldest first.")
     facts = models.JSONField(default=dict, blank=True, help_text="What the hub checks found (ModelFacts).")
+    quota_exempt = models.BooleanField(
+        default=False, help_text="Submitted by staff or from a trusted organisation: not counted in any quota."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,6 +82,14 @@ class ModelSubmission(models.Model):
 
     def __str__(self):
         return f"{self.model_id}@{self.commit_sha[:7]} ({self.precision}, {self.suite_id})"
+
+    @property
+    def model_org(self) -> str:
+        return self.model_id.partition("/")[0]
+
+    @property
+    def model_name(self) -> str:
+        return self.model_id.partition("/")[2]
 
 
 class SubmissionEvent(models.Model):
@@ -95,3 +107,52 @@ class SubmissionEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class Organisation(models.Model):
+    """A hub organisation (the part of a model id before the slash): its quota, or its trust.
+
+    A row appears the first time one of its models is submitted; moderators edit it in the admin.
+    """
+
+    name = models.CharField(max_length=96, help_text="As on the hub, e.g. meta-llama.")
+    trusted = models.BooleanField(default=False, help_text="Its models are exempt from every quota.")
+    max_submissions = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Submissions of its models per quota window; empty: the site default."
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="one_organisation_per_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class UserQuota(models.Model):
+    """A user's own quota, instead of the site default."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota")
+    max_submissions = models.PositiveIntegerField(help_text="Submissions per quota window.")
+    note = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"{self.user}: {self.max_submissions}"
+
+
+class BlockedModel(models.Model):
+    """A model that may not be submitted; the submitter is told the reason."""
+
+    model_id = models.CharField(max_length=200, help_text="organisation/name, matched without regard to case.")
+    reason = models.TextField(help_text="Shown to whoever submits it.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["model_id"]
+        constraints = [models.UniqueConstraint(Lower("model_id"), name="one_block_per_model")]
+
+    def __str__(self):
+        return self.model_id

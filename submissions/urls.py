@@ -2,4 +2,9 @@ from django.urls import path
 
 from submissions import views
 
-urlpatterns = [path("submit/", views.submit, name="submit")]
+urlpatterns = [
+    path("submit/", views.submit, name="submit"),
+    path("queue/", views.queue, name="queue"),
+    path("submissions/<int:pk>/", views.submission, name="submission"),
+    path("submissions/<int:pk>/cancel/", views.cancel, name="submission-cancel"),
+]

@@ -17,7 +17,18 @@ BAD_IDS = {
     "<script>alert(1)</script>/x": "organisation/name",
     "org/x'; DROP TABLE submissions_modelsubmission; --": "organisation/name",
     "nobody-here/no-such-model": "There is no model nobody-here/no-such-model",
+    "o" * 1000: "at most 200 characters",
+    "org/model\tname": "organisation/name",
+    "org/mo\u202edel": "organisation/name",  # right-to-left override
+    "org/model\nname": "organisation/name",
+    "org\\model": "organisation/name",
+    "%2e%2e/model": "organisation/name",
+    "javascript:alert(1)": "organisation/name",
+    "org/model.git": "organisation/name",
+    "org--x/model": "organisation/name",
+    "ｏｒｇ/model": "organisation/name",  # fullwidth letters
 }
+BAD_REVISIONS = ["../../etc/passwd", "main\x01", "r" * 1000, "refs//heads", "<b>main</b>", "main; rm -rf /"]
 
 
 @pytest.fixture
@@ -45,6 +56,38 @@ def test_a_revision_that_does_not_exist(user_client, suites, tiny_model):
     response = user_client.post("/submit/", form(model_id, revision="no-such-branch"))
     assert response.status_code == 400
     assert f"{model_id} has no revision" in response.content.decode()
+    assert not ModelSubmission.objects.exists()
+
+
+@pytest.mark.parametrize("revision", BAD_REVISIONS)
+def test_bad_revisions_get_a_form_error(user_client, suites, tiny_model, revision):
+    response = user_client.post("/submit/", form(tiny_model[0], revision=revision))
+    assert response.status_code == 400
+    assert "<b>main" not in response.content.decode()
+    assert not ModelSubmission.objects.exists()
+
+
+@pytest.mark.parametrize("base_model", ["../x", "https://huggingface.co/org/model", "<i>org</i>/x", "nobody-here/base"])
+def test_bad_base_models_get_a_form_error(user_client, suites, tiny_model, base_model):
+    response = user_client.post("/submit/", form(tiny_model[0], weight_type="Delta", base_model=base_model))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "organisation/name" in page or "There is no model nobody-here/base" in page
+    assert "<i>org" not in page
+    assert not ModelSubmission.objects.exists()
+
+
+@pytest.mark.parametrize("field,value", [("precision", "fp8"), ("weight_type", "LoRA"), ("model_type", "robot")])
+def test_unknown_choices(user_client, suites, tiny_model, field, value):
+    response = user_client.post("/submit/", form(tiny_model[0], **{field: value}))
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+    assert not ModelSubmission.objects.exists()
+
+
+def test_a_private_model(user_client, suites, hub):
+    hub.build("i3-bad/private", info={"private": True})
+    response = user_client.post("/submit/", form("i3-bad/private"))
+    assert response.status_code == 400 and "i3-bad/private is private" in response.content.decode()
     assert not ModelSubmission.objects.exists()
 
 

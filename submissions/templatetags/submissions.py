@@ -1,0 +1,22 @@
+from django import template
+from django.urls import reverse
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.filter
+def resubmit_url(submission) -> str:
+    """The submit form, filled in with this submission's fields ("submit it again")."""
+    fields = {
+        "model_id": submission.model_id,
+        "revision": submission.revision,
+        "precision": submission.precision,
+        "weight_type": submission.weight_type,
+        "base_model": submission.base_model,
+        "model_type": submission.model_type,
+        "suite": submission.suite.slug,
+    }
+    if submission.use_chat_template:
+        fields["use_chat_template"] = "on"
+    return f"{reverse('submit')}?{urlencode(fields)}"

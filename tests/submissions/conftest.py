@@ -1,0 +1,89 @@
+"""Tiny models that each fail one hub check, and the people who submit them."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission, User
+
+from evaluation.tiny_model import GITATTRIBUTES, blob_etag, build_tiny_model, compute_commit_sha, repo_cache_dir
+from submissions.hub import HUB_INFO_FILE
+from submissions.services import submission_create
+
+
+class HubCache:
+    """The local hub cache the offline source reads (HF_HUB_OFFLINE=1)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def build(self, repo_id: str, *, info: dict | None = None, **variant) -> str:
+        """A tiny model (see evaluation.tiny_model for the variants); ``info``: the hub's fields
+        (private, gated, likes) in the offline stand-in file."""
+        sha = build_tiny_model(repo_id, hub_cache=self.root, **variant)
+        self.set_info(repo_id, info or {})
+        return sha
+
+    def set_info(self, repo_id: str, info: dict) -> None:
+        path = repo_cache_dir(self.root, repo_id) / HUB_INFO_FILE
+        if info:
+            path.write_text(json.dumps(info))
+        elif path.exists():
+            path.unlink()
+
+    def write(self, repo_id: str, files: dict[str, bytes], *, ref: str = "main") -> str:
+        """A repository with exactly ``files``, laid out like huggingface_hub downloads one."""
+        files = {".gitattributes": GITATTRIBUTES.encode(), **files}
+        sha = compute_commit_sha(files, message=f"{repo_id} test repository")
+        repo = repo_cache_dir(self.root, repo_id)
+        for name, data in files.items():
+            blob = repo / "blobs" / blob_etag(name, data)
+            blob.parent.mkdir(parents=True, exist_ok=True)
+            blob.write_bytes(data)
+            link = repo / "snapshots" / sha / name
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if not link.is_symlink():
+                link.symlink_to(os.path.relpath(blob, link.parent))
+        (repo / "refs").mkdir(exist_ok=True)
+        (repo / "refs" / ref).write_text(sha)
+        return sha
+
+
+@pytest.fixture(scope="session")
+def hub(hub_cache) -> HubCache:
+    hub_cache.mkdir(parents=True, exist_ok=True)
+    return HubCache(hub_cache)
+
+
+@pytest.fixture
+def suite(suites):
+    return suites["demo-medical"]
+
+
+@pytest.fixture
+def user(db):
+    return User.objects.create_user("bob", email="bob@example.org", password="pw-bob-12345")
+
+
+@pytest.fixture
+def other_user(db):
+    return User.objects.create_user("carol", email="carol@example.org", password="pw-carol-12345")
+
+
+@pytest.fixture
+def staff(db):
+    """A moderator: staff, with the submissions app's permissions (not a superuser)."""
+    moderator = User.objects.create_user("mod", email="mod@example.org", password="pw-mod-12345", is_staff=True)
+    moderator.user_permissions.set(Permission.objects.filter(content_type__app_label="submissions"))
+    return moderator
+
+
+@pytest.fixture
+def submit(suite):
+    """submission_create with the defaults of a plain float32 submission to the demo suite."""
+
+    def submit(user, model_id, **fields):
+        return submission_create(user=user, model_id=model_id, **{"precision": "float32", "suite": suite, **fields})
+
+    return submit

@@ -119,7 +119,8 @@
         if (t.score !== null) {
           const bar = el("rect", { x: x(0), y: yy + 4, width: x(t.score) - x(0), height: rowH - 8, class: "bar" }, root);
           el("title", {}, bar, t.name + ": " + pct(t.score) + (t.stderr !== null ? " ± " + pct(t.stderr) : ""));
-          el("text", { x: x(t.score) + 4, y: yy + rowH / 2 + 4, class: "tick" }, root, pct(t.score));
+          el("text", { x: x(Math.min(1, t.score + (t.stderr || 0))) + 4, y: yy + rowH / 2 + 4, class: "tick" }, root,
+             pct(t.score));
           if (t.stderr) {
             el("line", { x1: x(Math.max(0, t.score - t.stderr)), x2: x(Math.min(1, t.score + t.stderr)),
                          y1: yy + rowH / 2, y2: yy + rowH / 2, class: "whisker" }, root);

@@ -1,0 +1,171 @@
+"""The pages in a real browser: ranking, sorting and filters, flags, the sample browser, charts."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+
+from evaluation.jobs import execute_run
+from evaluation.models import SampleLog
+from leaderboard.models import Flag, FlagStatus
+from submissions.services import submission_approve, submission_create
+from tests.e2e.conftest import screenshot
+from tests.leaderboard.conftest import rank_model, uniform
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def ranked_models(page) -> list[str]:
+    return page.locator("#ranking tbody tr[data-model]").evaluate_all("rows => rows.map(r => r.dataset.model)")
+
+
+def test_a_real_evaluation_ranks_charts_and_browses_samples(page, settings, suites, tiny_model):
+    """The tiny model evaluated by the real harness: its row, its model page chart, its samples."""
+    model_id, _ = tiny_model
+    settings.DEFAULT_SUITE = "demo-medical"
+    suite = suites["demo-medical"]
+    rank_model(suite, "other-org/baseline", uniform(suite, 0.3))
+    submission = submission_create(user=None, model_id=model_id, revision="main", precision="float32", suite=suite)
+    submission_approve(submission, actor=None)
+    assert execute_run(submission.runs.get().pk) == "finished"
+    run = submission.runs.get()
+
+    page.goto("/")
+    assert set(ranked_models(page)) == {model_id, "other-org/baseline"}
+    headers = page.locator("#ranking thead th").all_inner_texts()
+    assert [t.name for t in suite.tasks.all()] == headers[4 : 4 + suite.tasks.count()]
+    screenshot(page, "ranking")
+
+    page.click(f"#ranking a:text-is('{model_id}')")
+    page.wait_for_url(re.compile(r"/models/"))
+    chart = page.locator("[data-chart=model][data-drawn=true] svg.chart")
+    assert chart.count() == 1
+    assert chart.locator("rect.bar").count() >= suite.tasks.count()  # one bar per task, and the legend's
+    assert chart.locator("line.median").count() >= suite.tasks.count()
+    screenshot(page, "model-page")
+
+    page.click("table.scores a:text-is('browse') >> nth=0")
+    page.wait_for_url(re.compile(rf"/runs/{run.pk}/samples/"))
+    first_task = suite.tasks.first().task
+    stored = SampleLog.objects.filter(run=run, task=first_task).order_by("doc_id")
+    articles = page.locator("article.sample")
+    assert articles.count() == min(stored.count(), 50)
+    sample = stored.first()
+    shown = articles.first.locator("pre.prompt").inner_text()
+    assert shown == sample.arguments["gen_args_0"]["arg_0"]  # the prompt exactly as the model saw it
+    choices = articles.first.locator("table.choices tbody tr")
+    assert choices.count() == len(sample.arguments)
+    assert articles.first.locator("tr.pick").count() == 1 and articles.first.locator("tr.target").count() == 1
+    screenshot(page, "samples")
+
+    correct = SampleLog.objects.filter(run=run, task=first_task, metrics__acc=1).count()
+    page.select_option("select[name=outcome]", "correct")
+    page.click("text=Show")
+    page.wait_for_url(re.compile(r"outcome=correct"))
+    assert page.locator("article.sample").count() == min(correct, 50)
+    assert page.locator("article.sample.incorrect").count() == 0
+
+    page.goto(f"/runs/{run.pk}/samples/{first_task}/")
+    page.click("article.sample >> nth=0 >> a.permalink")
+    page.wait_for_url(re.compile(rf"/samples/{first_task}/{sample.doc_id}/$"))
+    assert page.locator("article.sample").count() == 1
+
+
+def test_sorting_and_filters_change_the_rows(page, settings, suites):
+    settings.DEFAULT_SUITE = "demo-medical"
+    suite = suites["demo-medical"]
+    tasks = [t.task for t in suite.tasks.all()]
+    rank_model(suite, "meta/llama-7b", {**uniform(suite, 0.6), tasks[0]: 0.2}, num_params=7e9, likes=10)
+    rank_model(suite, "acme/tiny-1b", {**uniform(suite, 0.4), tasks[0]: 0.9}, num_params=1e9, likes=99)
+    rank_model(suite, "acme/mid-13b", uniform(suite, 0.5), num_params=13e9, model_type="fine-tuned", likes=1)
+    page.goto("/")
+    assert ranked_models(page) == ["meta/llama-7b", "acme/mid-13b", "acme/tiny-1b"]
+
+    page.click("#ranking th >> text=MedMCQA")  # ascending first, then descending
+    page.click("#ranking th >> text=MedMCQA")
+    page.wait_for_url(re.compile(r"sort=-score_0"))
+    assert ranked_models(page) == ["acme/tiny-1b", "acme/mid-13b", "meta/llama-7b"]
+
+    page.fill("input[name=search]", "acme")
+    page.click("text=Apply")
+    page.wait_for_url(re.compile(r"search=acme"))
+    assert ranked_models(page) == ["acme/tiny-1b", "acme/mid-13b"]  # the sort is kept
+    assert "params_min" not in page.url  # empty fields stay out of the shared URL
+
+    page.check("input[name=type][value='fine-tuned']")  # applies at once
+    page.wait_for_url(re.compile(r"type=fine-tuned"))
+    assert ranked_models(page) == ["acme/mid-13b"]
+    screenshot(page, "ranking-filtered")
+
+    shared = page.url
+    page.goto(shared)
+    assert ranked_models(page) == ["acme/mid-13b"]
+    assert page.locator("input[name=type][value='fine-tuned']").is_checked()
+
+
+def test_a_flag_raised_and_upheld_marks_and_hides_the_model(page, live_server, settings, suites):
+    settings.DEFAULT_SUITE = "demo-medical"
+    suite = suites["demo-medical"]
+    rank_model(suite, "cheat/contaminated", uniform(suite, 0.95))
+    rank_model(suite, "fair/model", uniform(suite, 0.5))
+    User.objects.create_user("alice", password="a-long-passphrase-9")
+    User.objects.create_superuser("mod", "mod@example.org", "mod-pass-123")
+
+    def log_in(username, password):
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button:text('Log in')")
+        page.wait_for_url(re.compile(r"^(?!.*login)"))
+
+    log_in("alice", "a-long-passphrase-9")
+    page.goto("/models/cheat/contaminated/")
+    page.click("text=Flag this model")
+    page.check("input[name=reason][value=contamination]")
+    page.fill("textarea[name=explanation]", "Its card lists the <MedQA> test split in the training data.")
+    page.fill("textarea[name=evidence]", "https://example.org/card")
+    page.click("button:text('Flag the model')")
+    page.wait_for_url(re.compile(r"/flags/\d+/$"))
+    assert "Its card lists the <MedQA> test split" in page.locator(".flag-text").first.inner_text()
+    flag = Flag.objects.get()
+    page.goto("/")
+    assert ranked_models(page) == ["cheat/contaminated", "fair/model"]  # open flags change nothing
+
+    page.context.clear_cookies()
+    log_in("mod", "mod-pass-123")
+    page.goto(f"/admin/leaderboard/flag/{flag.pk}/change/")
+    page.select_option("select[name=status]", "upheld")
+    page.fill("textarea[name=moderation_note]", "Confirmed from the model card.")
+    page.click("input[name=_save]")
+    page.wait_for_url(re.compile(r"/admin/leaderboard/flag/$"))
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.UPHELD
+
+    page.goto("/")
+    assert ranked_models(page) == ["fair/model"]
+    page.check("input[name=show_flagged]")
+    page.wait_for_url(re.compile(r"show_flagged=on"))
+    assert ranked_models(page) == ["cheat/contaminated", "fair/model"]
+    icon = page.locator("#ranking tr[data-model='cheat/contaminated'] a.flag-icon")
+    assert icon.inner_text() == "🏴‍☠️"
+    screenshot(page, "ranking-flagged")
+    icon.click()
+    page.wait_for_url(re.compile(rf"/flags/{flag.pk}/$"))
+    assert "Confirmed from the model card." in page.content()
+
+
+def test_plots_draw(page, settings, suites):
+    suite = suites["demo-medical"]
+    for i, (name, score) in enumerate([("a/first", 0.3), ("b/second", 0.5), ("c/worse", 0.4), ("d/best", 0.7)]):
+        rank_model(suite, name, uniform(suite, score), days_ago=40 - 10 * i)
+    page.goto("/leaderboards/demo-medical/plots/")
+    history = page.locator("[data-chart=history][data-drawn=true] svg")
+    assert history.locator("circle.dot").count() == 3  # the records: first, second, best
+    assert history.locator("text.label").all_text_contents() == ["a/first", "b/second", "d/best"]
+    histograms = page.locator("[data-chart=distribution] figure.histogram")
+    assert histograms.count() == suite.tasks.count()
+    assert histograms.first.locator("rect.bar").count() == 4  # four models in four different slices
+    screenshot(page, "plots")
+    page.goto("/about/")
+    page.click("button.copy")
+    assert page.locator("button.copy").inner_text() == "Copied ✔"

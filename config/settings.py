@@ -1,9 +1,11 @@
 """Settings, read from the environment only (12-factor), with laptop defaults."""
 
+import json
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.embedded_postgres import socket_dir
 
@@ -140,17 +142,42 @@ SUBMISSION_MAX_PARAMS_16BIT = int(float(os.environ.get("SUBMISSION_MAX_PARAMS_16
 EVAL_DEVICE = os.environ.get("EVAL_DEVICE", "auto")
 EVAL_BATCH_SIZE = os.environ.get("EVAL_BATCH_SIZE", "auto")
 EVAL_TIMEOUT_S = int(os.environ.get("EVAL_TIMEOUT_S", 24 * 3600))
+# Per-suite timeouts (seconds) as JSON, e.g. {"open-llm-v1": 172800}; other suites get EVAL_TIMEOUT_S.
+EVAL_SUITE_TIMEOUTS = {slug: int(s) for slug, s in json.loads(os.environ.get("EVAL_SUITE_TIMEOUTS", "{}")).items()}
 EVAL_HEARTBEAT_S = int(os.environ.get("EVAL_HEARTBEAT_S", 10))
+# A RUNNING run without a heartbeat for this long lost its worker: the reaper requeues it,
+# at most EVAL_MAX_ATTEMPTS attempts in all, then fails it.
+EVAL_STALE_S = int(os.environ.get("EVAL_STALE_S", max(180, 6 * EVAL_HEARTBEAT_S)))
+EVAL_MAX_ATTEMPTS = int(os.environ.get("EVAL_MAX_ATTEMPTS", 3))
 EVAL_WORK_DIR = Path(os.environ.get("EVAL_WORK_DIR", DATA_DIR / "runs"))
 
+# GPU hosts. Each runs `Q_CLUSTER_NAME=<name> python manage.py qcluster`; every host and the web
+# server share this JSON: {"<name>": {"gpu_gib": 80, "backend": "vllm"}, ...}. "gpu_gib" is the GPU
+# memory of one worker (left out: unknown, fits anything, chosen last); "backend" is "hf" (default)
+# or "vllm" (used where vllm is installed). A run goes to the smallest cluster that fits
+# parameters x bytes per parameter of its precision x EVAL_MEMORY_MARGIN; a model whose size is
+# unknown goes to EVAL_DEFAULT_CLUSTER.
+EVAL_CLUSTER = os.environ.get("Q_CLUSTER_NAME", "default")  # the cluster this process serves
+EVAL_DEFAULT_CLUSTER = os.environ.get("EVAL_DEFAULT_CLUSTER", "default")
+EVAL_CLUSTERS = json.loads(os.environ.get("EVAL_CLUSTERS", "{}"))
+EVAL_MEMORY_MARGIN = float(os.environ.get("EVAL_MEMORY_MARGIN", 1.2))
+
+# django-q2 is only the transport. Its timeout must outlast our longest per-suite timeout (ours ends
+# the harness first and says so), and its redelivery (retry) must outlast its timeout, or a slow run
+# would be delivered twice. Q_TIMEOUT_S / Q_RETRY_S override them (tests use short ones).
+_Q_TIMEOUT_S = int(os.environ.get("Q_TIMEOUT_S", max([EVAL_TIMEOUT_S, *EVAL_SUITE_TIMEOUTS.values()]) + 300))
+_Q_RETRY_S = int(os.environ.get("Q_RETRY_S", _Q_TIMEOUT_S + 300))
+if not _Q_RETRY_S > _Q_TIMEOUT_S > max([EVAL_TIMEOUT_S, *EVAL_SUITE_TIMEOUTS.values()]):
+    raise ImproperlyConfigured("need Q_RETRY_S > Q_TIMEOUT_S > every evaluation timeout (EVAL_TIMEOUT_S, EVAL_SUITE_TIMEOUTS)")
+
 Q_CLUSTER = {
-    "name": os.environ.get("Q_CLUSTER_NAME", "default"),
+    # "name" is the site: it salts the signed task payloads, so it is the same on every host. A host
+    # serves the queue named by its Q_CLUSTER_NAME environment variable (django-q2 reads it).
+    "name": "default",
     "orm": "default",
     "workers": int(os.environ.get("Q_WORKERS", 1)),
-    # Our own timeout ends the harness first; django-q's must be longer, and
-    # its redelivery (retry) longer still, or a slow run would be delivered twice.
-    "timeout": EVAL_TIMEOUT_S + 300,
-    "retry": EVAL_TIMEOUT_S + 600,
+    "timeout": _Q_TIMEOUT_S,
+    "retry": _Q_RETRY_S,
     "max_attempts": 3,
     "ack_failures": True,
     "catch_up": False,

@@ -6,4 +6,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("submissions.urls")),
     path("", include("leaderboard.urls")),
+    path("", include("evaluation.urls")),
 ]

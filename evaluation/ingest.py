@@ -11,9 +11,10 @@ from pathlib import Path
 
 from django.db import connection
 
-from evaluation.models import EvalRun, SampleLog, TaskResult
+from evaluation.models import EvalRun, ResultsFile, SampleLog, TaskResult
 
 SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
+RESULTS_DATE = re.compile(r"_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.json$")  # results_<date>.json, or <stem>_<date>.json
 SAMPLE_COLUMNS = (
     "run_id", "task", "filter", "doc_id", "doc", "arguments", "target",
     "resps", "filtered_resps", "metrics", "doc_hash", "prompt_hash",
@@ -28,6 +29,7 @@ class HarnessOutputError(ValueError):
 class HarnessOutput:
     results: dict
     sample_files: dict[str, Path]
+    date_id: str  # the <date> of results_<date>.json
 
 
 def harness_output_read(results_path: Path, sample_paths: list[Path]) -> HarnessOutput:
@@ -42,8 +44,11 @@ def harness_output_read(results_path: Path, sample_paths: list[Path]) -> Harness
         match = SAMPLES_FILE.match(Path(path).name)
         if not match:
             raise HarnessOutputError(f"{path} is not named samples_<task>_<date>.jsonl")
+        if match["task"] in sample_files:
+            raise HarnessOutputError(f"two samples files for {match['task']}: {sample_files[match['task']]} and {path}")
         sample_files[match["task"]] = Path(path)
-    return HarnessOutput(results=results, sample_files=sample_files)
+    date = RESULTS_DATE.search(Path(results_path).name)
+    return HarnessOutput(results=results, sample_files=sample_files, date_id=date[1] if date else Path(results_path).stem)
 
 
 def harness_output_find(output_dir: Path) -> HarnessOutput:
@@ -124,14 +129,20 @@ def samples_copy(run: EvalRun, output: HarnessOutput) -> int:
         with cursor.copy(f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
             for task, path in output.sample_files.items():
                 with open(path, encoding="utf-8") as lines:
-                    for line in lines:
-                        if line.strip():
-                            copy.write_row(_sample_row(run.pk, task, json.loads(line)))
-                            count += 1
+                    for number, line in enumerate(lines, 1):
+                        if not line.strip():
+                            continue
+                        try:
+                            row = _sample_row(run.pk, task, json.loads(line))
+                        except (ValueError, KeyError, TypeError) as exc:
+                            raise HarnessOutputError(f"{path}, line {number}: not an lm-eval sample ({exc!r})") from exc
+                        copy.write_row(row)
+                        count += 1
     return count
 
 
 def results_ingest(run: EvalRun, output: HarnessOutput) -> None:
-    """Store a run's metrics and samples. Call inside the transaction that finishes the run."""
+    """Store a run's metrics, samples and results file. Call inside the transaction that finishes the run."""
     TaskResult.objects.bulk_create(_metric_rows(run, output))
     samples_copy(run, output)
+    ResultsFile.objects.create(run=run, date_id=output.date_id, data=_without_nul(output.results))

@@ -1,9 +1,10 @@
 """The job a django-q2 worker runs: ``execute_run(run_id)``.
 
-The worker claims the run, runs the harness in a spawned child process (its own
-process group, so it can be killed whole), keeps the run's heartbeat while it
-works, then stores everything in one transaction. A second delivery of the same
-run finds it claimed or done and does nothing.
+A delivery claims the best queued run of this host's cluster (SELECT ... FOR UPDATE SKIP
+LOCKED), runs the harness in a spawned child process (its own process group, so it can be
+killed whole), keeps the run's heartbeat and progress while it works, then stores
+everything in one transaction. django-q2 delivers at least once: a second delivery finds
+the run claimed or done, and runs the next queued run or nothing.
 """
 
 import json
@@ -13,54 +14,48 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from evaluation.ingest import HarnessOutputError, harness_output_find
-from evaluation.models import EvalRun, SuiteTask
+from evaluation.models import EvalRun, FailureKind
 from evaluation.record import record_build
-from evaluation.services import run_claim, run_fail, run_finish, run_heartbeat, run_work_dir
+from evaluation.routing import Cluster, backend_for, missing_packages, this_cluster
+from evaluation.services import Progress, run_claim, run_fail, run_finish, run_heartbeat, run_work_dir
 from leaderboard.services import IncompleteRunError
 
-DTYPES = {"float16": "float16", "bfloat16": "bfloat16", "float32": "float32"}
+UNQUANTIZED = ("float16", "bfloat16", "float32")
 LOG_TAIL_LINES = 40
-
-# (text in the harness log, what the submitter is told); the first match wins.
-FAILURES = (
-    ("OutOfMemoryError", "out of GPU memory"),
-    ("CUDA out of memory", "out of GPU memory"),
-    ("DatasetNotFoundError", "dataset unavailable"),
-    ("datasets.exceptions", "dataset unavailable"),
-    ("HF_DATASETS_OFFLINE", "dataset unavailable"),
-    ("from_pretrained", "the model did not load"),
-    ("LocalEntryNotFoundError", "the model did not load"),
-    ("RepositoryNotFoundError", "the model did not load"),
-)
-
-
-def suite_tasks(run: EvalRun) -> list[SuiteTask]:
-    return list(run.submission.suite.tasks.all())
 
 
 def task_paths(run: EvalRun) -> list[str]:
     return [str((Path(settings.BASE_DIR) / p).resolve()) for p in run.submission.suite.task_paths]
 
 
-def model_args(run: EvalRun) -> str:
+def model_args(submission) -> str:
+    """dtype follows the precision; quantized weights compute in float16."""
+    dtype = submission.precision if submission.precision in UNQUANTIZED else "float16"
+    return f"pretrained={submission.model_id},revision={submission.commit_sha},dtype={dtype}"
+
+
+def harness_spec(run: EvalRun, cluster: Cluster, work_dir: Path) -> dict:
     submission = run.submission
-    return f"pretrained={submission.model_id},revision={submission.commit_sha},dtype={DTYPES[submission.precision]}"
-
-
-def harness_spec(run: EvalRun, output_dir: Path) -> dict:
     return {
-        "model_args": model_args(run),
-        "tasks": [{"task": t.task, "num_fewshot": t.num_fewshot} for t in suite_tasks(run)],
+        "model_args": model_args(submission),
+        "backend": backend_for(cluster, submission.precision),
+        "quantization": submission.precision if submission.precision in ("8bit", "4bit") else None,
+        "tasks": [{"task": t.task, "num_fewshot": t.num_fewshot} for t in submission.suite.tasks.all()],
         "task_paths": task_paths(run),
         "device": settings.EVAL_DEVICE,
         "batch_size": settings.EVAL_BATCH_SIZE,
-        "apply_chat_template": run.submission.use_chat_template,
-        "output_dir": str(output_dir),
+        "apply_chat_template": submission.use_chat_template,
+        "output_dir": str(work_dir / "output"),
+        "progress_path": str(work_dir / "progress.json"),
+        "error_path": str(work_dir / "error.json"),
+        "parent_pid": os.getpid(),
     }
 
 
@@ -70,10 +65,51 @@ def harness_cwd(run: EvalRun, work_dir: Path) -> Path:
     return Path(paths[0]) if paths else work_dir
 
 
-def classify_failure(log: str) -> str:
-    kind = next((reason for needle, reason in FAILURES if needle in log), "harness error")
-    last = next((line for line in reversed(log.splitlines()) if line.strip()), "")
-    return f"{kind}: {last.strip()[:500]}" if last else kind
+def suite_timeout_s(run: EvalRun) -> int:
+    return settings.EVAL_SUITE_TIMEOUTS.get(run.submission.suite.slug, settings.EVAL_TIMEOUT_S)
+
+
+def refusal(run: EvalRun, cluster: Cluster) -> str:
+    """Why this worker cannot run the run at all ("" when it can)."""
+    submission = run.submission
+    if not cluster.fits(run.memory_gib):
+        return (
+            f"{submission.model_id} needs about {run.memory_gib:g} GiB of GPU memory "
+            f"({submission.facts['num_params']:,} parameters in {submission.precision}), more than the largest "
+            f"GPU host ({cluster.name}, {cluster.gpu_gib:g} GiB) has"
+        )
+    missing = missing_packages(submission.precision)
+    if missing:
+        return f"{submission.precision} weights need {' and '.join(missing)}, which the workers of {cluster.name} lack"
+    return ""
+
+
+def read_progress(path: Path) -> Progress | None:
+    try:
+        data = json.loads(path.read_text())
+        started = data.get("requests_started")
+        return Progress(
+            stage=str(data["stage"]),
+            done=int(data["done"]),
+            total=int(data["total"]),
+            requests_started=datetime.fromtimestamp(started, tz=timezone.utc) if started else None,
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def harness_failure(returncode: int, error_path: Path) -> tuple[FailureKind, str]:
+    """What the child said went wrong, or what its exit status tells."""
+    try:
+        error = json.loads(error_path.read_text())
+        return FailureKind(error["kind"]), str(error["message"])[:2000]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if returncode < 0:
+        name = signal.Signals(-returncode).name
+        hint = " (the host may have run out of memory)" if returncode == -signal.SIGKILL else ""
+        return FailureKind.HARNESS, f"the harness was killed by {name}{hint}"
+    return FailureKind.HARNESS, f"the harness exited with status {returncode}"
 
 
 def _tail(path: Path) -> str:
@@ -83,6 +119,7 @@ def _tail(path: Path) -> str:
 
 
 def _kill(process: subprocess.Popen) -> None:
+    """SIGKILL the child's whole process group: every process it started, and so its GPU memory."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -91,20 +128,39 @@ def _kill(process: subprocess.Popen) -> None:
 
 
 def execute_run(run_id: int) -> str:
-    run = run_claim(run_id)
+    """The django-q2 task. ``run_id`` is the run whose queueing sent this delivery; the delivery
+    runs the best queued run of this host's cluster, which honours priorities."""
+    cluster = this_cluster()
+    run = run_claim(cluster=cluster)
     if run is None:
-        return f"run {run_id} is not queued: nothing to do"
-    if run.submission.precision not in DTYPES:
-        run_fail(run, f"the model did not load: {run.submission.precision} needs bitsandbytes, not on this worker")
-        return "failed"
+        return f"delivery for run {run_id}: nothing queued on cluster {cluster.name}"
+    return run_execute(run, cluster)
+
+
+def execute_run_now(run_id: int) -> str:
+    """Run this very run in this process (``manage.py evaluate --sync``), if it is still queued."""
+    cluster = this_cluster()
+    run = run_claim(cluster=cluster, run_id=run_id)
+    if run is None:
+        return f"run {run_id} is not queued here: nothing to do"
+    return run_execute(run, cluster)
+
+
+def run_execute(run: EvalRun, cluster: Cluster) -> str:
+    """Run a claimed run to its end: FINISHED, FAILED with a reason, or stopped when cancelled."""
+    reason = refusal(run, cluster)
+    if reason:
+        run_fail(run, FailureKind.REFUSED, reason)
+        return "refused"
 
     work_dir = run_work_dir(run)
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir(parents=True)
-    output_dir, log_path = work_dir / "output", work_dir / "harness.log"
-    spec = harness_spec(run, output_dir)
+    log_path = work_dir / "harness.log"
+    spec = harness_spec(run, cluster, work_dir)
     (work_dir / "spec.json").write_text(json.dumps(spec, indent=2))
     env = {**os.environ, "PYTHONPATH": str(settings.BASE_DIR), "HF_HOME": settings.HF_HOME}
+    timeout_s = suite_timeout_s(run)
 
     started = time.monotonic()
     with open(log_path, "wb") as log:
@@ -122,13 +178,13 @@ def execute_run(run_id: int) -> str:
                     returncode = child.wait(timeout=settings.EVAL_HEARTBEAT_S)
                     break
                 except subprocess.TimeoutExpired:
-                    if not run_heartbeat(run):
+                    if not run_heartbeat(run, read_progress(Path(spec["progress_path"]))):
                         _kill(child)
-                        return "cancelled"
-                    if time.monotonic() - started > settings.EVAL_TIMEOUT_S:
+                        return "stopped: the run was cancelled or given up"
+                    if time.monotonic() - started > timeout_s:
                         _kill(child)
-                        run_fail(run, f"timeout: timed out after {settings.EVAL_TIMEOUT_S} s", log_tail=_tail(log_path))
-                        return "failed"
+                        run_fail(run, FailureKind.TIMEOUT, f"timed out after {timeout_s} s", log_tail=_tail(log_path))
+                        return "timed out"
         except BaseException:
             _kill(child)
             raise
@@ -136,13 +192,15 @@ def execute_run(run_id: int) -> str:
 
     log_tail = _tail(log_path)
     if returncode != 0:
-        run_fail(run, classify_failure(log_tail), log_tail=log_tail)
+        kind, detail = harness_failure(returncode, Path(spec["error_path"]))
+        run_fail(run, kind, detail, log_tail=log_tail)
         return "failed"
+    run_heartbeat(run, read_progress(Path(spec["progress_path"])))
     try:
-        output = harness_output_find(output_dir)
-        run_finish(run, output, record_build(run, spec, output.results, duration))
-    except (HarnessOutputError, IncompleteRunError) as exc:
-        run_fail(run, f"harness error: {exc}", log_tail=log_tail)
+        output = harness_output_find(Path(spec["output_dir"]))
+        finished = run_finish(run, output, record_build(run.submission, spec, output.results, duration, run=run))
+    except (HarnessOutputError, IncompleteRunError, DatabaseError) as exc:
+        run_fail(run, FailureKind.HARNESS, f"its output could not be stored: {exc}", log_tail=log_tail)
         return "failed"
     shutil.rmtree(work_dir, ignore_errors=True)
-    return "finished"
+    return "finished" if finished else "stopped: the run was cancelled or given up"

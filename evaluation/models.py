@@ -48,9 +48,9 @@ class FailureKind(models.TextChoices):
     OUT_OF_MEMORY = "oom", "out of GPU memory"
     DATASET = "dataset", "dataset unavailable"
     HARNESS = "harness", "harness error"
-    TIMEOUT = "timeout", "timed out"
+    TIMEOUT = "timeout", "timeout"
     WORKER_LOST = "worker_lost", "worker lost"
-    REFUSED = "refused", "no worker can run it"
+    REFUSED = "refused", "refused"
 
 
 class EvalRun(models.Model):

@@ -8,6 +8,13 @@ from django.conf import settings
 
 from evaluation.models import EvalRun
 
+# lm-eval's CLI cannot load bitsandbytes weights with transformers >= 5 (it takes them only as a
+# quantization_config object); the record says how the harness did it instead.
+QUANTIZED_NOTE = (
+    "lm_eval's CLI cannot pass a bitsandbytes quantization_config; the worker ran this command's tasks through "
+    "lm_eval's HFLM with transformers.BitsAndBytesConfig({}) (see evaluation/harness.py)."
+)
+
 
 def _torch_version(pretty_env_info: str) -> str:
     for line in (pretty_env_info or "").splitlines():
@@ -33,23 +40,26 @@ def reproduce_commands(spec: dict, batch_size, device: str) -> list[str]:
     for shots, group in groupby(by_shots, key=lambda t: t["num_fewshot"]):
         tasks = ",".join(t["task"] for t in group)
         commands.append(
-            f"{prefix}lm_eval --model hf --model_args {shlex.quote(spec['model_args'])} --tasks {tasks}"
+            f"{prefix}lm_eval --model {spec['backend']} --model_args {shlex.quote(spec['model_args'])} --tasks {tasks}"
             f" --num_fewshot {shots} --batch_size {batch_size} --device {device}{include}{chat}"
             " --log_samples --output_path results"
         )
     return commands
 
 
-def record_build(run: EvalRun, spec: dict, results: dict, duration_s: float) -> dict:
+def record_build(submission, spec: dict, results: dict, duration_s: float, *, run: EvalRun | None = None) -> dict:
+    """What reproduces a run of ``submission``; ``run`` is None for results imported from the CLI."""
     config = results.get("config", {})
     batch_sizes = config.get("batch_sizes") or []
     # "auto" resolves per call; the record keeps the size the harness settled on.
     batch_size = batch_sizes[0] if batch_sizes else config.get("batch_size", spec["batch_size"])
     device = config.get("device", spec["device"])
-    return {
-        "model": run.submission.model_id,
-        "commit_sha": run.submission.commit_sha,
+    record = {
+        "model": submission.model_id,
+        "commit_sha": submission.commit_sha,
         "model_args": spec["model_args"],
+        "backend": spec["backend"],
+        "quantization": spec.get("quantization"),
         "lm_eval_version": results.get("lm_eval_version", ""),
         "transformers_version": results.get("transformers_version", ""),
         "torch_version": _torch_version(results.get("pretty_env_info", "")),
@@ -62,6 +72,7 @@ def record_build(run: EvalRun, spec: dict, results: dict, duration_s: float) -> 
             for name in results.get("configs", {})
         },
         "batch_size": batch_size,
+        "batch_sizes": batch_sizes,
         "batch_size_requested": spec["batch_size"],
         "device": device,
         "seeds": {
@@ -69,6 +80,18 @@ def record_build(run: EvalRun, spec: dict, results: dict, duration_s: float) -> 
             for key in ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")
         },
         "duration_s": round(duration_s, 3),
+        # One GPU per worker: GPU-seconds are the wall time on a CUDA device.
         "gpu_seconds": round(duration_s, 3) if str(device).startswith("cuda") else 0,
         "commands": reproduce_commands(spec, batch_size, device),
     }
+    if run is not None:
+        record.update(
+            worker=run.worker,
+            cluster=run.cluster,
+            attempt=run.attempt,
+        )
+    if spec.get("quantization"):
+        record["note"] = QUANTIZED_NOTE.format(
+            "load_in_8bit=True" if spec["quantization"] == "8bit" else "load_in_4bit=True, bnb_4bit_compute_dtype=float16"
+        )
+    return record

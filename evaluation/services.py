@@ -1,22 +1,30 @@
 """Every write to runs, results and suites."""
 
-import socket
+import logging
 import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from evaluation.ingest import HarnessOutput, results_ingest
-from evaluation.models import EvalRun, RunStatus, Suite, SuiteTask
+from evaluation.models import EvalRun, FailureKind, RunStatus, Suite, SuiteTask
+from evaluation.routing import Cluster, memory_need_gib, route
+from evaluation.selectors import QUEUE_ORDER
 from leaderboard.services import entry_refresh
 from submissions.models import ModelSubmission, Status
 from submissions.services import submission_transition
 
+log = logging.getLogger(__name__)
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
+REAPER_SCHEDULE = "evaluation: requeue runs whose worker was lost"
 
 
 class SuiteFileError(ValueError):
@@ -64,12 +72,26 @@ def suites_load_all() -> list[Suite]:
     return [suite_load(path, position=i) for i, path in enumerate(sorted(SUITES_DIR.glob("*.yaml")))]
 
 
+def _deliver(run: EvalRun) -> None:
+    """Once committed, hand the run's cluster a delivery (django-q2 task). A delivery claims the best
+    queued run of its cluster, so deliveries and queued runs only need to match in number."""
+    run_id, cluster = run.pk, run.cluster
+    transaction.on_commit(
+        lambda: async_task("evaluation.jobs.execute_run", run_id, cluster=cluster, task_name=f"run-{run_id}")
+    )
+
+
+def _run_create(submission: ModelSubmission, *, attempt: int) -> EvalRun:
+    need = memory_need_gib(submission)
+    run = EvalRun.objects.create(submission=submission, attempt=attempt, memory_gib=need, cluster=route(need).name)
+    _deliver(run)
+    return run
+
+
 @transaction.atomic
 def run_enqueue(submission: ModelSubmission) -> EvalRun:
-    """A new attempt for a QUEUED submission, handed to the cluster once committed."""
-    run = EvalRun.objects.create(submission=submission)
-    transaction.on_commit(lambda: async_task("evaluation.jobs.execute_run", run.pk, task_name=f"run-{run.pk}"))
-    return run
+    """A new attempt for a QUEUED submission, routed to the smallest GPU host that fits it."""
+    return _run_create(submission, attempt=1)
 
 
 def worker_name() -> str:
@@ -77,26 +99,58 @@ def worker_name() -> str:
 
 
 @transaction.atomic
-def run_claim(run_id: int) -> EvalRun | None:
-    """Take a QUEUED run for this worker; None if it is gone, taken or already done."""
-    run = (
-        EvalRun.objects.select_for_update(skip_locked=True)
-        .select_related("submission__suite")
-        .filter(pk=run_id, status=RunStatus.QUEUED)
-        .first()
-    )
-    if run is None:
-        return None
+def run_claim(*, cluster: Cluster, run_id: int | None = None) -> EvalRun | None:
+    """Take the best QUEUED run of ``cluster`` (highest priority, then oldest), or run ``run_id``
+    whatever its cluster; None when there is none, or it is taken or done.
+
+    A run this cluster's GPU cannot hold is handed on to the cluster that fits it. Where none
+    fits (this is the largest) it is claimed anyway: the worker fails it with the reason.
+    """
+    while True:
+        queued = EvalRun.objects.select_for_update(skip_locked=True, of=("self",)).filter(status=RunStatus.QUEUED)
+        queued = queued.filter(pk=run_id) if run_id is not None else queued.filter(cluster=cluster.name)
+        run = queued.select_related("submission__suite").order_by(*QUEUE_ORDER).first()
+        if run is None:
+            return None
+        target = route(run.memory_gib)
+        if cluster.fits(run.memory_gib) or target.name == cluster.name:
+            break
+        log.info("run %s needs %s GiB, more than cluster %s has: handed on to %s", run.pk, run.memory_gib, cluster.name, target.name)
+        run.cluster = target.name
+        run.save(update_fields=["cluster"])
+        _deliver(run)
+        if run_id is not None:
+            return None
     now = timezone.now()
     run.status, run.worker, run.started_at, run.heartbeat_at = RunStatus.RUNNING, worker_name(), now, now
-    run.save(update_fields=["status", "worker", "started_at", "heartbeat_at"])
-    submission_transition(run.submission, Status.RUNNING, note=f"run {run.pk} started on {run.worker}")
+    run.cluster = run.cluster if run_id is None else cluster.name
+    run.save(update_fields=["status", "worker", "started_at", "heartbeat_at", "cluster"])
+    submission_transition(run.submission, Status.RUNNING, note=f"run {run.pk} started on {run.worker} ({cluster.name})")
     return run
 
 
-def run_heartbeat(run: EvalRun) -> bool:
-    """Mark the run alive; False when it is no longer RUNNING (cancelled, or failed by the reaper)."""
-    return EvalRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(heartbeat_at=timezone.now()) == 1
+@dataclass(frozen=True)
+class Progress:
+    """What the harness child last reported."""
+
+    stage: str
+    done: int = 0
+    total: int = 0
+    requests_started: datetime | None = None
+
+
+def run_heartbeat(run: EvalRun, progress: Progress | None = None) -> bool:
+    """Mark the run alive and store its progress; False when it is no longer RUNNING (cancelled, or
+    failed by the reaper): the worker must then stop."""
+    fields = {"heartbeat_at": timezone.now()}
+    if progress is not None:
+        fields.update(
+            progress_stage=progress.stage[:100],
+            progress_done=progress.done,
+            progress_total=progress.total,
+            progress_started_at=progress.requests_started,
+        )
+    return EvalRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(**fields) == 1
 
 
 @transaction.atomic
@@ -110,29 +164,108 @@ def run_cancel(submission: ModelSubmission, *, actor, note: str = "") -> None:
 
 
 @transaction.atomic
-def run_finish(run: EvalRun, output: HarnessOutput, record: dict) -> None:
-    """Store results and samples, finish the run and rank the submission: all or nothing."""
-    run = EvalRun.objects.select_for_update().select_related("submission__suite").get(pk=run.pk)
+def run_finish(run: EvalRun, output: HarnessOutput, record: dict) -> bool:
+    """Store results and samples, finish the run and rank the submission: all or nothing.
+    False (and nothing stored) when the run is no longer RUNNING."""
+    run = EvalRun.objects.select_for_update(of=("self",)).select_related("submission__suite").get(pk=run.pk)
     if run.status != RunStatus.RUNNING:
-        return
+        return False
     results_ingest(run, output)
     run.status, run.finished_at, run.record = RunStatus.FINISHED, timezone.now(), record
-    run.save(update_fields=["status", "finished_at", "record"])
+    run.progress_stage, run.progress_done = "finished", max(run.progress_done, run.progress_total)
+    run.save(update_fields=["status", "finished_at", "record", "progress_stage", "progress_done"])
     entry_refresh(run)
     submission_transition(run.submission, Status.FINISHED, note=f"run {run.pk} finished")
+    return True
+
+
+def _fail(run: EvalRun, kind: FailureKind, reason: str, log_tail: str) -> str:
+    """Mark a locked RUNNING run FAILED; returns the reason as the submitter reads it."""
+    reason = f"{kind.label}: {reason}" if reason else str(kind.label)
+    run.status, run.finished_at, run.failure_kind = RunStatus.FAILED, timezone.now(), kind
+    run.failure_reason, run.log_tail = reason, log_tail
+    run.save(update_fields=["status", "finished_at", "failure_kind", "failure_reason", "log_tail"])
+    return reason
+
+
+def _submission_fail(submission: ModelSubmission, reason: str) -> None:
+    ModelSubmission.objects.filter(pk=submission.pk).update(failure_reason=reason)
+    submission.failure_reason = reason
+    submission_transition(submission, Status.FAILED, note=reason)
 
 
 @transaction.atomic
-def run_fail(run: EvalRun, reason: str, *, log_tail: str = "") -> None:
-    run = EvalRun.objects.select_for_update().select_related("submission").get(pk=run.pk)
+def run_fail(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str = "") -> bool:
+    """Fail a RUNNING run and its submission, saying why; False when it is no longer RUNNING."""
+    run = EvalRun.objects.select_for_update(of=("self",)).select_related("submission").get(pk=run.pk)
     if run.status != RunStatus.RUNNING:
-        return
-    run.status, run.finished_at, run.failure_reason, run.log_tail = RunStatus.FAILED, timezone.now(), reason, log_tail
-    run.save(update_fields=["status", "finished_at", "failure_reason", "log_tail"])
-    submission = run.submission
-    submission.failure_reason = reason
-    submission.save(update_fields=["failure_reason", "updated_at"])
-    submission_transition(submission, Status.FAILED, note=reason)
+        return False
+    _submission_fail(run.submission, _fail(run, kind, reason, log_tail))
+    return True
+
+
+def runs_reap() -> list[int]:
+    """Fail every RUNNING run whose heartbeat is older than EVAL_STALE_S (its worker or host was lost)
+    and queue a new attempt of its submission, or fail the submission after EVAL_MAX_ATTEMPTS.
+    Returns the reaped runs. The reaper schedule calls this; so may anyone, any number of times."""
+    stale_before = timezone.now() - timedelta(seconds=settings.EVAL_STALE_S)
+    stale = EvalRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
+    return [run_id for run_id in stale.values_list("pk", flat=True) if _run_reap(run_id, stale_before)]
+
+
+@transaction.atomic
+def _run_reap(run_id: int, stale_before: datetime) -> bool:
+    run = (
+        EvalRun.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("submission")
+        .filter(pk=run_id, status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
+        .first()
+    )
+    if run is None:  # it beat, finished or is being finished meanwhile
+        return False
+    last = timezone.localtime(run.heartbeat_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+    lost = f"{run.worker} stopped sending heartbeats (last at {last})"
+    if run.attempt < settings.EVAL_MAX_ATTEMPTS:
+        _fail(run, FailureKind.WORKER_LOST, f"{lost}; requeued as attempt {run.attempt + 1}", "")
+        submission_transition(
+            run.submission, Status.QUEUED, note=f"run {run.pk}: worker lost; attempt {run.attempt + 1} queued"
+        )
+        _run_create(run.submission, attempt=run.attempt + 1)
+    else:
+        reason = _fail(run, FailureKind.WORKER_LOST, f"{lost}; gave up after {run.attempt} attempts", "")
+        _submission_fail(run.submission, reason)
+    return True
+
+
+def reaper_schedule(*, minutes: int = 1, cluster: str | None = None) -> Schedule:
+    """Create or update the django-q2 schedule that runs ``runs_reap``. With no cluster it runs on the
+    site's default cluster (``manage.py qcluster`` without Q_CLUSTER_NAME)."""
+    schedule, _ = Schedule.objects.update_or_create(
+        name=REAPER_SCHEDULE,
+        defaults={
+            "func": "evaluation.services.runs_reap",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": minutes,
+            "repeats": -1,
+            "cluster": cluster,
+        },
+    )
+    return schedule
+
+
+@transaction.atomic
+def run_import(submission: ModelSubmission, output: HarnessOutput, record: dict) -> EvalRun:
+    """Bring in an evaluation the ``lm_eval`` CLI made elsewhere: a pending submission becomes a
+    finished run with those results and samples, in one transaction."""
+    submission_transition(submission, Status.QUEUED, note="imported from lm_eval results")
+    now = timezone.now()
+    run = EvalRun.objects.create(
+        submission=submission, status=RunStatus.RUNNING, worker="import_results", started_at=now, heartbeat_at=now
+    )
+    submission_transition(submission, Status.RUNNING, note=f"run {run.pk}: importing lm_eval results")
+    run_finish(run, output, record)
+    run.refresh_from_db()
+    return run
 
 
 def run_work_dir(run: EvalRun) -> Path:

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='evalrun',
             name='failure_kind',
-            field=models.CharField(blank=True, choices=[('model_load', 'the model did not load'), ('oom', 'out of GPU memory'), ('dataset', 'dataset unavailable'), ('harness', 'harness error'), ('timeout', 'timed out'), ('worker_lost', 'worker lost'), ('refused', 'no worker can run it')], max_length=16),
+            field=models.CharField(blank=True, choices=[('model_load', 'the model did not load'), ('oom', 'out of GPU memory'), ('dataset', 'dataset unavailable'), ('harness', 'harness error'), ('timeout', 'timeout'), ('worker_lost', 'worker lost'), ('refused', 'refused')], max_length=16),
         ),
         migrations.AddField(
             model_name='evalrun',

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation.jobs import execute_run
+from evaluation.jobs import execute_run_now
 from evaluation.models import RunStatus, Suite
 from submissions.errors import SubmissionError
 from submissions.models import Precision
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         run = submission.runs.get()
         self.stdout.write(f"submission {submission.pk}, run {run.pk}: {model_id}@{submission.commit_sha}")
         if sync:
-            execute_run(run.pk)
+            execute_run_now(run.pk)
         while True:  # also after --sync: a cluster may have claimed the run first
             run.refresh_from_db()
             if run.status in FINAL:

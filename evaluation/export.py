@@ -1,0 +1,54 @@
+"""A stored run, written back in the format of the ``lm_eval`` CLI: what imports read, downloads give."""
+
+import hashlib
+import json
+import re
+import zipfile
+
+from evaluation.models import EvalRun, ResultsFile, SampleLog
+
+
+def _sanitized(model_name: str) -> str:
+    """lm-eval's folder name for a model (EvaluationTracker's model_name_sanitized)."""
+    return re.sub(r"[\"<>:/|\\?*\[\]]+", "__", model_name)
+
+
+def sample_line(sample: SampleLog) -> dict:
+    """One line of samples_<task>_<date>.jsonl, as lm-eval's EvaluationTracker writes it."""
+    line = {
+        "doc_id": sample.doc_id,
+        "doc": sample.doc,
+        "target": sample.target,
+        "arguments": sample.arguments,
+        "resps": sample.resps,
+        "filtered_resps": sample.filtered_resps,
+        "filter": sample.filter,
+        "metrics": list(sample.metrics),
+        "doc_hash": sample.doc_hash,
+        "prompt_hash": sample.prompt_hash,
+        "target_hash": hashlib.sha256(sample.target.encode("utf-8")).hexdigest(),
+    }
+    line.update(sample.metrics)
+    return line
+
+
+def run_export_zip(run: EvalRun, fileobj) -> None:
+    """Write ``<model>/results_<date>.json`` and one ``<model>/samples_<task>_<date>.jsonl`` per task
+    into a zip. The run must be finished (have a ResultsFile)."""
+    results = ResultsFile.objects.get(run=run)
+    folder = _sanitized(results.data.get("model_name") or run.submission.model_id)
+    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            f"{folder}/results_{results.date_id}.json", json.dumps(results.data, indent=2, ensure_ascii=False)
+        )
+        samples = SampleLog.objects.filter(run=run).order_by("task", "filter", "doc_id")
+        task, out = None, None
+        for sample in samples.iterator(chunk_size=2000):
+            if sample.task != task:
+                if out is not None:
+                    out.close()
+                task = sample.task
+                out = archive.open(f"{folder}/samples_{task}_{results.date_id}.jsonl", "w")
+            out.write((json.dumps(sample_line(sample), ensure_ascii=False) + "\n").encode("utf-8"))
+        if out is not None:
+            out.close()

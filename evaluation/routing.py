@@ -1,0 +1,84 @@
+"""Which GPU host (django-q2 cluster) runs a model, and what a host can run.
+
+Every host and the web server read the same EVAL_CLUSTERS setting; a host knows which
+entry is its own from Q_CLUSTER_NAME (settings.EVAL_CLUSTER). Nothing here touches the
+database or imports torch: it is safe in the web process and in forked workers.
+"""
+
+from dataclasses import dataclass
+from importlib.util import find_spec
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+GIB = 2**30
+BYTES_PER_PARAM = {"float32": 4, "float16": 2, "bfloat16": 2, "8bit": 1, "4bit": 0.5}
+BACKENDS = ("hf", "vllm")
+# Precisions that need a package on the worker beyond torch and transformers.
+PRECISION_PACKAGES = {"8bit": ("bitsandbytes",), "4bit": ("bitsandbytes",), "GPTQ": ("optimum", "gptqmodel")}
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    gpu_gib: float | None  # None: unknown, fits anything
+    backend: str = "hf"
+
+    def fits(self, need_gib: float | None) -> bool:
+        return need_gib is None or self.gpu_gib is None or need_gib <= self.gpu_gib
+
+
+def clusters() -> list[Cluster]:
+    """The configured clusters, the default one included, smallest GPU first (unknown memory last)."""
+    found = {}
+    for name, conf in {settings.EVAL_DEFAULT_CLUSTER: {}, **settings.EVAL_CLUSTERS}.items():
+        if not isinstance(conf, dict) or set(conf) - {"gpu_gib", "backend"}:
+            raise ImproperlyConfigured(f'EVAL_CLUSTERS["{name}"] must be like {{"gpu_gib": 80, "backend": "hf"}}')
+        gpu_gib, backend = conf.get("gpu_gib"), conf.get("backend", "hf")
+        if backend not in BACKENDS or not (gpu_gib is None or (isinstance(gpu_gib, (int, float)) and gpu_gib > 0)):
+            raise ImproperlyConfigured(f'EVAL_CLUSTERS["{name}"]: gpu_gib must be a positive number, backend one of {BACKENDS}')
+        found[name] = Cluster(name=name, gpu_gib=gpu_gib, backend=backend)
+    return sorted(found.values(), key=lambda c: (c.gpu_gib is None, c.gpu_gib or 0, c.name))
+
+
+def cluster_get(name: str) -> Cluster:
+    """A cluster by name; one missing from EVAL_CLUSTERS has unknown memory and the hf backend."""
+    return next((c for c in clusters() if c.name == name), Cluster(name=name, gpu_gib=None))
+
+
+def this_cluster() -> Cluster:
+    return cluster_get(settings.EVAL_CLUSTER)
+
+
+def memory_need_gib(submission) -> float | None:
+    """Parameters x bytes per parameter of the precision x margin, in GiB; None if the size is unknown."""
+    num_params = (submission.facts or {}).get("num_params")
+    if not isinstance(num_params, int) or num_params <= 0:
+        return None
+    if submission.precision == "GPTQ":  # "gptq 4-bit", as the hub checks describe the checkpoint
+        bits = next((int(w.split("-")[0]) for w in (submission.facts.get("quantization") or "").split() if w.endswith("-bit")), 4)
+        per_param = bits / 8
+    else:
+        per_param = BYTES_PER_PARAM[submission.precision]
+    return round(num_params * per_param * settings.EVAL_MEMORY_MARGIN / GIB, 2)
+
+
+def route(need_gib: float | None) -> Cluster:
+    """The smallest cluster that fits; the default cluster for an unknown size; the largest if none fits
+    (its worker then fails the run, saying how much memory it needs)."""
+    if need_gib is None:
+        return cluster_get(settings.EVAL_DEFAULT_CLUSTER)
+    ordered = clusters()
+    return next((c for c in ordered if c.fits(need_gib)), ordered[-1])
+
+
+def missing_packages(precision: str) -> list[str]:
+    """What this host lacks to load a model in ``precision`` (checked without importing anything)."""
+    return [name for name in PRECISION_PACKAGES.get(precision, ()) if find_spec(name) is None]
+
+
+def backend_for(cluster: Cluster, precision: str) -> str:
+    """vllm where the cluster asks for it and vllm is installed, for unquantized weights; else hf."""
+    if cluster.backend == "vllm" and precision in ("float16", "bfloat16", "float32") and find_spec("vllm"):
+        return "vllm"
+    return "hf"

@@ -1,0 +1,83 @@
+"""Reads of runs for pages: progress, queue positions, the queue itself."""
+
+from dataclasses import asdict, dataclass
+
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from evaluation.models import EvalRun, RunStatus
+
+QUEUE_ORDER = (F("submission__priority").desc(), F("created_at").asc(), F("pk").asc())
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    run_id: int
+    status: str
+    status_label: str
+    stage: str
+    done: int
+    total: int  # 0: not known yet
+    percent: float | None  # None: no bar to draw yet
+    elapsed_s: int | None  # since the worker claimed it (to its end, once ended)
+    eta_s: int | None  # what is left, at the rate of the requests answered so far
+    queue_position: int | None  # 1 = next on its cluster; only while queued
+    final: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def run_progress(run: EvalRun, *, now=None) -> RunProgress:
+    now = now or timezone.now()
+    running = run.status == RunStatus.RUNNING
+    end = now if running else run.finished_at
+    elapsed = int((end - run.started_at).total_seconds()) if run.started_at and end else None
+    done, total = run.progress_done, run.progress_total
+    percent = min(100.0, round(100 * done / total, 1)) if total else None
+    eta = None
+    if running and total and done and run.progress_started_at and run.heartbeat_at:
+        # The rate as of the last heartbeat (when done was stored), less the time since.
+        spent = (run.heartbeat_at - run.progress_started_at).total_seconds()
+        if spent > 0:
+            eta = max(0, int((total - done) * spent / done - (now - run.heartbeat_at).total_seconds()))
+    if run.status == RunStatus.FINISHED:
+        percent = 100.0
+    return RunProgress(
+        run_id=run.pk,
+        status=run.status,
+        status_label=run.get_status_display(),
+        stage=run.progress_stage if running else "",
+        done=done,
+        total=total,
+        percent=percent,
+        elapsed_s=elapsed,
+        eta_s=eta,
+        queue_position=run_queue_position(run) if run.status == RunStatus.QUEUED else None,
+        final=run.status in (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.CANCELLED),
+    )
+
+
+def run_queue_position(run: EvalRun) -> int | None:
+    """1 + the queued runs of the same cluster that a worker will take before this one; None unless queued."""
+    if run.status != RunStatus.QUEUED:
+        return None
+    priority = run.submission.priority
+    ahead = EvalRun.objects.filter(status=RunStatus.QUEUED, cluster=run.cluster).filter(
+        Q(submission__priority__gt=priority)
+        | Q(submission__priority=priority, created_at__lt=run.created_at)
+        | Q(submission__priority=priority, created_at=run.created_at, pk__lt=run.pk)
+    )
+    return ahead.count() + 1
+
+
+def runs_in_queue() -> QuerySet[EvalRun]:
+    """Running runs, then queued ones in the order workers take them, each queued one annotated with
+    ``queue_position`` on its cluster (running ones have it too: their rank among running runs)."""
+    return (
+        EvalRun.objects.filter(status__in=[RunStatus.RUNNING, RunStatus.QUEUED])
+        .select_related("submission__suite", "submission__user")
+        .annotate(queue_position=Window(RowNumber(), partition_by=[F("status"), F("cluster")], order_by=QUEUE_ORDER))
+        .order_by("-status", *QUEUE_ORDER)  # RUNNING sorts after QUEUED alphabetically: descending puts it first
+    )

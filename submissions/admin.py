@@ -41,7 +41,14 @@ class EvalRunInline(admin.TabularInline):
     ]  # fmt: skip
     ordering = ["-created_at"]
 
+    # Part of the submission's page, read-only, for whoever may see the submission.
+    def has_view_permission(self, request, obj=None):
+        return True
+
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     @admin.display(description="Run")

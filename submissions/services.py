@@ -93,13 +93,17 @@ def submission_notify(submission_id: int) -> None:
         log.exception("could not email %s about submission %s", submission.user.email, submission.pk)
 
 
-def _queue(submission: ModelSubmission, *, actor, note: str) -> None:
+def _queue(submission: ModelSubmission, *, actor, note: str, from_status: str) -> None:
+    """Queue a submission that is ``from_status`` now (read under the row lock) with a new run."""
     from evaluation.services import run_enqueue  # evaluation builds on submissions
 
+    current = ModelSubmission.objects.select_for_update().values_list("status", flat=True).get(pk=submission.pk)
+    if current != from_status:
+        verb = "approved" if from_status == Status.PENDING_REVIEW else "requeued"
+        raise TransitionError(f"a {Status(current).label} submission cannot be {verb}")
     submission_transition(submission, Status.QUEUED, actor=actor, note=note)
-    if submission.failure_reason:
-        ModelSubmission.objects.filter(pk=submission.pk).update(failure_reason="")
-        submission.failure_reason = ""
+    ModelSubmission.objects.filter(pk=submission.pk).exclude(failure_reason="").update(failure_reason="")
+    submission.failure_reason = ""  # the old reason stays in the history
     run_enqueue(submission)
 
 
@@ -228,13 +232,13 @@ def submission_create(
         SubmissionEvent.objects.create(submission=submission, actor=user, to_status=Status.PENDING_REVIEW)
         needs_review = settings.SUBMISSIONS_NEED_REVIEW if review is None else review
         if not needs_review:
-            _queue(submission, actor=user, note="queued without review")
+            _queue(submission, actor=user, note="queued without review", from_status=Status.PENDING_REVIEW)
     return submission
 
 
 @transaction.atomic
 def submission_approve(submission: ModelSubmission, *, actor, note: str = "") -> None:
-    _queue(submission, actor=actor, note=note or "approved")
+    _queue(submission, actor=actor, note=note or "approved", from_status=Status.PENDING_REVIEW)
 
 
 @transaction.atomic
@@ -251,7 +255,7 @@ def submission_reject(submission: ModelSubmission, *, actor, reason: str) -> Non
 @transaction.atomic
 def submission_requeue(submission: ModelSubmission, *, actor, note: str = "") -> None:
     """A FAILED submission gets a new attempt."""
-    _queue(submission, actor=actor, note=note or "requeued")
+    _queue(submission, actor=actor, note=note or "requeued", from_status=Status.FAILED)
 
 
 def submission_cancel(submission: ModelSubmission, *, actor, note: str = "") -> None:

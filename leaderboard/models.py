@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
@@ -47,12 +48,23 @@ class LeaderboardEntry(models.Model):
         related_name="+",
         help_text="The upheld community flag shown beside the model, if any.",
     )
+    # The scores twice: by task name (the API, medians, plots) and as arrays in the suite's task order,
+    # narrow columns that a ranking page sorts 10,000 rows by in a few milliseconds.
     scores = models.JSONField(help_text="{lm-eval task: score in [0, 1]}")
-    scores_norm = models.JSONField(
-        default=dict, help_text="{lm-eval task: score normalised to the random baseline, in [0, 1]}"
+    raw = ArrayField(
+        models.FloatField(null=True), default=list, help_text="The scores in the suite's task order (empty: none)"
+    )
+    norm = ArrayField(
+        models.FloatField(null=True),
+        default=list,
+        help_text="The scores normalised to the random baseline, in [0, 1], in the suite's task order",
     )
     average = models.FloatField(null=True, blank=True, help_text="Mean over all the suite's tasks; empty if any is.")
     average_norm = models.FloatField(null=True, blank=True)
+    rank = models.PositiveIntegerField(
+        null=True, blank=True, help_text="By average among the suite's unflagged submissions; empty: not ranked."
+    )
+    rank_norm = models.PositiveIntegerField(null=True, blank=True, help_text="The same by normalised average.")
     submitted_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +75,7 @@ class LeaderboardEntry(models.Model):
             models.Index(fields=["suite", "-average"], name="entry_suite_average"),
             models.Index(fields=["suite", "submitted_at"], name="entry_suite_submitted"),
             models.Index(fields=["model_id"], name="entry_model_id"),
+            models.Index(fields=["suite", "license"], name="entry_suite_license"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Value, When, Window
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When, Window
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Rank
 from django.http import Http404
@@ -43,28 +43,36 @@ class RankingOptions:
         return [(i, t) for i, t in enumerate(suite_tasks) if t.task not in self.hidden_tasks]
 
 
-def _task_score(task: str, normalised: bool):
-    return Cast(KeyTextTransform(task, "scores_norm" if normalised else "scores"), FloatField())
+def _task_score(index: int, normalised: bool) -> F:
+    return F(f"{'norm' if normalised else 'raw'}__{index}")
 
 
 def ranking(suite: Suite, suite_tasks: list[SuiteTask], options: RankingOptions = RankingOptions()) -> QuerySet:
     """The suite's entries, best first, with ``avg`` (the average shown), ``rank`` (among submissions
     only: reference rows are never ranked) and each visible task's score as a sortable column."""
     visible = options.visible(suite_tasks)
-    scores = {score_field(i): _task_score(t.task, options.normalised) for i, t in visible}
+    scores = {score_field(i): _task_score(i, options.normalised) for i, t in visible}
+    rows = LeaderboardEntry.objects.filter(suite=suite).defer("scores", "raw", "norm").annotate(**scores)
     if options.visible_average and visible and len(visible) < len(suite_tasks):
+        # An average of the user's choosing: ranked here, over all matching rows (a window on narrow rows).
         total = Value(0.0)
         for i, t in visible:
-            total = total + _task_score(t.task, options.normalised)
-        avg = total / Value(float(len(visible)))
+            total = total + _task_score(i, options.normalised)
+        rows = rows.annotate(avg=total / Value(float(len(visible)))).annotate(
+            shown_rank=Window(
+                Rank(),
+                partition_by=[ExpressionWrapper(Q(is_reference=False, flag__isnull=True), output_field=BooleanField())],
+                order_by=F("avg").desc(nulls_last=True),
+            )
+        )
     else:
-        avg = F("average_norm" if options.normalised else "average")
-    return (
-        LeaderboardEntry.objects.filter(suite=suite)
-        .annotate(**scores, avg=avg)
-        .annotate(rank=Window(Rank(), partition_by=[F("is_reference")], order_by=F("avg").desc(nulls_last=True)))
-        .order_by(F("avg").desc(nulls_last=True), "model_id")
-    )
+        # The averages over all tasks are ranked when entries change (leaderboard.services.suite_ranks_refresh):
+        # the first page is then the top of an index.
+        rows = rows.annotate(
+            avg=F("average_norm" if options.normalised else "average"),
+            shown_rank=F("rank_norm" if options.normalised else "rank"),
+        )
+    return rows.order_by(F("avg").desc(nulls_last=True), "model_id")
 
 
 def licenses_of(suite: Suite) -> list[str]:

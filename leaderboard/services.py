@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from evaluation.models import EvalRun, Suite, SuiteTask
@@ -36,14 +36,17 @@ def score_normalise(value: float, choices: int | None) -> float:
 
 
 def _scores_summary(scores: dict[str, float], suite_tasks: list[SuiteTask]) -> dict:
-    """Normalised scores and both averages; an average is empty when any of the suite's tasks has no score."""
-    norm = {t.task: score_normalise(scores[t.task], t.choices) for t in suite_tasks if t.task in scores}
-    complete = all(t.task in scores for t in suite_tasks) and suite_tasks
+    """Scores by name and in task order, raw and normalised, and both averages; an average is empty when
+    any of the suite's tasks has no score."""
+    raw = [scores.get(t.task) for t in suite_tasks]
+    norm = [None if value is None else score_normalise(value, t.choices) for value, t in zip(raw, suite_tasks)]
+    complete = bool(suite_tasks) and None not in raw
     return {
         "scores": scores,
-        "scores_norm": norm,
-        "average": sum(scores[t.task] for t in suite_tasks) / len(suite_tasks) if complete else None,
-        "average_norm": sum(norm.values()) / len(suite_tasks) if complete else None,
+        "raw": raw,
+        "norm": norm,
+        "average": sum(raw) / len(raw) if complete else None,
+        "average_norm": sum(norm) / len(norm) if complete else None,
     }
 
 
@@ -102,7 +105,34 @@ def entry_refresh(run: EvalRun) -> LeaderboardEntry:
             **_scores_summary(scores, suite_tasks),
         },
     )
+    suite_ranks_refresh(entry.suite_id)
+    entry.refresh_from_db(fields=["rank", "rank_norm"])
     return entry
+
+
+@transaction.atomic
+def suite_ranks_refresh(suite_id: int) -> None:
+    """Number the suite's unflagged submissions by average and by normalised average (ties share a rank);
+    references and flagged models have none. Serialised per suite by a lock on the suite's row."""
+    Suite.objects.select_for_update().filter(pk=suite_id).exists()
+    table = LeaderboardEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} e SET rank = r.rank, rank_norm = r.rank_norm
+            FROM (
+                SELECT id,
+                       CASE WHEN ranked THEN rank() OVER (PARTITION BY ranked ORDER BY average DESC NULLS LAST) END
+                           AS rank,
+                       CASE WHEN ranked THEN rank() OVER (PARTITION BY ranked ORDER BY average_norm DESC NULLS LAST) END
+                           AS rank_norm
+                FROM (SELECT id, average, average_norm, NOT is_reference AND flag_id IS NULL AS ranked
+                      FROM {table} WHERE suite_id = %s) s
+            ) r
+            WHERE e.id = r.id AND (e.rank IS DISTINCT FROM r.rank OR e.rank_norm IS DISTINCT FROM r.rank_norm)
+            """,
+            [suite_id],
+        )
 
 
 @transaction.atomic
@@ -113,12 +143,15 @@ def entries_refresh_model(model_id: str) -> int:
     """
     flag = _upheld_flag(model_id)
     entries = LeaderboardEntry.objects.select_for_update(of=("self",)).filter(model_id=model_id, is_reference=False)
-    count = 0
+    count, suites = 0, set()
     for entry in entries.select_related("submission"):
         for field, value in _submission_columns(entry.submission, flag).items():
             setattr(entry, field, value)
         entry.save()
         count += 1
+        suites.add(entry.suite_id)
+    for suite_id in sorted(suites):
+        suite_ranks_refresh(suite_id)
     return count
 
 

@@ -133,7 +133,7 @@ def leaderboard_csv(request, slug):
     }
     for entry in _ordered(ranked, request):
         row = [
-            "" if entry.is_reference else entry.rank,
+            "" if entry.is_reference or entry.flag_id else entry.shown_rank,
             entry.model_id,
             entry.is_reference,
             entry.flag_id is not None,

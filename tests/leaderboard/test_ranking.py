@@ -40,10 +40,10 @@ def test_entry_holds_what_the_ranking_filters_and_shows(demo):
                                                                                       "apache-2.0", 42)  # fmt: skip
     assert entry.is_moe and entry.is_merged and not entry.on_hub and not entry.is_reference
     assert entry.average == pytest.approx(sum(scores.values()) / len(scores))
-    for t in demo.tasks.all():
-        k = t.choices
-        assert entry.scores_norm[t.task] == pytest.approx(max(0, (scores[t.task] - 1 / k) / (1 - 1 / k)))
-    assert entry.average_norm == pytest.approx(sum(entry.scores_norm.values()) / len(scores))
+    assert entry.raw == [scores[t.task] for t in demo.tasks.all()]
+    expected = [max(0, (scores[t.task] - 1 / t.choices) / (1 - 1 / t.choices)) for t in demo.tasks.all()]
+    assert entry.norm == pytest.approx(expected)
+    assert entry.average_norm == pytest.approx(sum(expected) / len(scores))
 
 
 def test_normalisation_floors_at_chance_and_leaves_tasks_without_choices_raw():
@@ -185,7 +185,7 @@ def test_exports_follow_the_view(client, demo):
     table = list(csv.reader(io.StringIO(response.content.decode())))
     assert table[0] == ["rank", "model", "reference", "flagged", "average", tasks[0].name, "License"]
     assert [row[1] for row in table[1:]] == ["org/alpha", "org/beta"]
-    assert [row[0] for row in table[1:]] == ["1", "2"]  # the rank by average among the rows of the view
+    assert [row[0] for row in table[1:]] == ["2", "3"]  # ranks on the whole leaderboard
     assert table[2][-1].startswith("'=")  # no formula for a spreadsheet to run
 
 

@@ -1,0 +1,66 @@
+"""The ranking page with 10,000 ranked models: median and p99 latency and requests/s under 20 concurrent
+clients, against gunicorn with DEBUG off on this machine; figures also as ratios to a trivial request
+(a 404 page) served by the same gunicorn in the same run. Goal: p99 under 100 ms.
+
+    python bench/ranking.py [--models 10000] [--clients 20] [--seconds 20] [--workers 3]
+
+Seeds its own database (DATA_DIR=.data/bench) on the first run: with --samples-per-task and
+--sample-models it also logs the samples bench/samples.py reads (1,000,800 rows by default).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ranking_load import Gunicorn, load, page_size, report, seed  # noqa: E402
+
+SUITE = "medical"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", type=int, default=10_000)
+    parser.add_argument("--samples-per-task", type=int, default=1112)
+    parser.add_argument("--sample-models", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=3)
+    args = parser.parse_args()
+    seed(args.models, SUITE, args.samples_per_task, args.sample_models)
+
+    base = f"/leaderboards/{SUITE}/"
+    mixed = [
+        base,
+        base + "?page=7",
+        base + "?page=150",
+        base + "?sort=-score_3",
+        base + "?sort=params&page=3",
+        base + "?search=org12%3B+org7",
+        base + "?type=fine-tuned&precision=bfloat16",
+        base + "?size=7&size=13&hide_moe=on",
+        base + "?scores=norm&average=visible&cols=medmcqa&cols=pubmedqa_pqal",
+        base + "?show_flagged=on&license=mit&sort=-likes",
+    ]
+    with Gunicorn(args.workers) as server:
+        print(f"gunicorn with {args.workers} sync workers, DEBUG off; {args.clients} concurrent clients, "
+              f"{args.seconds:g} s per figure")  # fmt: skip
+        print(f"ranking page: {page_size(server.url + base) / 1024:.0f} KiB (50 rows of {args.models})")
+        for path in mixed[:3]:  # warm every worker
+            load(server.url, [path], clients=args.workers, seconds=2)
+        baseline = load(server.url, ["/no-such-page/"], clients=args.clients, seconds=args.seconds)
+        report("baseline: a 404 page", baseline, baseline)
+        first = load(server.url, [base], clients=args.clients, seconds=args.seconds)
+        report("ranking, first page", first, baseline)
+        varied = load(server.url, mixed, clients=args.clients, seconds=args.seconds)
+        report("ranking, sorts/filters/pages mix", varied, baseline)
+        one = load(server.url, [base], clients=1, seconds=args.seconds / 2)
+        report("ranking, first page, 1 client", one, baseline)
+    for name, figures in (("first page", first), ("mix", varied)):
+        verdict = "meets" if figures["p99_ms"] < 100 else "misses"
+        print(f"goal p99 < 100 ms with {args.clients} clients: {name} {verdict} it ({figures['p99_ms']:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()

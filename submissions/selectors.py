@@ -1,14 +1,14 @@
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 
-from evaluation.models import EvalRun
+from evaluation.models import EvalRun, RunStatus
+from evaluation.selectors import runs_in_queue
 from submissions.models import ModelSubmission, Status
 
-# The order the queue runs in: higher priority first, then first come, first served.
-QUEUE_ORDER = ["-priority", "created_at", "pk"]
-# The /queue/ page's sections, in order, with how each is sorted.
+# The /queue/ page's sections, in order, with how each is sorted. Queued ones go as the workers take
+# their runs: higher priority first, then first come (the latest run's creation), first served.
 QUEUE_SECTIONS = [
     (Status.RUNNING, ["created_at", "pk"]),
-    (Status.QUEUED, QUEUE_ORDER),
+    (Status.QUEUED, ["-priority", "queued_at", "pk"]),
     (Status.PENDING_REVIEW, ["created_at", "pk"]),
     (Status.FAILED, ["-updated_at", "-pk"]),
     (Status.FINISHED, ["-updated_at", "-pk"]),
@@ -23,9 +23,8 @@ def _with_runs(queryset: QuerySet[ModelSubmission]) -> QuerySet[ModelSubmission]
 
 
 def queue_positions() -> dict[int, int]:
-    """{submission pk: its place in the queue, from 1} for every QUEUED submission."""
-    queued = ModelSubmission.objects.filter(status=Status.QUEUED).order_by(*QUEUE_ORDER).values_list("pk", flat=True)
-    return {pk: place for place, pk in enumerate(queued, start=1)}
+    """{submission pk: its place in line on its GPU cluster, from 1}, in the order the workers take runs."""
+    return {run.submission_id: run.queue_position for run in runs_in_queue().filter(status=RunStatus.QUEUED)}
 
 
 def annotate_progress(submissions, positions: dict[int, int] | None = None) -> list[ModelSubmission]:
@@ -45,7 +44,8 @@ def submissions_of(user) -> QuerySet[ModelSubmission]:
 def queue_section(status: str) -> QuerySet[ModelSubmission]:
     """Every submission in one state, in the order the queue page lists them."""
     order = dict(QUEUE_SECTIONS)[status]
-    return _with_runs(ModelSubmission.objects.filter(status=status)).order_by(*order)
+    submissions = ModelSubmission.objects.filter(status=status).annotate(queued_at=Max("runs__created_at"))
+    return _with_runs(submissions).order_by(*order)
 
 
 def queue_counts() -> dict[str, int]:

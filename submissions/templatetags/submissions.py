@@ -20,3 +20,8 @@ def resubmit_url(submission) -> str:
     if submission.use_chat_template:
         fields["use_chat_template"] = "on"
     return f"{reverse('submit')}?{urlencode(fields)}"
+
+
+@register.filter
+def field_label(form, name: str) -> str:
+    return form[name].label

@@ -126,7 +126,7 @@ def test_a_submissions_page(client, make, staff):
     content = text(client.get(f"/submissions/{submission.pk}/"))
     assert "org/detail" in content and "270,912" in content and "apache-2.0" in content and "LlamaForCausalLM" in content
     assert "pending review queued looks fine" in content
-    assert "#1 in the queue" in content
+    assert "#1 in line" in content
     assert client.get("/submissions/999999/").status_code == 404
 
 
@@ -186,3 +186,19 @@ def test_no_email_without_an_address_and_a_mail_server_failure_is_logged(make, u
     settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = "django.core.mail.backends.smtp.EmailBackend", "127.0.0.1", 1
     submission_notify(submission.pk)  # does not raise
     assert "could not email bob@example.org" in caplog.text
+
+
+def test_a_refused_submission_says_why_at_the_top_and_escapes_the_reason(client, user, suites, hub):
+    from submissions.models import BlockedModel
+
+    hub.build("i3-pages/valid")
+    client.force_login(user)
+    response = client.post("/submit/", form("i3-pages/valid", use_chat_template="on"))
+    assert response.status_code == 400
+    summary = text(response).split("The model was not submitted:")[1].split("Before you submit")[0]
+    assert "Use chat template: The tokenizer config of i3-pages/valid has no chat template" in summary
+
+    BlockedModel.objects.create(model_id="i3-pages/valid", reason=XSS)
+    page = client.post("/submit/", form("i3-pages/valid")).content.decode()
+    assert XSS not in page and "may not be submitted: &lt;script&gt;" in page
+    assert not ModelSubmission.objects.exists()

@@ -74,7 +74,7 @@ def refusal(run: EvalRun, cluster: Cluster) -> str:
     submission = run.submission
     if not cluster.fits(run.memory_gib):
         return (
-            f"{submission.model_id} needs about {run.memory_gib:g} GiB of GPU memory "
+            f"{submission.model_id} needs about {run.memory_gib:.3g} GiB of GPU memory "
             f"({submission.facts['num_params']:,} parameters in {submission.precision}), more than the largest "
             f"GPU host ({cluster.name}, {cluster.gpu_gib:g} GiB) has"
         )

@@ -5,6 +5,7 @@ entry is its own from Q_CLUSTER_NAME (settings.EVAL_CLUSTER). Nothing here touch
 database or imports torch: it is safe in the web process and in forked workers.
 """
 
+import re
 from dataclasses import dataclass
 from importlib.util import find_spec
 
@@ -56,11 +57,11 @@ def memory_need_gib(submission) -> float | None:
     if not isinstance(num_params, int) or num_params <= 0:
         return None
     if submission.precision == "GPTQ":  # "gptq 4-bit", as the hub checks describe the checkpoint
-        bits = next((int(w.split("-")[0]) for w in (submission.facts.get("quantization") or "").split() if w.endswith("-bit")), 4)
-        per_param = bits / 8
+        bits = re.search(r"(\d+)-bit", submission.facts.get("quantization") or "")
+        per_param = int(bits[1]) / 8 if bits else 0.5
     else:
         per_param = BYTES_PER_PARAM[submission.precision]
-    return round(num_params * per_param * settings.EVAL_MEMORY_MARGIN / GIB, 2)
+    return num_params * per_param * settings.EVAL_MEMORY_MARGIN / GIB
 
 
 def route(need_gib: float | None) -> Cluster:

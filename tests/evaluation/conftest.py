@@ -19,7 +19,10 @@ def start_cluster(transactional_db, tmp_path):
         process = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"],
             cwd=REPO,
-            env={**os.environ, "DATABASE_URL": database_url(), "EVAL_HEARTBEAT_S": "1", "Q_CLUSTER_NAME": name, **env},
+            env={
+                **os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1",
+                "EVAL_HEARTBEAT_S": "1", "Q_CLUSTER_NAME": name, **env,
+            },  # fmt: skip
             start_new_session=True,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -30,7 +33,7 @@ def start_cluster(transactional_db, tmp_path):
     yield start
     for process, log in started:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            process.terminate()  # the main process stops the cluster's own (a SIGTERM to its group would kill its guard)
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -58,7 +58,7 @@ def test_a_run_that_does_not_fit_is_handed_on(suites, tiny_model, settings, djan
     model_id, sha = tiny_model
     settings.EVAL_CLUSTERS = {"small": {"gpu_gib": 100}, "big": {"gpu_gib": 200}}
     run = run_enqueue(queued_submission(model_id, sha, suites["demo-medical"], facts={"num_params": 20 * 10**9}))
-    assert run.cluster == "small"  # 89.41 GiB fitted the small host as configured then
+    assert run.cluster == "small"  # 89.4 GiB fitted the small host as configured then
     settings.EVAL_CLUSTERS = {"small": {"gpu_gib": 24}, "big": {"gpu_gib": 200}}  # it was a 24 GiB GPU after all
     with django_capture_on_commit_callbacks(execute=True):
         assert run_claim(cluster=cluster_get("small")) is None
@@ -140,7 +140,7 @@ def test_a_worker_refuses_what_it_cannot_run_with_a_clear_reason(suites, tiny_mo
     too_big.refresh_from_db()
     assert too_big.status == Status.FAILED
     assert too_big.failure_reason == (
-        f"refused: {model_id} needs about 15.65 GiB of GPU memory (7,000,000,000 parameters in float16), "
+        f"refused: {model_id} needs about 15.6 GiB of GPU memory (7,000,000,000 parameters in float16), "
         "more than the largest GPU host (default, 8 GiB) has"
     )
 

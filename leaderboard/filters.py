@@ -150,3 +150,17 @@ def display_options(data, suite_tasks: list[SuiteTask]) -> tuple[DisplayForm, Ra
         },
     )
     return shown, options, columns
+
+
+def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[str, list[tuple[str, str, bool]]]:
+    """(value, label, checked) of every choice of the form's checkbox and radio groups, for the template to
+    write out directly (Django's widget templates, one per option, cost more than the ranking's query)."""
+    groups = {}
+    for name in ("type", "precision", "size", "license"):
+        chosen = set(data.getlist(name))
+        groups[name] = [(str(v), str(label), str(v) in chosen) for v, label in filters.form.fields[name].choices]
+    for name in ("scores", "average", "cols"):
+        initial = display.initial[name]
+        chosen = set(initial) if isinstance(initial, list) else {initial}
+        groups[name] = [(str(v), str(label), str(v) in chosen) for v, label in display.fields[name].choices]
+    return groups

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class LeaderboardEntry(models.Model):
@@ -73,6 +73,9 @@ class LeaderboardEntry(models.Model):
         verbose_name_plural = "leaderboard entries"
         indexes = [
             models.Index(fields=["suite", "-average"], name="entry_suite_average"),
+            # the order of the first page of a ranking: best average first, empty averages last
+            models.Index(F("suite"), F("average").desc(nulls_last=True), name="entry_suite_average_nulls_last"),
+            models.Index(F("suite"), F("average_norm").desc(nulls_last=True), name="entry_suite_norm_nulls_last"),
             models.Index(fields=["suite", "submitted_at"], name="entry_suite_submitted"),
             models.Index(fields=["model_id"], name="entry_model_id"),
             models.Index(fields=["suite", "license"], name="entry_suite_license"),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from evaluation.models import Suite, SuiteTask
 from leaderboard import about as about_facts
-from leaderboard.filters import OPTIONAL_COLUMNS, DisplayForm, RankingFilter, display_options
+from leaderboard.filters import OPTIONAL_COLUMNS, DisplayForm, RankingFilter, checkbox_groups, display_options
 from leaderboard.forms import CommentForm, FlagForm
 from leaderboard.models import Flag, FlagStatus
 from leaderboard.selectors import (
@@ -72,7 +72,7 @@ def leaderboard(request, slug=None):
             "suites": Suite.objects.all(),
             "table": table,
             "filter": ranked.filters,
-            "display": ranked.display,
+            "groups": checkbox_groups(ranked.filters, ranked.display, request.GET),
             "options": ranked.options,
             "export_query": query.urlencode(),
         },

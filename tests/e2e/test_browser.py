@@ -168,4 +168,4 @@ def test_plots_draw(page, settings, suites):
     screenshot(page, "plots")
     page.goto("/about/")
     page.click("button.copy")
-    assert page.locator("button.copy").inner_text() == "Copied ✔"
+    page.wait_for_function("document.querySelector('button.copy').textContent === 'Copied ✔'")

@@ -35,8 +35,9 @@ REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 HUB_INFO_FILE = "hub_info.json"
-# The small files the checks read; weights are never downloaded.
-SMALL_FILES = ["*.json", "*.md", "*.txt", "*.model", "*.jinja", "*.tiktoken"]
+# The small files the checks read (config, tokenizer, card: all at the top of the repository);
+# weights and the checkpoints some repositories keep in folders are never downloaded.
+SMALL_FILE_SUFFIXES = (".json", ".md", ".txt", ".model", ".jinja", ".tiktoken")
 OTHER_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".gguf", ".onnx")
 MAX_HEADER_BYTES = 100 * 1024 * 1024
 CARD_MIN_WORDS = 20
@@ -197,7 +198,8 @@ class HubApiSource:
         from huggingface_hub.errors import GatedRepoError
 
         try:
-            folder = self.api.snapshot_download(repo.model_id, revision=repo.commit_sha, allow_patterns=SMALL_FILES)
+            small = [name for name in repo.files if "/" not in name and name.endswith(SMALL_FILE_SUFFIXES)]
+            folder = self.api.snapshot_download(repo.model_id, revision=repo.commit_sha, allow_patterns=small)
         except GatedRepoError:
             raise SubmissionError(
                 field,

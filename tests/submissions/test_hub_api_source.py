@@ -30,6 +30,7 @@ class FakeHub:
         self.info = {}  # model id -> extra ModelInfo fields (private, gated, likes)
         self.gated_files = set()  # model ids whose files need an access the leaderboard lacks
         self.down = False
+        self.downloaded = set()  # the files snapshot_download was asked for
 
     def _snapshot(self, model_id: str, revision: str) -> Path:
         repo = repo_cache_dir(self.cache, model_id)
@@ -51,6 +52,7 @@ class FakeHub:
         return ModelInfo(id=repo_id, sha=snapshot.name, siblings=files, **fields)
 
     def snapshot_download(self, repo_id, *, revision=None, allow_patterns=None, **_):
+        self.downloaded.update(allow_patterns)
         if repo_id in self.gated_files:
             raise http_error(GatedRepoError, f"403 {repo_id} is gated")
         return str(self._snapshot(repo_id, revision))
@@ -94,6 +96,8 @@ def test_the_same_facts_online_as_offline(online, hub, monkeypatch):
     assert model_facts("i3-online/valid", precision="float32").num_params == facts.num_params
     assert model_facts("i3-online/gptq", precision="GPTQ") == online_gptq
     assert online_gptq.commit_sha == gptq
+    assert "config.json" in online.downloaded and "README.md" in online.downloaded
+    assert not [name for name in online.downloaded if name.endswith(".safetensors")]
 
 
 def test_online_refusals(online, hub):

@@ -202,3 +202,15 @@ def test_a_refused_submission_says_why_at_the_top_and_escapes_the_reason(client,
     page = client.post("/submit/", form("i3-pages/valid")).content.decode()
     assert XSS not in page and "may not be submitted: &lt;script&gt;" in page
     assert not ModelSubmission.objects.exists()
+
+
+def test_a_finished_submission_links_its_scores_samples_and_files(client, make, staff):
+    submission = make("done")
+    submission_approve(submission, actor=staff)
+    submission_transition(submission, Status.RUNNING)
+    submission_transition(submission, Status.FINISHED)
+    run = submission.runs.get()
+    EvalRun.objects.filter(pk=run.pk).update(status=RunStatus.FINISHED, finished_at=timezone.now())
+    page = client.get(f"/submissions/{submission.pk}/").content.decode()
+    for url in ("/models/org/done/", f"/runs/{run.pk}/samples/", f"/runs/{run.pk}/download.zip"):
+        assert f'href="{url}"' in page

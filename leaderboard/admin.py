@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from leaderboard.forms import FlagModerationForm, ReferenceEntryForm
 from leaderboard.models import Flag, FlagComment, FlagStatus, LeaderboardEntry
-from leaderboard.services import flag_moderate, reference_save
+from leaderboard.services import flag_moderate, reference_delete, reference_save
 
 
 @admin.register(LeaderboardEntry)
@@ -31,6 +31,13 @@ class LeaderboardEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or obj.is_reference)
+
+    def delete_model(self, request, obj):
+        reference_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset.filter(is_reference=True):
+            reference_delete(entry)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

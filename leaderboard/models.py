@@ -96,6 +96,17 @@ class LeaderboardEntry(models.Model):
         return self.flag_id is not None
 
 
+class RankingVersion(models.Model):
+    """Bumped whenever a suite's ranking changes: the key under which rendered ranking pages are cached."""
+
+    suite = models.OneToOneField("evaluation.Suite", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.suite_id} v{self.version}"
+
+
 class FlagReason(models.TextChoices):
     CONTAMINATION = "contamination", "trained on test data / contamination"
     MERGE = "merge", "undisclosed merge"

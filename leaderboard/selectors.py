@@ -1,5 +1,6 @@
 """Reads behind the public pages. A ranking page is one indexed query on LeaderboardEntry."""
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -12,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from evaluation.models import EvalRun, SampleLog, Suite, SuiteTask, TaskResult
-from leaderboard.models import Flag, FlagStatus, LeaderboardEntry
+from leaderboard.models import Flag, FlagStatus, LeaderboardEntry, RankingVersion
 from submissions.models import ModelSubmission
 
 
@@ -73,6 +74,13 @@ def ranking(suite: Suite, suite_tasks: list[SuiteTask], options: RankingOptions 
             shown_rank=F("rank_norm" if options.normalised else "rank"),
         )
     return rows.order_by(F("avg").desc(nulls_last=True), "model_id")
+
+
+def ranking_cache_key(suite: Suite, full_path: str) -> str:
+    """Where a rendered ranking page is cached: under the suite's current RankingVersion."""
+    version = RankingVersion.objects.filter(suite=suite).values_list("version", "changed_at").first()
+    stamp = f"{version[0]}:{version[1].timestamp()}" if version else "0"
+    return f"ranking:{suite.pk}:{stamp}:{hashlib.sha256(full_path.encode()).hexdigest()}"
 
 
 def licenses_of(suite: Suite) -> list[str]:

@@ -6,7 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from evaluation.models import EvalRun, Suite, SuiteTask
-from leaderboard.models import Flag, FlagComment, FlagReason, FlagStatus, LeaderboardEntry
+from leaderboard.models import Flag, FlagComment, FlagReason, FlagStatus, LeaderboardEntry, RankingVersion
 from submissions.models import ModelSubmission, ModelType
 
 MAX_EVIDENCE_LINKS = 10
@@ -113,7 +113,8 @@ def entry_refresh(run: EvalRun) -> LeaderboardEntry:
 @transaction.atomic
 def suite_ranks_refresh(suite_id: int) -> None:
     """Number the suite's unflagged submissions by average and by normalised average (ties share a rank);
-    references and flagged models have none. Serialised per suite by a lock on the suite's row."""
+    references and flagged models have none. Serialised per suite by a lock on the suite's row. Call it
+    after any change to a suite's entries: it also bumps the suite's RankingVersion."""
     Suite.objects.select_for_update().filter(pk=suite_id).exists()
     table = LeaderboardEntry._meta.db_table
     with connection.cursor() as cursor:
@@ -130,6 +131,15 @@ def suite_ranks_refresh(suite_id: int) -> None:
                       FROM {table} WHERE suite_id = %s) s
             ) r
             WHERE e.id = r.id AND (e.rank IS DISTINCT FROM r.rank OR e.rank_norm IS DISTINCT FROM r.rank_norm)
+            """,
+            [suite_id],
+        )
+        # Pages cached under the previous version are not served again.
+        cursor.execute(
+            f"""
+            INSERT INTO {RankingVersion._meta.db_table} (suite_id, version, changed_at) VALUES (%s, 1, now())
+            ON CONFLICT (suite_id) DO UPDATE SET version = EXCLUDED.version + {RankingVersion._meta.db_table}.version,
+                                                 changed_at = now()
             """,
             [suite_id],
         )
@@ -197,7 +207,17 @@ def reference_save(
     for field, value in _scores_summary({k: float(v) for k, v in scores.items()}, suite_tasks).items():
         setattr(entry, field, value)
     entry.save()
+    suite_ranks_refresh(suite.pk)
     return entry
+
+
+@transaction.atomic
+def reference_delete(entry: LeaderboardEntry) -> None:
+    if not entry.is_reference:
+        raise LeaderboardError(None, "Only reference rows are deleted by hand: submissions leave with their runs.")
+    suite_id = entry.suite_id
+    entry.delete()
+    suite_ranks_refresh(suite_id)
 
 
 def random_baseline_scores(suite: Suite) -> dict[str, float]:

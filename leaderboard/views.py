@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
@@ -24,6 +26,7 @@ from leaderboard.selectors import (
     model_rankings,
     model_submissions,
     ranking,
+    ranking_cache_key,
     run_for_samples,
     sample_filters,
     sample_view,
@@ -52,31 +55,39 @@ class RankingRequest:
     rows: QuerySet
 
 
-def _ranking_request(request, slug) -> RankingRequest:
-    suite, suite_tasks = suite_for_ranking(slug)
+def _ranking_request(request, slug, suite_and_tasks=None) -> RankingRequest:
+    suite, suite_tasks = suite_and_tasks or suite_for_ranking(slug)
     display, options, columns = display_options(request.GET, suite_tasks)
     filters = RankingFilter(request.GET, suite=suite, queryset=ranking(suite, suite_tasks, options))
     return RankingRequest(suite, suite_tasks, filters, display, options, columns, filters.qs)
 
 
 def leaderboard(request, slug=None):
-    ranked = _ranking_request(request, slug)
-    table = ranking_table(ranked.suite_tasks, ranked.rows, request, ranked.options, ranked.columns)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "leaderboard/ranking.html",
-        {
-            "suite": ranked.suite,
-            "suites": Suite.objects.all(),
-            "table": table,
-            "filter": ranked.filters,
-            "groups": checkbox_groups(ranked.filters, ranked.display, request.GET),
-            "options": ranked.options,
-            "export_query": query.urlencode(),
-        },
-    )
+    """The ranking page. Its body (filters and table: nothing per user) is cached under the suite's
+    RankingVersion, which every change to the ranking bumps."""
+    suite, suite_tasks = suite_for_ranking(slug)
+    key = ranking_cache_key(suite, request.get_full_path()) if settings.RANKING_CACHE_SECONDS else None
+    body = caches["ranking"].get(key) if key else None
+    if body is None:
+        ranked = _ranking_request(request, slug, (suite, suite_tasks))
+        table = ranking_table(ranked.suite_tasks, ranked.rows, request, ranked.options, ranked.columns)
+        query = request.GET.copy()
+        query.pop("page", None)
+        body = render_to_string(
+            "leaderboard/_ranking_body.html",
+            {
+                "suite": suite,
+                "table": table,
+                "filter": ranked.filters,
+                "groups": checkbox_groups(ranked.filters, ranked.display, request.GET),
+                "options": ranked.options,
+                "export_query": query.urlencode(),
+            },
+            request=request,
+        )
+        if key:
+            caches["ranking"].set(key, body, settings.RANKING_CACHE_SECONDS)
+    return render(request, "leaderboard/ranking.html", {"suite": suite, "suites": Suite.objects.all(), "body": body})
 
 
 def _ordered(ranked: RankingRequest, request) -> QuerySet:

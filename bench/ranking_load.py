@@ -69,13 +69,13 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
              "--backlog", "256", "--log-level", "warning"],
-            cwd=REPO, env=ENV, start_new_session=True,
+            cwd=REPO, env={**ENV, **env}, start_new_session=True,
         )  # fmt: skip
 
     def __enter__(self):

@@ -99,7 +99,9 @@ class LeaderboardEntry(models.Model):
 class RankingVersion(models.Model):
     """Bumped whenever a suite's ranking changes: the key under which rendered ranking pages are cached."""
 
-    suite = models.OneToOneField("evaluation.Suite", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    suite = models.OneToOneField(
+        "evaluation.Suite", on_delete=models.CASCADE, primary_key=True, related_name="ranking_version"
+    )
     version = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField()
 

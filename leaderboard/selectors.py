@@ -1,6 +1,5 @@
 """Reads behind the public pages. A ranking page is one indexed query on LeaderboardEntry."""
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -76,11 +75,28 @@ def ranking(suite: Suite, suite_tasks: list[SuiteTask], options: RankingOptions 
     return rows.order_by(F("avg").desc(nulls_last=True), "model_id")
 
 
-def ranking_cache_key(suite: Suite, full_path: str) -> str:
-    """Where a rendered ranking page is cached: under the suite's current RankingVersion."""
-    version = RankingVersion.objects.filter(suite=suite).values_list("version", "changed_at").first()
-    stamp = f"{version[0]}:{version[1].timestamp()}" if version else "0"
-    return f"ranking:{suite.pk}:{stamp}:{hashlib.sha256(full_path.encode()).hexdigest()}"
+@dataclass(frozen=True)
+class RankingState:
+    slug: str
+    name: str
+    cache_key: str
+
+
+def ranking_state(slug: str | None) -> RankingState:
+    """In one query: the suite a ranking URL names (as suite_for_ranking picks it) and the key under which
+    its rendered pages are cached, which changes with the suite's RankingVersion."""
+    fields = ("pk", "slug", "name", "ranking_version__version", "ranking_version__changed_at")
+    suites = Suite.objects.values_list(*fields)
+    found = suites.filter(slug=slug or settings.DEFAULT_SUITE).first()
+    if found is None and slug is None:
+        found = suites.first()
+    if found is None:
+        if slug is None:
+            raise Http404("No benchmark suite is loaded yet: run `python manage.py load_suites`.")
+        raise Http404(f"No suite {slug}.")
+    pk, slug, name, version, changed_at = found
+    stamp = f"{version}:{changed_at.timestamp()}" if version else "0"
+    return RankingState(slug, name, f"ranking:{pk}:{stamp}")
 
 
 def licenses_of(suite: Suite) -> list[str]:

@@ -1,4 +1,5 @@
 import csv
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from leaderboard.selectors import (
     model_rankings,
     model_submissions,
     ranking,
-    ranking_cache_key,
+    ranking_state,
     run_for_samples,
     sample_filters,
     sample_view,
@@ -55,28 +56,30 @@ class RankingRequest:
     rows: QuerySet
 
 
-def _ranking_request(request, slug, suite_and_tasks=None) -> RankingRequest:
-    suite, suite_tasks = suite_and_tasks or suite_for_ranking(slug)
+def _ranking_request(request, slug) -> RankingRequest:
+    suite, suite_tasks = suite_for_ranking(slug)
     display, options, columns = display_options(request.GET, suite_tasks)
     filters = RankingFilter(request.GET, suite=suite, queryset=ranking(suite, suite_tasks, options))
     return RankingRequest(suite, suite_tasks, filters, display, options, columns, filters.qs)
 
 
 def leaderboard(request, slug=None):
-    """The ranking page. Its body (filters and table: nothing per user) is cached under the suite's
-    RankingVersion, which every change to the ranking bumps."""
-    suite, suite_tasks = suite_for_ranking(slug)
-    key = ranking_cache_key(suite, request.get_full_path()) if settings.RANKING_CACHE_SECONDS else None
-    body = caches["ranking"].get(key) if key else None
+    """The ranking page. Its body (tabs, filters, table: nothing per user) is cached under the suite's
+    RankingVersion, which every change to the ranking bumps: a repeated view costs one query."""
+    state = ranking_state(slug)
+    key = f"{state.cache_key}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()}"
+    cache = caches["ranking"]
+    body = cache.get(key) if settings.RANKING_CACHE_SECONDS else None
     if body is None:
-        ranked = _ranking_request(request, slug, (suite, suite_tasks))
+        ranked = _ranking_request(request, state.slug)
         table = ranking_table(ranked.suite_tasks, ranked.rows, request, ranked.options, ranked.columns)
         query = request.GET.copy()
         query.pop("page", None)
         body = render_to_string(
             "leaderboard/_ranking_body.html",
             {
-                "suite": suite,
+                "suite": ranked.suite,
+                "suites": Suite.objects.all(),
                 "table": table,
                 "filter": ranked.filters,
                 "groups": checkbox_groups(ranked.filters, ranked.display, request.GET),
@@ -85,9 +88,9 @@ def leaderboard(request, slug=None):
             },
             request=request,
         )
-        if key:
-            caches["ranking"].set(key, body, settings.RANKING_CACHE_SECONDS)
-    return render(request, "leaderboard/ranking.html", {"suite": suite, "suites": Suite.objects.all(), "body": body})
+        if settings.RANKING_CACHE_SECONDS:
+            cache.set(key, body, settings.RANKING_CACHE_SECONDS)
+    return render(request, "leaderboard/ranking.html", {"title": state.name, "body": body})
 
 
 def _ordered(ranked: RankingRequest, request) -> QuerySet:

@@ -21,6 +21,7 @@ setup: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_suites
+	$(PY) manage.py reaper_schedule
 
 run: setup
 	$(PY) manage.py serve
@@ -33,3 +34,4 @@ test: install
 
 bench: setup
 	$(PY) bench/evaluate_vs_cli.py
+	$(PY) bench/ingest.py

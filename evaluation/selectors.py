@@ -24,6 +24,7 @@ class RunProgress:
     eta_s: int | None  # what is left, at the rate of the requests answered so far
     queue_position: int | None  # 1 = next on its cluster; only while queued
     final: bool
+    reason: str  # why it failed or was cancelled
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -56,6 +57,7 @@ def run_progress(run: EvalRun, *, now=None) -> RunProgress:
         eta_s=eta,
         queue_position=run_queue_position(run) if run.status == RunStatus.QUEUED else None,
         final=run.status in (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.CANCELLED),
+        reason=run.failure_reason if run.status in (RunStatus.FAILED, RunStatus.CANCELLED) else "",
     )
 
 

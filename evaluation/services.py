@@ -11,6 +11,7 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_q.brokers import get_broker
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
@@ -206,11 +207,23 @@ def run_fail(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str
 
 def runs_reap() -> list[int]:
     """Fail every RUNNING run whose heartbeat is older than EVAL_STALE_S (its worker or host was lost)
-    and queue a new attempt of its submission, or fail the submission after EVAL_MAX_ATTEMPTS.
+    and queue a new attempt of its submission, or fail the submission after EVAL_MAX_ATTEMPTS; then
+    give every cluster at least as many waiting deliveries as it has queued runs (a delivery django-q2
+    gave up on must not leave a run QUEUED for ever; a spare one finds nothing and does nothing).
     Returns the reaped runs. The reaper schedule calls this; so may anyone, any number of times."""
     stale_before = timezone.now() - timedelta(seconds=settings.EVAL_STALE_S)
     stale = EvalRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
-    return [run_id for run_id in stale.values_list("pk", flat=True) if _run_reap(run_id, stale_before)]
+    reaped = [run_id for run_id in stale.values_list("pk", flat=True) if _run_reap(run_id, stale_before)]
+    queued = EvalRun.objects.filter(status=RunStatus.QUEUED).order_by(*QUEUE_ORDER).values_list("cluster", "pk")
+    by_cluster: dict[str, list[int]] = {}
+    for cluster, run_id in queued:
+        by_cluster.setdefault(cluster, []).append(run_id)
+    for cluster, run_ids in by_cluster.items():
+        waiting = get_broker(cluster).queue_size()
+        for run_id in run_ids[waiting:]:
+            log.warning("run %s had no delivery waiting on cluster %s: sending one", run_id, cluster)
+            async_task("evaluation.jobs.execute_run", run_id, cluster=cluster, task_name=f"run-{run_id}")
+    return reaped
 
 
 @transaction.atomic

@@ -30,6 +30,8 @@ def progress_text(p: RunProgress) -> str:
         parts.append(f"{duration(p.elapsed_s)} {'elapsed' if p.status == 'RUNNING' else 'in all'}")
     if p.eta_s is not None:
         parts.append(f"about {duration(p.eta_s)} left")
+    if p.reason:
+        parts.append(p.reason)
     return " · ".join(parts)
 
 

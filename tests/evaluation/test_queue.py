@@ -90,17 +90,17 @@ def test_concurrent_deliveries_skip_each_others_runs(transactional_db, suites, t
     assert got["released"] and (got["a"].pk, got["b"].pk) == (first.pk, second.pk)
 
 
-def test_the_reaper_requeues_a_stale_run_then_gives_up(suites, tiny_model, settings, django_capture_on_commit_callbacks):
+def test_the_reaper_requeues_a_stale_run_then_gives_up(transactional_db, suites, tiny_model, settings):
     settings.EVAL_STALE_S, settings.EVAL_MAX_ATTEMPTS = 60, 2
     model_id, sha = tiny_model
     submission = queued_submission(model_id, sha, suites["demo-medical"])
     run_enqueue(submission)
     first = run_claim(cluster=cluster_get("default"))
+    OrmQ.objects.all().delete()  # as if a worker had taken the delivery
     assert runs_reap() == []  # alive
 
     EvalRun.objects.filter(pk=first.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=61))
-    with django_capture_on_commit_callbacks(execute=True) as delivered:
-        assert runs_reap() == [first.pk]
+    assert runs_reap() == [first.pk]
     assert runs_reap() == []  # reaping twice changes nothing
     first.refresh_from_db()
     submission.refresh_from_db()
@@ -109,7 +109,7 @@ def test_the_reaper_requeues_a_stale_run_then_gives_up(suites, tiny_model, setti
     assert submission.status == Status.QUEUED
     second = submission.runs.get(status=RunStatus.QUEUED)
     assert (second.attempt, second.cluster) == (2, "default")
-    assert len(delivered) == 1 and OrmQ.objects.filter(key="default").count() == 1  # a delivery for the new attempt
+    assert OrmQ.objects.filter(key="default").count() == 1  # a delivery for the new attempt, and only one
 
     assert run_claim(cluster=cluster_get("default")).pk == second.pk
     EvalRun.objects.filter(pk=second.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=61))
@@ -120,6 +120,18 @@ def test_the_reaper_requeues_a_stale_run_then_gives_up(suites, tiny_model, setti
     assert submission.status == Status.FAILED
     assert submission.failure_reason == second.failure_reason and submission.failure_reason.startswith("worker lost: ")
     assert submission.runs.count() == 2
+
+
+def test_a_queued_run_whose_delivery_was_lost_gets_another(transactional_db, suites, tiny_model):
+    model_id, sha = tiny_model
+    runs = _queue(suites["demo-medical"], model_id, sha, [0, 0, 0])
+    assert OrmQ.objects.filter(key="default").count() == 3
+    OrmQ.objects.filter(pk__in=OrmQ.objects.order_by("pk").values("pk")[:2]).delete()  # django-q2 gave up on two
+    runs_reap()
+    assert OrmQ.objects.filter(key="default").count() == 3
+    runs_reap()
+    assert OrmQ.objects.filter(key="default").count() == 3  # never more than needed
+    assert [run_claim(cluster=cluster_get("default")).pk for _ in runs] == [r.pk for r in runs]
 
 
 def test_the_reaper_schedule_runs_runs_reap(db):

@@ -107,7 +107,7 @@ def test_a_missing_dataset_fails_as_dataset_unavailable(tiny_model, db, tmp_path
     assert "missing.jsonl" in run.failure_reason
 
 
-def test_a_run_past_its_suites_timeout_is_killed_and_failed(tiny_model, suites, settings):
+def test_a_run_past_its_suites_timeout_is_killed_and_failed(tiny_model, suites, settings, client):
     settings.EVAL_SUITE_TIMEOUTS = {"demo-medical": 2}
     settings.EVAL_HEARTBEAT_S = 1
     model_id, sha = tiny_model
@@ -120,6 +120,8 @@ def test_a_run_past_its_suites_timeout_is_killed_and_failed(tiny_model, suites, 
         RunStatus.FAILED, FailureKind.TIMEOUT, "timeout: timed out after 2 s"
     )  # fmt: skip
     assert submission.status == Status.FAILED and harness_processes(run) == []
+    progress = client.get(f"/runs/{run.pk}/progress.json").json()
+    assert progress["final"] and progress["text"].startswith("failed · ") and progress["text"].endswith(run.failure_reason)
 
 
 def test_the_harness_classifies_failures():

@@ -3,12 +3,12 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluation.jobs import execute_run_now
-from evaluation.models import RunStatus, Suite
+from evaluation.models import Suite
 from submissions.errors import SubmissionError
-from submissions.models import Precision
+from submissions.models import Precision, Status
 from submissions.services import submission_create, submission_approve
 
-FINAL = (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.CANCELLED)
+FINAL = (Status.FINISHED, Status.FAILED, Status.CANCELLED)
 
 
 class Command(BaseCommand):
@@ -41,12 +41,13 @@ class Command(BaseCommand):
         self.stdout.write(f"submission {submission.pk}, run {run.pk}: {model_id}@{submission.commit_sha}")
         if sync:
             execute_run_now(run.pk)
-        while True:  # also after --sync: a cluster may have claimed the run first
-            run.refresh_from_db()
-            if run.status in FINAL:
+        while True:  # also after --sync: a cluster may have claimed the run first; a lost worker's run is retried
+            submission.refresh_from_db()
+            if submission.status in FINAL:
                 break
             time.sleep(1)
-        if run.status != RunStatus.FINISHED:
+        run = submission.runs.order_by("-created_at", "-pk").first()
+        if submission.status != Status.FINISHED:
             raise CommandError(f"run {run.pk} {run.status}: {run.failure_reason}")
         entry = submission.leaderboard_entry
         self.stdout.write(f"run {run.pk} finished: average {entry.average:.4f}")

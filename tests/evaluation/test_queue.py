@@ -177,6 +177,19 @@ def test_a_queued_run_is_cancelled_before_any_worker_takes_it(suites, tiny_model
     assert execute_run(run.pk) == "delivery for run %d: nothing queued on cluster default" % run.pk
 
 
+def test_staff_cancel_runs_from_the_admin(suites, tiny_model, client):
+    model_id, sha = tiny_model
+    submission = queued_submission(model_id, sha, suites["demo-medical"])
+    run = run_enqueue(submission)
+    client.force_login(User.objects.create_superuser("admin", "admin@example.org", "pw"))
+    response = client.post("/admin/evaluation/evalrun/", {"action": "cancel", "_selected_action": [run.pk]})
+    assert response.status_code == 302
+    run.refresh_from_db()
+    submission.refresh_from_db()
+    assert (run.status, submission.status) == (RunStatus.CANCELLED, Status.CANCELLED)
+    assert submission.events.last().actor.username == "admin"
+
+
 def test_progress_elapsed_and_eta(suites, tiny_model, client):
     model_id, sha = tiny_model
     run = run_enqueue(queued_submission(model_id, sha, suites["demo-medical"]))

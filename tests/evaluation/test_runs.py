@@ -5,6 +5,9 @@ import io
 import json
 import zipfile
 
+from django.contrib.auth.models import User
+from django.utils.html import escape
+
 from evaluation.harness import LOADING_MODEL, RUNNING, _failure_kind
 from evaluation.jobs import execute_run
 from evaluation.models import FailureKind, ResultsFile, RunStatus, SampleLog, Suite, SuiteTask, TaskResult
@@ -74,6 +77,11 @@ def test_a_finished_run_records_what_reproduces_it_and_downloads_in_the_cli_form
 
     queued = run_enqueue(queued_submission(model_id, sha, suites["medical"]))
     assert client.get(f"/runs/{queued.pk}/download.zip").status_code == 404
+
+    # The admin shows the record.
+    client.force_login(User.objects.create_superuser("admin", "admin@example.org", "pw"))
+    page = client.get(f"/admin/evaluation/evalrun/{run.pk}/change/").content.decode()
+    assert escape(record["commands"][0]) in page and f"lm-eval {record['lm_eval_version']}" in page
 
 
 def test_a_model_that_does_not_load_fails_with_a_readable_reason(suites, hub_cache):

@@ -37,7 +37,7 @@ def main():
     pages = [f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/?page={rng.randint(1, 22)}" for _ in range(40)]
     filtered = [f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/?outcome={rng.choice(['correct', 'incorrect'])}"
                 f"&page={rng.randint(1, 10)}" for _ in range(40)]  # fmt: skip
-    searched = [f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/?q={rng.choice(['renal', 'fever dose', 'nerve'])}"
+    searched = [f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/?q={rng.choice(['renal', 'fever+dose', 'nerve'])}"
                 for _ in range(40)]  # fmt: skip
     permalinks = [f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/{rng.randint(0, 1111)}/" for _ in range(40)]
     with Gunicorn(args.workers) as server:

@@ -131,7 +131,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
 # --- Leaderboard -------------------------------------------------------------
 DEFAULT_SUITE = os.environ.get("DEFAULT_SUITE", "medical")
-# Seconds a rendered ranking page is kept (per process) until the ranking changes; 0: never cached.
+# Seconds a rendered ranking or sample page is kept (per process; a ranking change retires it at once);
+# 0: never cached.
 RANKING_CACHE_SECONDS = int(os.environ.get("RANKING_CACHE_SECONDS", 300))
 # Valid submissions wait for a moderator (True) or are queued at once (False).
 SUBMISSIONS_NEED_REVIEW = env_bool("SUBMISSIONS_NEED_REVIEW", True)
@@ -205,7 +206,8 @@ LOGGING = {
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
     "qcluster": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Rendered ranking pages, per process, keyed by the ranking's version (leaderboard.views.leaderboard).
+    # Rendered public pages, per process: ranking bodies keyed by the ranking's version, sample pages of
+    # finished runs (which never change); see leaderboard.views.
     "ranking": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}},
 }
 REST_FRAMEWORK = {

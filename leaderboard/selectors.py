@@ -287,6 +287,10 @@ class Choice:
     is_target: bool
     is_pick: bool
 
+    @property
+    def loglikelihood_text(self) -> str:
+        return "—" if self.loglikelihood is None else f"{self.loglikelihood:.4f}"
+
 
 @dataclass
 class SampleView:

@@ -1,4 +1,5 @@
 import csv
+from urllib.parse import urlencode
 import hashlib
 import json
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from evaluation.models import Suite, SuiteTask
+from evaluation.models import RunStatus, Suite, SuiteTask
 from leaderboard import about as about_facts
 from leaderboard.filters import OPTIONAL_COLUMNS, DisplayForm, RankingFilter, checkbox_groups, display_options
 from leaderboard.forms import CommentForm, FlagForm
@@ -270,6 +271,12 @@ def _model_url(model_id: str) -> str:
     return reverse("model", args=model_id.split("/", 1))
 
 
+def _sample_links(run, suite_task, metric_filter) -> dict:
+    """What a sample's permalink is made of: the task's sample list URL, then DOC_ID/, then the filter."""
+    query = "" if metric_filter == suite_task.metric_filter else "?" + urlencode({"filter": metric_filter})
+    return {"samples_url": reverse("samples", args=[run.pk, suite_task.task]), "filter_query": query}
+
+
 def _suite_task(suite_tasks: list[SuiteTask], task: str) -> SuiteTask:
     for suite_task in suite_tasks:
         if suite_task.task == task:
@@ -286,38 +293,50 @@ def _metric_filter(request, run, suite_task) -> tuple[str, list[str]]:
 
 
 def run_samples(request, run_id, task=None):
+    """A run's samples of one task, 50 a page. A finished run's samples never change: the rendered
+    page is cached (keyed by the run's end and the URL)."""
     run, suite_tasks = run_for_samples(run_id)
     if task is None:
         if not suite_tasks:
             raise Http404("The run's suite has no tasks.")
         return redirect("samples", run_id, suite_tasks[0].task)
     suite_task = _suite_task(suite_tasks, task)
-    metric_filter, filters_available = _metric_filter(request, run, suite_task)
-    outcome = request.GET.get("outcome", "")
-    outcome = outcome if outcome in ("correct", "incorrect") else ""
-    query = request.GET.get("q", "").strip()[:200]
-    rows = samples(run, suite_task, metric_filter, outcome=outcome, query=query)
-    page = Paginator(rows, SAMPLES_PER_PAGE).get_page(request.GET.get("page"))
-    page_query = request.GET.copy()
-    page_query.pop("page", None)
-    return render(
-        request,
-        "leaderboard/samples.html",
-        {
-            "run": run,
-            "submission": run.submission,
-            "suite_tasks": suite_tasks,
-            "suite_task": suite_task,
-            "metric_filter": metric_filter,
-            "filters_available": filters_available,
-            "outcome": outcome,
-            "query": query,
-            "page": page,
-            "samples": [sample_view(sample, suite_task) for sample in page.object_list],
-            "page_query": page_query.urlencode(),
-            "model_url": _model_url(run.submission.model_id),
-        },
-    )
+    cache = caches["ranking"]
+    finished = run.finished_at.timestamp() if run.finished_at else 0
+    key = f"samples:{run.pk}:{finished}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()}"
+    body = cache.get(key) if settings.RANKING_CACHE_SECONDS else None
+    if body is None:
+        metric_filter, filters_available = _metric_filter(request, run, suite_task)
+        outcome = request.GET.get("outcome", "")
+        outcome = outcome if outcome in ("correct", "incorrect") else ""
+        query = request.GET.get("q", "").strip()[:200]
+        rows = samples(run, suite_task, metric_filter, outcome=outcome, query=query)
+        page = Paginator(rows, SAMPLES_PER_PAGE).get_page(request.GET.get("page"))
+        page_query = request.GET.copy()
+        page_query.pop("page", None)
+        body = render_to_string(
+            "leaderboard/_samples_body.html",
+            {
+                "run": run,
+                "submission": run.submission,
+                "suite_tasks": suite_tasks,
+                "suite_task": suite_task,
+                "metric_filter": metric_filter,
+                "filters_available": filters_available,
+                "outcome": outcome,
+                "query": query,
+                "page": page,
+                "samples": [sample_view(sample, suite_task) for sample in page.object_list],
+                "page_query": page_query.urlencode(),
+                "model_url": _model_url(run.submission.model_id),
+                **_sample_links(run, suite_task, metric_filter),
+            },
+            request=request,
+        )
+        if settings.RANKING_CACHE_SECONDS and run.status == RunStatus.FINISHED:
+            cache.set(key, body, settings.RANKING_CACHE_SECONDS)
+    title = f"{suite_task.name} samples · {run.submission.model_id}"
+    return render(request, "leaderboard/samples.html", {"title": title, "body": body})
 
 
 def sample_detail(request, run_id, task, doc_id):
@@ -330,6 +349,7 @@ def sample_detail(request, run_id, task, doc_id):
         "leaderboard/sample.html",
         {"run": run, "submission": run.submission, "suite_task": suite_task, "metric_filter": metric_filter,
          "s": sample_view(sample, suite_task), "model_url": _model_url(run.submission.model_id),
+         **_sample_links(run, suite_task, metric_filter),
          "doc": json.dumps(sample.doc, indent=2, ensure_ascii=False)},  # fmt: skip
     )
 

@@ -39,6 +39,7 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.CANCELLED: set(),
 }
 CANCELLABLE = (Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING)
+SUBMITTER_CANCELLABLE = (Status.PENDING_REVIEW, Status.QUEUED)
 DUPLICATE_CONSTRAINT = "one_active_submission_per_model_config"
 
 
@@ -258,8 +259,17 @@ def submission_requeue(submission: ModelSubmission, *, actor, note: str = "") ->
     _queue(submission, actor=actor, note=note or "requeued", from_status=Status.FAILED)
 
 
+def submission_can_cancel(submission: ModelSubmission, user) -> bool:
+    """Staff cancel anything pending, queued or running; the submitter only what has not started."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return submission.status in CANCELLABLE
+    return submission.user_id == user.pk and submission.status in SUBMITTER_CANCELLABLE
+
+
 def submission_cancel(submission: ModelSubmission, *, actor, note: str = "") -> None:
-    """The submitter or a staff member withdraws a pending, queued or running submission.
+    """The submitter withdraws a pending or queued submission; staff cancel one at any time before it ends.
 
     A worker running it kills the harness at its next heartbeat.
     """
@@ -267,6 +277,8 @@ def submission_cancel(submission: ModelSubmission, *, actor, note: str = "") -> 
 
     if actor is None or not (actor.is_staff or (submission.user_id and submission.user_id == actor.pk)):
         raise PermissionDenied("Only the submitter or a moderator can cancel a submission.")
+    if not actor.is_staff and submission.status == Status.RUNNING:
+        raise TransitionError("its evaluation has started; ask a moderator to stop it")
     run_cancel(submission, actor=actor, note=note or ("cancelled by a moderator" if actor.is_staff else "withdrawn"))
 
 

@@ -9,7 +9,7 @@ from submissions import selectors
 from submissions.errors import SubmissionError
 from submissions.forms import FIELDS, SubmissionForm
 from submissions.models import ModelSubmission, Status
-from submissions.services import CANCELLABLE, TransitionError, submission_cancel, submission_create
+from submissions.services import TransitionError, submission_can_cancel, submission_cancel, submission_create
 
 SECTION_SIZE = 50
 
@@ -58,9 +58,7 @@ def submission(request, pk):
         submission = selectors.submission_detail(pk)
     except ModelSubmission.DoesNotExist:
         raise Http404("no such submission") from None
-    can_cancel = submission.status in CANCELLABLE and (
-        request.user.is_staff or (request.user.is_authenticated and submission.user_id == request.user.pk)
-    )
+    can_cancel = submission_can_cancel(submission, request.user)
     return render(request, "submissions/detail.html", {"submission": submission, "can_cancel": can_cancel})
 
 

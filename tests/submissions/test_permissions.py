@@ -198,3 +198,20 @@ def test_cancelling_what_has_ended_is_a_message_not_an_error(client, user, suite
     response = client.post(f"/submissions/{submission.pk}/cancel/", follow=True)
     assert response.status_code == 200 and b"cannot be cancelled" in response.content
     assert status_of(submission) == Status.FINISHED
+
+
+def test_the_submitter_cannot_stop_a_running_evaluation_but_staff_can(client, user, suite, staff):
+    submission = ModelSubmission.objects.create(
+        user=user, model_id="org/running", commit_sha="a" * 40, precision="float32", suite=suite, status=Status.RUNNING
+    )
+    client.force_login(user)
+    page = client.get(f"/submissions/{submission.pk}/").content.decode()
+    assert f"/submissions/{submission.pk}/cancel/" not in page
+    response = client.post(f"/submissions/{submission.pk}/cancel/", follow=True)
+    assert b"ask a moderator" in response.content
+    submission.refresh_from_db()
+    assert submission.status == Status.RUNNING
+    client.force_login(staff)
+    client.post(f"/submissions/{submission.pk}/cancel/")
+    submission.refresh_from_db()
+    assert submission.status == Status.CANCELLED

@@ -168,15 +168,20 @@ def _counting_lm(lm):
 def _count_requests(lm, by_shots: list, common: dict) -> int:
     """The requests the run will send, by a dry run; 0 (unknown) if the dry run fails: counting must
     never fail an evaluation (a real problem, such as a missing dataset, fails the real run)."""
+    import lm_eval.evaluator
     from lm_eval import simple_evaluate
 
     counter = _counting_lm(lm)
+    # The dry run's results are thrown away: skip collecting the environment (pip list, ...), its slowest part.
+    add_env_info, lm_eval.evaluator.add_env_info = lm_eval.evaluator.add_env_info, lambda storage: None
     try:
         for shots, names in by_shots:
             simple_evaluate(model=counter, tasks=names, num_fewshot=shots, bootstrap_iters=0, log_samples=False, **common)
     except Exception as exc:
         print(f"could not count the requests beforehand: {exc!r}", flush=True)
         return 0
+    finally:
+        lm_eval.evaluator.add_env_info = add_env_info
     return counter.count
 
 

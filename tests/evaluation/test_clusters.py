@@ -30,7 +30,7 @@ def _scores_in(results: dict) -> int:
 
 def test_a_cluster_killed_mid_run_loses_nothing_and_doubles_nothing(start_cluster, tiny_model, suites):
     # Short heartbeat staleness, and a django-q2 redelivery (retry) that comes during the test.
-    env = {"EVAL_STALE_S": "5", "EVAL_TIMEOUT_S": "90", "Q_TIMEOUT_S": "95", "Q_RETRY_S": "100"}
+    env = {"EVAL_STALE_S": "5", "EVAL_TIMEOUT_S": "60", "Q_TIMEOUT_S": "65", "Q_RETRY_S": "70"}
     call_command("reaper_schedule")
     first_cluster = start_cluster("default", **env)
     model_id, _ = tiny_model

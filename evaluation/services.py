@@ -157,9 +157,14 @@ def run_heartbeat(run: EvalRun, progress: Progress | None = None) -> bool:
 @transaction.atomic
 def run_cancel(submission: ModelSubmission, *, actor, note: str = "") -> None:
     """Cancel a queued or running submission. A worker running it sees this at its next heartbeat and
-    kills the harness's process group."""
+    kills the harness's process group. Locks the runs before the submission, as finishing, failing
+    and reaping do (no deadlock with a run being finished: it waits, then finds it finished)."""
+    active = EvalRun.objects.select_for_update().filter(
+        submission=submission, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    )
+    run_ids = list(active.values_list("pk", flat=True))
     submission_transition(submission, Status.CANCELLED, actor=actor, note=note or "cancelled")
-    EvalRun.objects.filter(submission=submission, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(
+    EvalRun.objects.filter(pk__in=run_ids).update(
         status=RunStatus.CANCELLED, finished_at=timezone.now(), failure_reason=note or "cancelled"
     )
 

@@ -116,7 +116,7 @@ def run_claim(*, cluster: Cluster, run_id: int | None = None) -> EvalRun | None:
         target = route(run.memory_gib)
         if cluster.fits(run.memory_gib) or target.name == cluster.name:
             break
-        log.info("run %s needs %s GiB, more than cluster %s has: handed on to %s", run.pk, run.memory_gib, cluster.name, target.name)
+        log.info("run %s needs %.3g GiB, more than cluster %s has: handed on to %s", run.pk, run.memory_gib, cluster.name, target.name)
         run.cluster = target.name
         run.save(update_fields=["cluster"])
         _deliver(run)
@@ -124,7 +124,7 @@ def run_claim(*, cluster: Cluster, run_id: int | None = None) -> EvalRun | None:
             return None
     now = timezone.now()
     run.status, run.worker, run.started_at, run.heartbeat_at = RunStatus.RUNNING, worker_name(), now, now
-    run.cluster = run.cluster if run_id is None else cluster.name
+    run.cluster = cluster.name  # already so, unless run_id named a run of another cluster
     run.save(update_fields=["status", "worker", "started_at", "heartbeat_at", "cluster"])
     submission_transition(run.submission, Status.RUNNING, note=f"run {run.pk} started on {run.worker} ({cluster.name})")
     return run

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from evaluation.models import Suite
 from leaderboard.models import FlagReason
 from submissions.models import ModelType, Precision, WeightType
 
@@ -71,7 +72,7 @@ class SubmissionSerializer(serializers.Serializer):
     )
     model_type = serializers.ChoiceField(choices=ModelType.choices, default=ModelType.PRETRAINED)
     use_chat_template = serializers.BooleanField(default=False)
-    suite = serializers.SlugRelatedField(slug_field="slug", queryset=None)
+    suite = serializers.SlugRelatedField(slug_field="slug", queryset=Suite.objects.all())
     commit_sha = serializers.CharField(read_only=True)
     status = serializers.CharField(read_only=True)
     failure_reason = serializers.CharField(read_only=True)
@@ -79,12 +80,6 @@ class SubmissionSerializer(serializers.Serializer):
     facts = serializers.DictField(read_only=True, help_text="What the hub checks found")
     created_at = serializers.DateTimeField(read_only=True)
     runs = RunSerializer(many=True, read_only=True, source="runs.all")
-
-    def __init__(self, *args, **kwargs):
-        from evaluation.models import Suite
-
-        super().__init__(*args, **kwargs)
-        self.fields["suite"].queryset = Suite.objects.all()
 
 
 class NoteSerializer(serializers.Serializer):

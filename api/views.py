@@ -17,12 +17,12 @@ from api.permissions import MatrixPermission
 from evaluation.models import Suite
 from leaderboard.filters import RankingFilter
 from leaderboard.models import Flag
+from leaderboard.ranked import ranking_request
 from leaderboard.selectors import (
     flags_public,
     model_flags,
     model_rankings,
     model_submissions,
-    ranking_request,
     run_for_samples,
     samples,
     score_field,
@@ -101,7 +101,7 @@ class Leaderboard(MatrixView):
         visible = ranked.options.visible(ranked.suite_tasks)
         try:
             size = min(max(int(request.query_params.get("page_size", 50)), 1), MAX_PAGE_SIZE)
-            page = Paginator(ranked.ordered().filter(is_reference=False), size).page(
+            page = Paginator(ranked.ordered(request._request).filter(is_reference=False), size).page(
                 int(request.query_params.get("page", 1))
             )
         except (ValueError, EmptyPage) as exc:

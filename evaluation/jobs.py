@@ -24,8 +24,16 @@ from evaluation.ingest import HarnessOutputError, harness_output_find
 from evaluation.models import EvalRun, FailureKind
 from evaluation.record import record_build
 from evaluation.routing import Cluster, backend_for, missing_packages, this_cluster
-from evaluation.services import Progress, run_claim, run_fail, run_finish, run_heartbeat, run_work_dir
+from evaluation.services import (
+    Progress,
+    run_claim,
+    run_fail,
+    run_finish,
+    run_heartbeat,
+    run_work_dir,
+)
 from leaderboard.services import IncompleteRunError
+from submissions.models import WeightType
 
 UNQUANTIZED = ("float16", "bfloat16", "float32")
 LOG_TAIL_LINES = 40
@@ -35,16 +43,34 @@ def task_paths(run: EvalRun) -> list[str]:
     return [str((Path(settings.BASE_DIR) / p).resolve()) for p in run.submission.suite.task_paths]
 
 
-def model_args(submission) -> str:
-    """dtype follows the precision; quantized weights compute in float16."""
+def weights_snapshot(submission) -> dict | None:
+    """An adapter's or delta's own files, as a local snapshot: lm-eval would fetch them at the base
+    model's revision otherwise."""
+    if submission.weight_type == WeightType.ORIGINAL:
+        return None
+    from huggingface_hub import snapshot_download
+
+    path = snapshot_download(submission.model_id, revision=submission.commit_sha)
+    return {"model_id": submission.model_id, "revision": submission.commit_sha, "path": path}
+
+
+def model_args(submission, weights: dict | None = None) -> str:
+    """dtype follows the precision; quantized weights compute in float16. Adapter and delta weights load
+    on their base model (at the commit the hub checks resolved) through lm-eval's peft= and delta=."""
     dtype = submission.precision if submission.precision in UNQUANTIZED else "float16"
-    return f"pretrained={submission.model_id},revision={submission.commit_sha},dtype={dtype}"
+    if weights is None:
+        return f"pretrained={submission.model_id},revision={submission.commit_sha},dtype={dtype}"
+    option = "peft" if submission.weight_type == WeightType.ADAPTER else "delta"
+    base, base_sha = submission.facts["base_model"], submission.facts["base_commit_sha"]
+    return f"pretrained={base},revision={base_sha},dtype={dtype},{option}={weights['path']}"
 
 
 def harness_spec(run: EvalRun, cluster: Cluster, work_dir: Path) -> dict:
     submission = run.submission
+    weights = weights_snapshot(submission)
     return {
-        "model_args": model_args(submission),
+        "model_args": model_args(submission, weights),
+        "weights": weights,
         "backend": backend_for(cluster, submission.precision),
         "quantization": submission.precision if submission.precision in ("8bit", "4bit") else None,
         "tasks": [{"task": t.task, "num_fewshot": t.num_fewshot} for t in submission.suite.tasks.all()],

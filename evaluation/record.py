@@ -35,12 +35,17 @@ def reproduce_commands(spec: dict, batch_size, device: str) -> list[str]:
             shlex.quote("." if p == paths[0] else str(p)) for p in paths
         )
     chat = " --apply_chat_template" if spec["apply_chat_template"] else ""
+    args = shlex.quote(spec["model_args"])
+    weights = spec.get("weights")
+    if weights:  # the worker's local snapshot of the adapter or delta: anyone else downloads it
+        download = f"$(hf download {weights['model_id']} --revision {weights['revision']} --quiet)"
+        args = '"' + spec["model_args"].replace(weights["path"], download) + '"'  # ids are plain ASCII
     commands = []
     by_shots = sorted(spec["tasks"], key=lambda t: t["num_fewshot"])
     for shots, group in groupby(by_shots, key=lambda t: t["num_fewshot"]):
         tasks = ",".join(t["task"] for t in group)
         commands.append(
-            f"{prefix}lm_eval --model {spec['backend']} --model_args {shlex.quote(spec['model_args'])} --tasks {tasks}"
+            f"{prefix}lm_eval --model {spec['backend']} --model_args {args} --tasks {tasks}"
             f" --num_fewshot {shots} --batch_size {batch_size} --device {device}{include}{chat}"
             " --log_samples --output_path results"
         )

@@ -334,7 +334,14 @@ _lock = threading.Lock()
 @functools.lru_cache(maxsize=1)
 def _tokenizer_files() -> tuple[tuple[str, bytes], ...]:
     """Train the BPE tokenizer once per process; return its saved files."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE(unk_token=None))
@@ -698,8 +705,13 @@ def build_tiny_model(repo_id: str, *, hub_cache: Path, **variant: Any) -> str:
     ``ValueError``.
     """
     files = tiny_model_files(repo_id, **variant)
-    commit = compute_commit_sha(files, message=f"Tiny random model {repo_id}")
+    return write_repo(repo_id, files, hub_cache=hub_cache, message=f"Tiny random model {repo_id}")
 
+
+def write_repo(repo_id: str, files: dict[str, bytes], *, hub_cache: Path, message: str) -> str:
+    """Store ``files`` as the commit of ``repo_id`` that ``refs/main`` points at, laid out in
+    ``hub_cache`` exactly as huggingface_hub lays out a download; returns the commit sha."""
+    commit = compute_commit_sha(files, message=message)
     repo_dir = repo_cache_dir(hub_cache, repo_id)
     blobs_dir = repo_dir / "blobs"
     snapshot_dir = repo_dir / "snapshots" / commit
@@ -719,3 +731,27 @@ def build_tiny_model(repo_id: str, *, hub_cache: Path, **variant: Any) -> str:
     if not ref.is_file() or ref.read_text() != commit:
         _atomic_write(ref, commit.encode())  # no trailing newline, like huggingface_hub
     return commit
+
+
+def build_tiny_adapter(repo_id: str, *, base_id: str, hub_cache: Path) -> str:
+    """A LoRA adapter (saved by PEFT) of the tiny model ``base_id`` already in ``hub_cache``, with random
+    non-zero weights so that it changes the base model's answers; returns its commit sha."""
+    import tempfile
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    state = torch.random.get_rng_state()
+    torch.manual_seed(_seed_for(repo_id))
+    try:
+        base = AutoModelForCausalLM.from_pretrained(base_id, cache_dir=hub_cache)
+        config = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+        with tempfile.TemporaryDirectory() as tmp:
+            get_peft_model(base, config).save_pretrained(tmp)
+            files = {p.name: p.read_bytes() for p in Path(tmp).iterdir() if p.is_file()}
+    finally:
+        torch.random.set_rng_state(state)
+    card = tiny_model_files(base_id)["README.md"].replace(base_id.encode(), repo_id.encode())
+    files = {".gitattributes": GITATTRIBUTES.encode(), **files, "README.md": card}
+    return write_repo(repo_id, files, hub_cache=hub_cache, message=f"Tiny LoRA adapter {repo_id}")

@@ -5,14 +5,25 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Rank
+from django.db.models.functions import Rank
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from evaluation.models import EvalRun, SampleLog, Suite, SuiteTask, TaskResult
-from leaderboard.models import Flag, FlagStatus, LeaderboardEntry, RankingVersion
+from leaderboard.models import Flag, FlagStatus, LeaderboardEntry
 from submissions.models import ModelSubmission
 
 

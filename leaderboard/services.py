@@ -6,7 +6,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from evaluation.models import EvalRun, Suite, SuiteTask
-from leaderboard.models import Flag, FlagComment, FlagReason, FlagStatus, LeaderboardEntry, RankingVersion
+from leaderboard.models import (
+    Flag,
+    FlagComment,
+    FlagReason,
+    FlagStatus,
+    LeaderboardEntry,
+    RankingVersion,
+)
 from submissions.models import ModelSubmission, ModelType
 
 MAX_EVIDENCE_LINKS = 10

@@ -1,15 +1,13 @@
 import csv
-from urllib.parse import urlencode
 import hashlib
 import json
-from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -18,16 +16,15 @@ from django.views.decorators.http import require_POST
 
 from evaluation.models import RunStatus, Suite, SuiteTask
 from leaderboard import about as about_facts
-from leaderboard.filters import OPTIONAL_COLUMNS, DisplayForm, RankingFilter, checkbox_groups, display_options
+from leaderboard.filters import OPTIONAL_COLUMNS, checkbox_groups
 from leaderboard.forms import CommentForm, FlagForm
 from leaderboard.models import Flag, FlagStatus
+from leaderboard.ranked import ranking_request
 from leaderboard.selectors import (
-    RankingOptions,
     flags_public,
     model_flags,
     model_rankings,
     model_submissions,
-    ranking,
     ranking_state,
     run_for_samples,
     sample_filters,
@@ -44,26 +41,6 @@ from leaderboard.tables import ranking_table
 SAMPLES_PER_PAGE = 50
 
 
-@dataclass
-class RankingRequest:
-    """A ranking as a URL asks for it: the suite, its filters and display options, the matching rows."""
-
-    suite: Suite
-    suite_tasks: list[SuiteTask]
-    filters: RankingFilter
-    display: DisplayForm
-    options: RankingOptions
-    columns: list[str]
-    rows: QuerySet
-
-
-def _ranking_request(request, slug) -> RankingRequest:
-    suite, suite_tasks = suite_for_ranking(slug)
-    display, options, columns = display_options(request.GET, suite_tasks)
-    filters = RankingFilter(request.GET, suite=suite, queryset=ranking(suite, suite_tasks, options))
-    return RankingRequest(suite, suite_tasks, filters, display, options, columns, filters.qs)
-
-
 def leaderboard(request, slug=None):
     """The ranking page. Its body (tabs, filters, table: nothing per user) is cached under the suite's
     RankingVersion, which every change to the ranking bumps: a repeated view costs one query."""
@@ -72,7 +49,7 @@ def leaderboard(request, slug=None):
     cache = caches["ranking"]
     body = cache.get(key) if settings.RANKING_CACHE_SECONDS else None
     if body is None:
-        ranked = _ranking_request(request, state.slug)
+        ranked = ranking_request(request.GET, state.slug)
         table = ranking_table(ranked.suite_tasks, ranked.rows, request, ranked.options, ranked.columns)
         query = request.GET.copy()
         query.pop("page", None)
@@ -94,16 +71,10 @@ def leaderboard(request, slug=None):
     return render(request, "leaderboard/ranking.html", {"title": state.name, "body": body})
 
 
-def _ordered(ranked: RankingRequest, request) -> QuerySet:
-    """The ranking's rows in the order the table shows them (its ``sort`` parameter), unpaginated."""
-    table = ranking_table(ranked.suite_tasks, ranked.rows, request, ranked.options, ranked.columns, paginate=False)
-    return table.data.data
-
-
 def leaderboard_json(request, slug):
     """The ranked submissions of a filtered view (reference rows are not submissions): the visible tasks,
     their scores and the average as the page shows them."""
-    ranked = _ranking_request(request, slug)
+    ranked = ranking_request(request.GET, slug)
     visible = ranked.options.visible(ranked.suite_tasks)
     rows = [
         {
@@ -113,7 +84,7 @@ def leaderboard_json(request, slug):
             "scores": {t.task: getattr(entry, score_field(i)) for i, t in visible},
             "average": entry.avg,
         }
-        for entry in _ordered(ranked, request).filter(is_reference=False)
+        for entry in ranked.ordered(request).filter(is_reference=False)
     ]
     return JsonResponse({"suite": ranked.suite.slug, "tasks": [t.task for _, t in visible], "rows": rows})
 
@@ -126,7 +97,7 @@ def _csv_cell(value):
 
 
 def leaderboard_csv(request, slug):
-    ranked = _ranking_request(request, slug)
+    ranked = ranking_request(request.GET, slug)
     visible = ranked.options.visible(ranked.suite_tasks)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ranked.suite.slug}-ranking.csv"'
@@ -146,7 +117,7 @@ def leaderboard_csv(request, slug):
         "sha": lambda e: e.commit_sha,
         "submitted": lambda e: e.submitted_at.date().isoformat(),
     }
-    for entry in _ordered(ranked, request):
+    for entry in ranked.ordered(request):
         row = [
             "" if entry.is_reference or entry.flag_id else entry.shown_rank,
             entry.model_id,

@@ -10,7 +10,14 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule, Task
 
-from evaluation.models import EvalRun, FailureKind, ResultsFile, RunStatus, SampleLog, TaskResult
+from evaluation.models import (
+    EvalRun,
+    FailureKind,
+    ResultsFile,
+    RunStatus,
+    SampleLog,
+    TaskResult,
+)
 from evaluation.services import REAPER_SCHEDULE, run_cancel, run_enqueue
 from leaderboard.models import LeaderboardEntry
 from submissions.models import Status

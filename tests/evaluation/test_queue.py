@@ -15,7 +15,13 @@ from evaluation.jobs import execute_run
 from evaluation.models import EvalRun, FailureKind, RunStatus
 from evaluation.routing import cluster_get
 from evaluation.selectors import run_progress, run_queue_position, runs_in_queue
-from evaluation.services import REAPER_SCHEDULE, run_cancel, run_claim, run_enqueue, runs_reap
+from evaluation.services import (
+    REAPER_SCHEDULE,
+    run_cancel,
+    run_claim,
+    run_enqueue,
+    runs_reap,
+)
 from evaluation.templatetags.runs import progress_text
 from submissions.models import Status
 from tests.evaluation.helpers import queued_submission

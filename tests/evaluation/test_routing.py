@@ -5,7 +5,14 @@ from importlib.util import find_spec
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from evaluation.routing import backend_for, cluster_get, clusters, memory_need_gib, missing_packages, route
+from evaluation.routing import (
+    backend_for,
+    cluster_get,
+    clusters,
+    memory_need_gib,
+    missing_packages,
+    route,
+)
 from evaluation.services import run_enqueue
 from tests.evaluation.helpers import queued_submission
 

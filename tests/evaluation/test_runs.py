@@ -10,7 +10,15 @@ from django.utils.html import escape
 
 from evaluation.harness import LOADING_MODEL, RUNNING, _failure_kind
 from evaluation.jobs import execute_run
-from evaluation.models import FailureKind, ResultsFile, RunStatus, SampleLog, Suite, SuiteTask, TaskResult
+from evaluation.models import (
+    FailureKind,
+    ResultsFile,
+    RunStatus,
+    SampleLog,
+    Suite,
+    SuiteTask,
+    TaskResult,
+)
 from evaluation.services import run_enqueue
 from evaluation.tiny_model import build_tiny_model
 from submissions.models import Status

@@ -1,13 +1,17 @@
 """Tiny models that each fail one hub check, and the people who submit them."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from evaluation.tiny_model import GITATTRIBUTES, blob_etag, build_tiny_model, compute_commit_sha, repo_cache_dir
+from evaluation.tiny_model import (
+    GITATTRIBUTES,
+    build_tiny_model,
+    repo_cache_dir,
+    write_repo,
+)
 from submissions.hub import HUB_INFO_FILE
 from submissions.services import submission_create
 
@@ -32,22 +36,10 @@ class HubCache:
         elif path.exists():
             path.unlink()
 
-    def write(self, repo_id: str, files: dict[str, bytes], *, ref: str = "main") -> str:
+    def write(self, repo_id: str, files: dict[str, bytes]) -> str:
         """A repository with exactly ``files``, laid out like huggingface_hub downloads one."""
         files = {".gitattributes": GITATTRIBUTES.encode(), **files}
-        sha = compute_commit_sha(files, message=f"{repo_id} test repository")
-        repo = repo_cache_dir(self.root, repo_id)
-        for name, data in files.items():
-            blob = repo / "blobs" / blob_etag(name, data)
-            blob.parent.mkdir(parents=True, exist_ok=True)
-            blob.write_bytes(data)
-            link = repo / "snapshots" / sha / name
-            link.parent.mkdir(parents=True, exist_ok=True)
-            if not link.is_symlink():
-                link.symlink_to(os.path.relpath(blob, link.parent))
-        (repo / "refs").mkdir(exist_ok=True)
-        (repo / "refs" / ref).write_text(sha)
-        return sha
+        return write_repo(repo_id, files, hub_cache=self.root, message=f"{repo_id} test repository")
 
 
 @pytest.fixture(scope="session")

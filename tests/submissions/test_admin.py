@@ -4,7 +4,13 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from evaluation.models import EvalRun, RunStatus
-from submissions.models import BlockedModel, ModelSubmission, Organisation, Status, UserQuota
+from submissions.models import (
+    BlockedModel,
+    ModelSubmission,
+    Organisation,
+    Status,
+    UserQuota,
+)
 from submissions.services import submission_approve, submission_transition
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,11 @@ from pathlib import Path
 import httpx2
 import pytest
 from huggingface_hub import HfApi, constants
-from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
+from huggingface_hub.errors import (
+    GatedRepoError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
 from huggingface_hub.hf_api import ModelInfo
 from huggingface_hub.utils import SafetensorsFileMetadata, TensorInfo
 

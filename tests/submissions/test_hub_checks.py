@@ -5,7 +5,7 @@ import json
 import pytest
 from huggingface_hub import ModelCard, ModelCardData
 
-from evaluation.tiny_model import repo_cache_dir, tiny_model_files
+from evaluation.tiny_model import build_tiny_adapter, repo_cache_dir, tiny_model_files
 from submissions.errors import SubmissionError
 from submissions.hub import CARD_MIN_WORDS, model_facts
 from submissions.models import ModelSubmission, Status
@@ -252,22 +252,7 @@ def test_the_base_model_passes_the_same_checks(hub, user, submit, weight_type, b
 
 def write_adapter(hub, repo_id: str, base_id: str) -> str:
     """A LoRA adapter of the tiny base model, saved by PEFT, with a model card."""
-    import tempfile
-    from pathlib import Path
-
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(0)  # the same files, so the same commit, every time
-    model = get_peft_model(
-        AutoModelForCausalLM.from_pretrained(base_id), LoraConfig(r=4, target_modules=["q_proj", "v_proj"])
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        model.save_pretrained(tmp)
-        files = {p.name: p.read_bytes() for p in Path(tmp).iterdir() if p.is_file()}
-    card = tiny_model_files(base_id)["README.md"].replace(base_id.encode(), repo_id.encode())
-    return hub.write(repo_id, {**files, "README.md": card})
+    return build_tiny_adapter(repo_id, base_id=base_id, hub_cache=hub.root)
 
 
 def test_an_adapter_counts_its_base_models_parameters_too(hub, user, submit):

@@ -9,7 +9,11 @@ from django.utils import timezone
 
 from evaluation.models import EvalRun, RunStatus
 from submissions.models import ModelSubmission, Status
-from submissions.services import submission_approve, submission_notify, submission_transition
+from submissions.services import (
+    submission_approve,
+    submission_notify,
+    submission_transition,
+)
 
 pytestmark = pytest.mark.django_db
 XSS = '<script>alert("x")</script>'

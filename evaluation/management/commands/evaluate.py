@@ -6,7 +6,7 @@ from evaluation.jobs import execute_run_now
 from evaluation.models import Suite
 from submissions.errors import SubmissionError
 from submissions.models import Precision, Status
-from submissions.services import submission_create, submission_approve
+from submissions.services import submission_approve, submission_create
 
 FINAL = (Status.FINISHED, Status.FAILED, Status.CANCELLED)
 

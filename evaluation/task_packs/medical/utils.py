@@ -15,7 +15,6 @@ import os
 
 import datasets
 
-
 _PMID_FILE = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "pubmedqa_test_pmids.txt"
 )

@@ -17,7 +17,11 @@ from django.utils import timezone
 from evaluation.ingest import SAMPLE_COLUMNS
 from evaluation.models import EvalRun, RunStatus, SampleLog, Suite, TaskResult
 from leaderboard.models import Flag, FlagReason, FlagStatus, LeaderboardEntry
-from leaderboard.services import _scores_summary, _submission_columns, suite_ranks_refresh
+from leaderboard.services import (
+    _scores_summary,
+    _submission_columns,
+    suite_ranks_refresh,
+)
 from submissions.models import ModelSubmission, ModelType, Precision, Status
 
 PREFIX = "synthetic-"

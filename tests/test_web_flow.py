@@ -9,9 +9,10 @@ from evaluation.models import EvalRun, RunStatus
 from submissions.models import ModelSubmission, Status
 
 
-def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, cluster):
+def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, start_cluster):
     model_id, sha = tiny_model
     settings.DEFAULT_SUITE = "demo-medical"
+    start_cluster()
 
     response = client.post(
         "/accounts/signup/", {"username": "alice", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}

@@ -48,6 +48,14 @@ class MatrixView(APIView):
     matrix_name = ""
 
 
+def _field_errors(service, error_type, default_field: str = "non_field_errors", **kwargs):
+    """Call a service; its input errors (``field``, ``message``) become a 400 with field errors."""
+    try:
+        return service(**kwargs)
+    except error_type as exc:
+        raise ValidationError({exc.field or default_field: [exc.message]}) from None
+
+
 def _conflict(exc: Exception) -> Response:
     return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
 
@@ -201,10 +209,7 @@ class FlagList(MatrixView, generics.ListAPIView):
     def post(self, request):
         payload = s.FlagSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            flag = flag_create(user=request.user, **payload.validated_data)
-        except LeaderboardError as exc:
-            raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from None
+        flag = _field_errors(flag_create, LeaderboardError, user=request.user, **payload.validated_data)
         return Response(s.FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
 
 
@@ -222,10 +227,9 @@ class FlagComments(MatrixView):
         flag = get_object_or_404(Flag, pk=pk)
         payload = s.FlagCommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            comment = flag_comment_add(flag=flag, user=request.user, text=payload.validated_data["text"])
-        except LeaderboardError as exc:
-            raise ValidationError({exc.field or "text": [exc.message]}) from None
+        comment = _field_errors(
+            flag_comment_add, LeaderboardError, "text", flag=flag, user=request.user, text=payload.validated_data["text"]
+        )
         return Response(s.FlagCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -251,10 +255,7 @@ class SubmissionList(MatrixView, generics.ListAPIView):
     def post(self, request):
         payload = s.SubmissionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            submission = submission_create(user=request.user, **payload.validated_data)
-        except SubmissionError as exc:
-            raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from None
+        submission = _field_errors(submission_create, SubmissionError, user=request.user, **payload.validated_data)
         return Response(s.SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 

@@ -10,26 +10,18 @@ Seeds its own database (DATA_DIR=.data/bench) on the first run: with --samples-p
 --sample-models it also logs the samples bench/samples.py reads (1,000,800 rows by default).
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ranking_load import Gunicorn, load, page_size, report, seed  # noqa: E402
+from ranking_load import Gunicorn, bench_arguments, load, page_size, report, seed  # noqa: E402
 
 SUITE = "medical"
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", type=int, default=10_000)
-    parser.add_argument("--samples-per-task", type=int, default=1112)
-    parser.add_argument("--sample-models", type=int, default=100)
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__)
     seed(args.models, SUITE, args.samples_per_task, args.sample_models)
 
     base = f"/leaderboards/{SUITE}/"

@@ -5,6 +5,7 @@ The bench database is an embedded Postgres in DATA_DIR=.data/bench, apart from t
 database (.data/pg) and from every test database.
 """
 
+import argparse
 import os
 import random
 import signal
@@ -161,3 +162,15 @@ def report(name: str, figures: dict, baseline: dict) -> None:
         f"  p99 {figures['p99_ms']:7.1f} ms ({figures['p99_ms'] / baseline['p99_ms']:5.1f}x)"
         f"  {figures['rps']:7.1f} req/s ({figures['rps'] / baseline['rps']:4.2f}x)  [{figures['requests']} requests]"
     )
+
+
+def bench_arguments(description: str) -> argparse.Namespace:
+    """The options both page benchmarks take."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", type=int, default=10_000)
+    parser.add_argument("--samples-per-task", type=int, default=1112)
+    parser.add_argument("--sample-models", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=3)
+    return parser.parse_args()

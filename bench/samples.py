@@ -11,25 +11,17 @@ Uses (and on the first run seeds) the bench database of bench/ranking.py: 10,000
 first 100 with 1,112 samples on each of the 9 medical tasks (1,000,800 rows).
 """
 
-import argparse
 import random
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ranking_load import Gunicorn, load, page_size, report, seed, shell  # noqa: E402
+from ranking_load import Gunicorn, bench_arguments, load, page_size, report, seed, shell  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", type=int, default=10_000)
-    parser.add_argument("--samples-per-task", type=int, default=1112)
-    parser.add_argument("--sample-models", type=int, default=100)
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__)
     seed(args.models, "medical", args.samples_per_task, args.sample_models)
     total = shell("from evaluation.models import SampleLog; print(SampleLog.objects.count())")
     runs = shell("from evaluation.models import SampleLog; "

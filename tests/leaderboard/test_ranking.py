@@ -159,7 +159,7 @@ def test_reference_rows_are_shown_but_never_ranked(client, demo):
     assert "<b>ref</b>" not in page
     partial = LeaderboardEntry.objects.get(model_id="Partial <b>ref</b>")
     assert partial.average is None and partial.is_reference
-    data = client.get("/api/leaderboard/demo-medical/").json()
+    data = client.get("/leaderboards/demo-medical/ranking.json").json()
     assert [row["model"] for row in data["rows"]] == ["org/best", "org/second"]
 
 
@@ -168,14 +168,14 @@ def test_exports_follow_the_view(client, demo):
     rank_model(demo, "org/alpha", uniform(demo, 0.6), license="mit")
     rank_model(demo, "org/beta", uniform(demo, 0.5), license="=cmd|' /C calc'!A0")
     rank_model(demo, "other/gamma", uniform(demo, 0.7))
-    data = client.get("/api/leaderboard/demo-medical/").json()
+    data = client.get("/leaderboards/demo-medical/ranking.json").json()
     assert set(data) == {"suite", "tasks", "rows"} and data["tasks"] == [t.task for t in tasks]
     assert [r["model"] for r in data["rows"]] == ["other/gamma", "org/alpha", "org/beta"]
     assert set(data["rows"][0]) == {"model", "revision", "precision", "scores", "average"}
     assert data["rows"][1]["scores"] == uniform(demo, 0.6) and data["rows"][1]["average"] == pytest.approx(0.6)
 
     query = {"search": "org/", "sort": "model_id", "cols": [tasks[0].task, "license"], "scores": "norm"}
-    data = client.get("/api/leaderboard/demo-medical/", query).json()
+    data = client.get("/leaderboards/demo-medical/ranking.json", query).json()
     assert data["tasks"] == [tasks[0].task]
     assert [r["model"] for r in data["rows"]] == ["org/alpha", "org/beta"]
     assert data["rows"][0]["scores"] == {tasks[0].task: pytest.approx(score_normalise(0.6, 4))}

@@ -35,3 +35,5 @@ test: install
 bench: setup
 	$(PY) bench/evaluate_vs_cli.py
 	$(PY) bench/ingest.py
+	$(PY) bench/ranking.py
+	$(PY) bench/samples.py

@@ -4,22 +4,6 @@ import django.contrib.postgres.fields
 from django.db import migrations, models
 
 
-def fill(apps, schema_editor):
-    """Existing entries get their scores in task order, raw and normalised, and their ranks (as
-    leaderboard.services does)."""
-    from leaderboard.services import score_normalise, suite_ranks_refresh
-
-    Entry = apps.get_model("leaderboard", "LeaderboardEntry")
-    SuiteTask = apps.get_model("evaluation", "SuiteTask")
-    for entry in Entry.objects.all():
-        tasks = list(SuiteTask.objects.filter(suite_id=entry.suite_id).order_by("position"))
-        entry.raw = [entry.scores.get(t.task) for t in tasks]
-        entry.norm = [None if v is None else score_normalise(v, t.choices) for v, t in zip(entry.raw, tasks)]
-        entry.save(update_fields=["raw", "norm"])
-    for suite_id in set(Entry.objects.values_list("suite_id", flat=True)):
-        suite_ranks_refresh(suite_id)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -57,5 +41,4 @@ class Migration(migrations.Migration):
             model_name='leaderboardentry',
             index=models.Index(fields=['suite', 'license'], name='entry_suite_license'),
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
     ]

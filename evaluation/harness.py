@@ -10,10 +10,10 @@ The working directory is the suite's first task pack, because lm-eval resolves a
 task's ``data_files`` against it.
 
 It tells the worker, through two small JSON files:
-- ``progress_path``: the stage, and requests answered out of the run's total. The total is
-  counted before the first request by a dry run of lm-eval (same tasks, same prompts, the
-  model's answers replaced by placeholders); answers are counted through lm-eval's cache
-  hook, which every model backend calls once per answered request.
+- ``progress_path``: the stage, and requests answered out of the run's total. lm-eval hands the
+  model all requests of a type at once, and they are added to the total then (a suite with
+  several few-shot settings or request types adds to it as each starts); answers are counted
+  through lm-eval's cache hook, which every model backend calls once per answered request.
 - ``error_path``: on failure, what kind of failure (the model did not load, out of memory,
   dataset unavailable, harness error) and the exception.
 It dies with its worker: if the worker process goes away it kills its own process group.
@@ -36,8 +36,9 @@ from pathlib import Path
 # Merged across fewshot groups: a suite may mix 0-shot and 5-shot tasks, but
 # simple_evaluate takes one num_fewshot per call.
 PER_TASK_KEYS = ("results", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
-LOADING_MODEL, COUNTING, RUNNING, WRITING = "loading the model", "counting requests", "running requests", "writing results"
+LOADING_MODEL, RUNNING, WRITING = "loading the model", "running requests", "writing results"
 PROGRESS_EVERY_S = 1.0
+CPU_AUTO_BATCH_SIZE = 64  # lm-eval's default max_batch_size
 
 
 def _write_json(path: str, data: dict) -> None:
@@ -54,11 +55,14 @@ class Progress:
         self.path, self.stage, self.done, self.total = path, "starting", 0, 0
         self.requests_started, self._written = None, 0.0
 
-    def set_stage(self, stage: str, *, total: int | None = None) -> None:
+    def set_stage(self, stage: str) -> None:
         self.stage = stage
         print(f"stage: {stage}", flush=True)
-        if total is not None:
-            self.total, self.requests_started = total, time.time()
+        self.write()
+
+    def add_total(self, requests: int) -> None:
+        self.total += requests
+        self.requests_started = self.requests_started or time.time()
         self.write()
 
     def add_partial(self, attr, req, res) -> None:  # lm_eval.api.model.CacheHook's interface
@@ -91,6 +95,13 @@ def _resolve_device(device: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _resolve_batch_size(batch_size, device: str):
+    """lm-eval's "auto" probes how large a batch fits in GPU memory, with full-length inputs. A CPU has
+    no such limit to find, and the probe costs seconds (or the host's RAM, for a large model): there
+    "auto" takes the cap lm-eval's own probe starts from."""
+    return CPU_AUTO_BATCH_SIZE if batch_size == "auto" and device == "cpu" else batch_size
 
 
 def _task_manager(task_paths: list[str], task_names: list[str]):
@@ -129,60 +140,16 @@ def _load_model(spec: dict, device: str):
     return QuantizedHFLM.create_from_arg_string(spec["model_args"], {"batch_size": spec["batch_size"], "device": device})
 
 
-def _counting_lm(lm):
-    """An LM that answers every request with a placeholder and counts them, for the dry run."""
-    from lm_eval.api.model import LM
+def _count_requests(lm, progress: Progress) -> None:
+    """Add each request type's requests to the total as lm-eval hands them to the model: it sends all
+    requests of a type in one call, so the total is known before the first of them is answered."""
+    for name in ("loglikelihood", "loglikelihood_rolling", "generate_until"):
 
-    class CountingLM(LM):
-        def __init__(self):
-            super().__init__()
-            self.count = 0
+        def counted(requests, *args, _answer=getattr(lm, name), **kwargs):
+            progress.add_total(len(requests))
+            return _answer(requests, *args, **kwargs)
 
-        def _answer(self, requests, placeholder):
-            self.count += len(requests)
-            return [placeholder] * len(requests)
-
-        def loglikelihood(self, requests):
-            return self._answer(requests, (0.0, False))
-
-        def loglikelihood_rolling(self, requests):
-            return self._answer(requests, 0.0)
-
-        def generate_until(self, requests):
-            return self._answer(requests, "")
-
-        # What lm-eval asks of the model while it builds the prompts.
-        @property
-        def tokenizer_name(self):
-            return lm.tokenizer_name
-
-        def chat_template(self, chat_template=False):
-            return lm.chat_template(chat_template)
-
-        def apply_chat_template(self, chat_history, add_generation_prompt=True):
-            return lm.apply_chat_template(chat_history, add_generation_prompt)
-
-    return CountingLM()
-
-
-def _count_requests(lm, by_shots: list, common: dict) -> int:
-    """The requests the run will send, by a dry run; 0 (unknown) if the dry run fails: counting must
-    never fail an evaluation (a real problem, such as a missing dataset, fails the real run)."""
-    import lm_eval.evaluator
-    from lm_eval import simple_evaluate
-
-    counter = _counting_lm(lm)
-    # The dry run's results are thrown away: skip collecting the environment (pip list, ...), its slowest part.
-    add_env_info, lm_eval.evaluator.add_env_info = lm_eval.evaluator.add_env_info, lambda storage: None
-    try:
-        for shots, names in by_shots:
-            simple_evaluate(model=counter, tasks=names, num_fewshot=shots, bootstrap_iters=0, log_samples=False, **common)
-    except Exception as exc:
-        print(f"could not count the requests beforehand: {exc!r}", flush=True)
-        return 0
-    finally:
-        lm_eval.evaluator.add_env_info = add_env_info
-    return counter.count
+        setattr(lm, name, counted)
 
 
 def _merge(total: dict | None, part: dict) -> dict:
@@ -221,7 +188,8 @@ def run(spec: dict) -> None:
     progress = Progress(spec["progress_path"])
     try:
         device = _resolve_device(spec["device"])
-        print(f"device: {device}", flush=True)
+        spec = {**spec, "batch_size": _resolve_batch_size(spec["batch_size"], device)}
+        print(f"device: {device}, batch size: {spec['batch_size']}", flush=True)
         tasks = spec["tasks"]
         task_manager = _task_manager(spec["task_paths"], [t["task"] for t in tasks])
         tracker = EvaluationTracker(output_path=spec["output_dir"])
@@ -239,8 +207,8 @@ def run(spec: dict) -> None:
             task_manager=task_manager,
         )
 
-        progress.set_stage(COUNTING)
-        progress.set_stage(RUNNING, total=_count_requests(lm, by_shots, common))
+        progress.set_stage(RUNNING)
+        _count_requests(lm, progress)
         lm.set_cache_hook(progress)
         results, samples = None, {}
         for shots, names in by_shots:

@@ -54,7 +54,7 @@ def test_a_finished_run_records_what_reproduces_it_and_downloads_in_the_cli_form
     assert record["device"] == "cpu" and record["gpu_seconds"] == 0 and record["duration_s"] > 0
     assert record["worker"] == run.worker and record["commands"][0].startswith("cd evaluation/task_packs/demo_medical && lm_eval --model hf")
 
-    # Progress: the dry run's count is the number of requests the model answered, all of them.
+    # Progress: the requests counted as they were handed to the model, all of them answered.
     samples = list(SampleLog.objects.filter(run=run))
     requests = sum(len(s.arguments) for s in samples)
     assert run.progress_total == requests == run.progress_done > 0 and run.progress_stage == "finished"

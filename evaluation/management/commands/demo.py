@@ -28,6 +28,10 @@ class Command(BaseCommand):
         try:
             call_command("evaluate", DEMO_MODEL, "--revision", sha, "--suite", DEMO_SUITE, "--wait")
         finally:
-            os.killpg(cluster.pid, signal.SIGTERM)
-            cluster.wait()
+            cluster.terminate()  # the cluster's main process stops its workers (SIGTERM to them all would not)
+            try:
+                cluster.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(cluster.pid, signal.SIGKILL)
+                cluster.wait()
         self.stdout.write(f"{DEMO_MODEL} is ranked: `make run`, then open {url}")

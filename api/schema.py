@@ -20,7 +20,7 @@ FIELD_ERRORS = {
     "additionalProperties": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]},
 }
 ERRORS = {
-    "400": ("Invalid input", FIELD_ERRORS),
+    "400": ("Invalid input", {"anyOf": [ERROR, FIELD_ERRORS]}),
     "401": ("Not signed in, or a bad token", ERROR),
     "403": ("Not allowed for this user", ERROR),
     "404": ("No such object (or not yours)", ERROR),

@@ -12,7 +12,7 @@ BAD_IDS = {
     "org name/model": "organisation/name",
     "x" * 150 + "/" + "y" * 150: "at most 200 characters",
     "https://huggingface.co/org/model": "organisation/name",
-    "org/mod\x00el": "Null characters are not allowed",
+    "org/mod\x00el": "Field 'model_id' contains a NUL character",
     "org/modеl": "organisation/name",  # Cyrillic e
     "<script>alert(1)</script>/x": "organisation/name",
     "org/x'; DROP TABLE submissions_modelsubmission; --": "organisation/name",

@@ -140,6 +140,9 @@ def test_a_run_goes_to_the_cluster_that_fits_and_a_worker_hands_on_what_does_not
     assert worker_pid in [p.pid for p in psutil.Process(big.pid).children(recursive=True)]
     assert worker_pid not in [p.pid for p in psutil.Process(small.pid).children(recursive=True)]
     assert submission.events.filter(to_status=Status.RUNNING, note__endswith="(big)").exists()
-    assert sorted(Task.objects.filter(name=f"run-{run.pk}").values_list("result", flat=True)) == [
+    # The job marks the run finished before it returns; the cluster's monitor saves its Task row just after.
+    deliveries = Task.objects.filter(name=f"run-{run.pk}")
+    wait_for(lambda: deliveries.count() == 2, timeout=30, what="both deliveries' results to be saved")
+    assert sorted(deliveries.values_list("result", flat=True)) == [
         f"delivery for run {run.pk}: nothing queued on cluster small", "finished",
     ]  # fmt: skip

@@ -5,31 +5,46 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE ?= 1
 export HF_DATASETS_OFFLINE ?= 1
 
-.PHONY: run test demo bench install setup
+.PHONY: run test lint demo bench install install-dev setup
 
+# What runs the site and the workers.
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# the CPU build of torch first, or pip pulls a multi-GB CUDA build for lm-eval
-	$(PY) -m pip install --quiet torch==2.13.0
+	# the CPU build of torch first (the version requirements.txt pins), or pip pulls a multi-GB CUDA build for lm-eval
+	$(PY) -m pip install --quiet $$(grep '^torch==' requirements.txt)
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# Plus what the tests, the benchmarks and the linters use.
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 setup: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_suites
 	$(PY) manage.py reaper_schedule
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 
+# gunicorn and a django-q2 cluster, as on a production host (DEBUG off unless DEBUG=1); Ctrl-C stops all of it.
 run: setup
 	$(PY) manage.py serve
 
 demo: setup
 	$(PY) manage.py demo
 
-test: install
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports  # the layer contracts: [tool.importlinter] in pyproject.toml
+
+test: lint
 	HF_HOME=$(CURDIR)/.data/test-hf $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: setup
@@ -37,3 +52,5 @@ bench: setup
 	$(PY) bench/ingest.py
 	$(PY) bench/ranking.py
 	$(PY) bench/samples.py
+	$(PY) bench/compare.py
+	$(PY) bench/import_leaderboard.py

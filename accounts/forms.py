@@ -1,21 +1,36 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.utils import timezone
+
+from accounts.models import Scope
 
 
 class SignupForm(UserCreationForm):
+    """The email address is not saved here: it is attached once its owner follows the link mailed to it
+    (accounts.services.user_email_confirmation_send), so the form never tells whether an address is taken."""
+
     email = forms.EmailField(
         required=False,
         help_text="Optional, but without it we cannot tell you that an evaluation finished or failed, "
-        "nor reset a forgotten password.",
+        "nor reset a forgotten password. We send a link to confirm it.",
     )
 
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ["username", "email"]
+        fields = ["username"]
 
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if email and User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email address exists already; log in or reset its password.")
-        return email
+
+EXPIRY_CHOICES = [("", "never"), ("7", "in 7 days"), ("30", "in 30 days"), ("90", "in 90 days"), ("365", "in a year")]
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"placeholder": "e.g. CI on my laptop"}))
+    scope = forms.ChoiceField(choices=Scope.choices, initial=Scope.READ, widget=forms.RadioSelect)
+    expires = forms.ChoiceField(choices=EXPIRY_CHOICES, initial="90", required=False, label="Expires")
+
+    def expires_at(self):
+        days = self.cleaned_data["expires"]
+        return timezone.now() + timedelta(days=int(days)) if days else None

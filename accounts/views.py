@@ -1,12 +1,19 @@
+from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from accounts.forms import SignupForm
-from submissions.selectors import annotate_progress, submissions_of
-
-PAGE_SIZE = 50
+from accounts.forms import SignupForm, TokenForm
+from accounts.services import (
+    token_create,
+    token_revoke,
+    user_email_confirm,
+    user_email_confirmation_send,
+    user_tokens_revoke,
+)
 
 
 def signup(request):
@@ -15,13 +22,64 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user)
+        email = form.cleaned_data["email"]
+        user_email_confirmation_send(user=user, email=email)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if email:
+            messages.info(request, f"We sent a message to {email}: follow its link to add the address to your account.")
         return redirect("profile")
     return render(request, "registration/signup.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
+def email_confirm(request, token):
+    user = user_email_confirm(token=token)
+    if user is None:
+        messages.error(request, "This link does not work: it expired, was changed, or the address is in use.")
+    else:
+        messages.success(request, f"{user.email} is now the address of {user.username}.")
+    return redirect("profile" if request.user.is_authenticated else "login")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, which keeps this session and signs the others out; it also revokes every API token."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if user_tokens_revoke(user=form.user):
+            messages.info(self.request, "Your API tokens were revoked: create new ones on the tokens page.")
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, which signs every session out; it also revokes every API token."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_tokens_revoke(user=form.user)
+        return response
+
+
+@never_cache
 @login_required
-def profile(request):
-    page = Paginator(submissions_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = annotate_progress(page.object_list)
-    return render(request, "accounts/profile.html", {"page": page})
+def tokens(request):
+    """The profile's token page: create and revoke personal API tokens."""
+    created = None
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _, created = token_create(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            expires_at=form.expires_at(),
+        )
+        form = TokenForm()
+    context = {"tokens": request.user.api_tokens.all(), "created": created, "form": form}
+    return render(request, "accounts/tokens.html", context, status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_POST
+def token_delete(request, pk):
+    if token_revoke(user=request.user, token_id=pk):
+        messages.success(request, "The token is revoked: requests that use it are refused from now on.")
+    return redirect("api-tokens")

@@ -1,7 +1,7 @@
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from api.models import ApiToken, token_digest
+from accounts.models import ApiToken, token_digest
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -18,6 +18,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = ApiToken.objects.select_related("user").filter(digest=token_digest(header[1])).first()
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        if token.expires_at is not None and token.expires_at <= timezone.now():
+            raise exceptions.AuthenticationFailed(
+                f"This token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC: create a new one on your tokens page."
+            )
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user, token
 

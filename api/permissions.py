@@ -6,6 +6,7 @@ Roles: anonymous; user (the owner of the object: the submitter); other (another 
     schema, docs               GET      yes        yes   yes    yes
     suites, suite              GET      yes        yes   yes    yes
     leaderboard                GET      yes        yes   yes    yes
+    compare                    GET      yes        yes   yes    yes
     model                      GET      yes        yes   yes    yes
     samples                    GET      yes        yes   yes    yes
     flags, flag                GET      yes        yes   yes    yes
@@ -19,15 +20,23 @@ Roles: anonymous; user (the owner of the object: the submitter); other (another 
     submission-reject          POST     401        403   403    yes
     submission-requeue         POST     401        403   403    yes
 
-Any method not listed answers 405.
+Any method not listed answers 405. "staff" means a staff user with the permission the admin's moderation actions
+need (submissions.change_modelsubmission); a staff user without it gets 403.
+
+A request authenticated by a token is also held to the token's scope: GET needs "read", any other method
+"submit", and the staff rows (and a staff user cancelling someone else's submission) "moderate"; a token
+without the scope gets 403.
 """
 
 from rest_framework import permissions
+
+from accounts.models import ApiToken, Scope
 
 PUBLIC = "public"  # everyone
 SIGNED_IN = "signed-in"  # any signed-in user; list endpoints show them their own
 OWNER = "owner"  # the object's owner and staff; another user gets 404, as if it did not exist
 STAFF = "staff"
+MODERATE_PERMISSION = "submissions.change_modelsubmission"
 
 MATRIX: dict[str, dict[str, str]] = {
     "schema": {"GET": PUBLIC},
@@ -35,6 +44,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "suites": {"GET": PUBLIC},
     "suite": {"GET": PUBLIC},
     "leaderboard": {"GET": PUBLIC},
+    "compare": {"GET": PUBLIC},
     "model": {"GET": PUBLIC},
     "samples": {"GET": PUBLIC},
     "flags": {"GET": PUBLIC, "POST": SIGNED_IN},
@@ -54,8 +64,25 @@ class MatrixPermission(permissions.BasePermission):
 
     def has_permission(self, request, view):
         rule = MATRIX[view.matrix_name].get(request.method)
-        if rule is None or rule == PUBLIC:
+        if rule is None:
             return True  # an unlisted method is answered 405 by the view
+        needed = Scope.MODERATE if rule == STAFF else Scope.SUBMIT
+        if request.method not in permissions.SAFE_METHODS and not token_allows(request, needed):
+            self.message = f"This token's scope ({request.auth.scope}) does not allow this: it needs {needed}."
+            return False
+        if rule == PUBLIC:
+            return True
         if rule == STAFF:
-            return bool(request.user and request.user.is_staff)
+            return can_moderate(request)
         return bool(request.user and request.user.is_authenticated)
+
+
+def token_allows(request, scope: str) -> bool:
+    """Whether the request's token, if it came with one, has ``scope``."""
+    return not isinstance(request.auth, ApiToken) or request.auth.allows(scope)
+
+
+def can_moderate(request) -> bool:
+    """What the admin's moderation actions need, and for a token the moderate scope."""
+    user = request.user
+    return bool(user and user.is_staff and user.has_perm(MODERATE_PERMISSION) and token_allows(request, Scope.MODERATE))

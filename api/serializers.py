@@ -2,6 +2,8 @@ from rest_framework import serializers
 
 from evaluation.models import Suite
 from leaderboard.models import FlagReason
+from submissions.errors import SubmissionError
+from submissions.hub import check_model_id
 from submissions.models import ModelType, Precision, WeightType
 
 
@@ -29,6 +31,25 @@ class RankingRowSerializer(serializers.Serializer):
     scores = serializers.DictField(child=serializers.FloatField(allow_null=True))
     average = serializers.FloatField(allow_null=True)
     flagged = serializers.BooleanField()
+    ci = serializers.DictField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True),
+        help_text="Each task's 95% interval [low, high] on the scores' scale (null: unknown)",
+    )
+    average_ci = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
+        help_text="The average's 95% interval",
+    )
+    rank_band = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
+        help_text="[best, worst] rank the average's interval allows (Chatbot Arena's rule); null: not ranked",
+    )
+    comparable = serializers.BooleanField(help_text="Obtained in the suite's setting (n-shot, scoring)")
 
 
 class RankingSerializer(serializers.Serializer):
@@ -80,6 +101,12 @@ class SubmissionSerializer(serializers.Serializer):
     facts = serializers.DictField(read_only=True, help_text="What the hub checks found")
     created_at = serializers.DateTimeField(read_only=True)
     runs = RunSerializer(many=True, read_only=True, source="runs.all")
+
+    def validate_model_id(self, value):
+        try:
+            return check_model_id(value)
+        except SubmissionError as exc:
+            raise serializers.ValidationError(exc.message) from None
 
 
 class NoteSerializer(serializers.Serializer):
@@ -140,3 +167,41 @@ class SampleSerializer(serializers.Serializer):
     metrics = serializers.DictField()
     doc_hash = serializers.CharField()
     prompt_hash = serializers.CharField()
+
+
+def _pair(**kwargs):
+    return serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, **kwargs)
+
+
+class TaskComparisonSerializer(serializers.Serializer):
+    n = serializers.IntegerField(required=False, help_text="Questions both answered (matched by doc id and hash)")
+    a_correct = serializers.IntegerField(required=False)
+    b_correct = serializers.IntegerField(required=False)
+    only_a = serializers.IntegerField(required=False, help_text="Right by a, wrong by b")
+    only_b = serializers.IntegerField(required=False)
+    diff = serializers.FloatField(help_text="Accuracy of a minus b")
+    diff_ci = _pair(help_text="95% interval of diff")
+    p_value = serializers.FloatField()
+    method = serializers.CharField(help_text="exact McNemar (paired), or unpaired z-test (a model without samples)")
+
+
+class AverageComparisonSerializer(serializers.Serializer):
+    diff = serializers.FloatField(allow_null=True)
+    diff_ci = _pair(allow_null=True)
+    p_value = serializers.FloatField(allow_null=True)
+    method = serializers.CharField(help_text="sign-flip permutation (paired), or unpaired z-test")
+
+
+class PairComparisonSerializer(serializers.Serializer):
+    a = serializers.CharField()
+    b = serializers.CharField()
+    paired = serializers.BooleanField(help_text="Paired by question: both have logged samples")
+    tasks = serializers.DictField(child=TaskComparisonSerializer(allow_null=True))
+    average = AverageComparisonSerializer(allow_null=True)
+
+
+class ComparisonSerializer(serializers.Serializer):
+    suite = serializers.CharField()
+    models = serializers.ListField(child=serializers.CharField())
+    runs = serializers.DictField(child=serializers.IntegerField(), help_text="The run compared for each model")
+    comparisons = PairComparisonSerializer(many=True, help_text="The first model against each other one")

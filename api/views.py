@@ -1,7 +1,7 @@
 """The REST API: thin views over the same services and selectors the site uses."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import EmptyPage, Paginator
 from django.shortcuts import get_object_or_404
 from django_filters import BooleanFilter, MultipleChoiceFilter
 from drf_spectacular.types import OpenApiTypes
@@ -13,22 +13,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
-from api.permissions import MatrixPermission
+from api.pagination import MAX_PAGE_SIZE
+from api.permissions import MatrixPermission, can_moderate
 from evaluation.models import Suite
 from leaderboard.filters import RankingFilter
 from leaderboard.models import Flag
-from leaderboard.ranked import ranking_request
 from leaderboard.selectors import (
+    MAX_COMPARED,
+    CompareError,
+    compare_models_parse,
+    comparison_for,
     flags_public,
     model_flags,
     model_rankings,
     model_submissions,
+    ranking,
     run_for_samples,
     samples,
-    score_field,
 )
 from leaderboard.services import LeaderboardError, flag_comment_add, flag_create
-from submissions.errors import SubmissionError
+from submissions.errors import HubUnavailable, SubmissionError
 from submissions.models import ModelSubmission
 from submissions.selectors import submissions_of
 from submissions.services import (
@@ -39,8 +43,6 @@ from submissions.services import (
     submission_reject,
     submission_requeue,
 )
-
-MAX_PAGE_SIZE = 200
 
 
 class MatrixView(APIView):
@@ -92,49 +94,73 @@ RANKING_PARAMETERS = [
     OpenApiParameter("scores", OpenApiTypes.STR, enum=["raw", "norm"], description="normalise to the random baseline"),
     OpenApiParameter("average", OpenApiTypes.STR, enum=["all", "visible"], description="average over"),
     OpenApiParameter("cols", OpenApiTypes.STR, many=True, description="columns (task names) to show"),
+    OpenApiParameter("subject", OpenApiTypes.STR, description="a subject of the suite's breakdowns to sort by"),
     OpenApiParameter("sort", OpenApiTypes.STR, description="column to sort by, '-' for descending"),
     OpenApiParameter("page", OpenApiTypes.INT),
     OpenApiParameter("page_size", OpenApiTypes.INT, description=f"rows per page, at most {MAX_PAGE_SIZE}"),
 ]
 
 
-class Leaderboard(MatrixView):
+class Leaderboard(MatrixView, generics.GenericAPIView):
     """A suite's ranking with the ranking page's filters, sorting and display options, paginated."""
 
     matrix_name = "leaderboard"
 
     @extend_schema(parameters=RANKING_PARAMETERS, responses=s.RankingSerializer)
     def get(self, request, slug):
-        ranked = ranking_request(request.query_params, slug)
-        visible = ranked.options.visible(ranked.suite_tasks)
-        try:
-            size = min(max(int(request.query_params.get("page_size", 50)), 1), MAX_PAGE_SIZE)
-            page = Paginator(ranked.ordered(request._request).filter(is_reference=False), size).page(
-                int(request.query_params.get("page", 1))
-            )
-        except (ValueError, EmptyPage) as exc:
-            raise NotFound(f"no such page: {exc}") from None
-        rows = [
-            {
-                "rank": entry.rank,
-                "model": entry.model_id,
-                "revision": entry.commit_sha,
-                "precision": entry.precision,
-                "scores": {t.task: getattr(entry, score_field(i)) for i, t in visible},
-                "average": entry.avg,
-                "flagged": entry.flag_id is not None,
-            }
-            for entry in page
-        ]
+        ranked = ranking(request.query_params, slug)
+        rows = self.paginate_queryset(ranked.rows(request, references=False))
+        page = self.paginator.page
         data = {
             "suite": ranked.suite.slug,
-            "tasks": [t.task for _, t in visible],
+            "tasks": [t.task for _, t in ranked.visible],
             "count": page.paginator.count,
             "page": page.number,
             "num_pages": page.paginator.num_pages,
-            "rows": rows,
+            "rows": [
+                {
+                    "rank": row.entry.rank,  # the stored rank: by the average over all tasks, raw
+                    "model": row.model,
+                    "revision": row.revision,
+                    "precision": row.precision,
+                    "scores": row.scores,
+                    "average": row.average,
+                    "flagged": row.flagged,
+                    "ci": row.ci,
+                    "average_ci": row.average_ci,
+                    "rank_band": row.rank_band,
+                    "comparable": row.comparable,
+                }
+                for row in rows
+            ],
         }
         return Response(s.RankingSerializer(data).data)
+
+
+class Compare(MatrixView):
+    """Two to four models of a suite, the first against each other one: per task and for the average, the
+    difference of their accuracies with a 95% interval and a p-value, paired by question (exact McNemar per
+    task, a sign-flip permutation test for the average) where both have logged samples, else unpaired from the
+    stored stderrs. A model is named by its hub id (its best ranked submission on the suite)."""
+
+    matrix_name = "compare"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "models", OpenApiTypes.STR, required=True, description=f"2 to {MAX_COMPARED} hub ids, comma-separated"
+            ),
+        ],
+        responses=s.ComparisonSerializer,
+    )
+    def get(self, request, slug):
+        get_object_or_404(Suite, slug=slug)
+        model_ids = compare_models_parse(request.query_params.get("models", ""))
+        try:
+            compared = comparison_for(slug, model_ids, settings.RANKING_CACHE_SECONDS)
+        except CompareError as exc:
+            raise ValidationError({"models": [str(exc)]}) from None
+        return Response(compared.result)
 
 
 # --- Models and samples ---------------------------------------------------------------------------
@@ -228,7 +254,12 @@ class FlagComments(MatrixView):
         payload = s.FlagCommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         comment = _field_errors(
-            flag_comment_add, LeaderboardError, "text", flag=flag, user=request.user, text=payload.validated_data["text"]
+            flag_comment_add,
+            LeaderboardError,
+            "text",
+            flag=flag,
+            user=request.user,
+            text=payload.validated_data["text"],
         )
         return Response(s.FlagCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
@@ -251,11 +282,22 @@ class SubmissionList(MatrixView, generics.ListAPIView):
     def get_queryset(self):
         return _submissions_for(self.request.user)
 
-    @extend_schema(request=s.SubmissionSerializer, responses={201: s.SubmissionSerializer})
+    @extend_schema(
+        request=s.SubmissionSerializer,
+        responses={
+            201: s.SubmissionSerializer,
+            503: inline_serializer("HubUnavailable", {"detail": serializers.CharField()}),
+        },
+    )
     def post(self, request):
         payload = s.SubmissionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        submission = _field_errors(submission_create, SubmissionError, user=request.user, **payload.validated_data)
+        try:
+            submission = submission_create(user=request.user, **payload.validated_data)
+        except HubUnavailable as exc:  # nothing wrong with the request: try again later
+            return Response({"detail": exc.message}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        except SubmissionError as exc:
+            raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from None
         return Response(s.SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 
@@ -296,6 +338,8 @@ class SubmissionCancel(SubmissionAction):
     matrix_name = "submission-cancel"
 
     def act(self, submission, actor, payload):
+        if submission.user_id != actor.pk and not can_moderate(self.request):
+            raise PermissionDenied("Cancelling another user's submission needs the moderation permission.")
         submission_cancel(submission, actor=actor, note=payload["note"])
 
 

@@ -31,7 +31,20 @@ def documents(rng: random.Random) -> tuple[list[dict], str]:
     if PUBMEDQA.exists():
         records = json.loads(PUBMEDQA.read_text())
         return [{"pubid": pubid, **record} for pubid, record in records.items()], f"PubMedQA ({PUBMEDQA})"
-    words = "patients study cohort renal dose fever clinical trial outcome randomized mortality risk".split()
+    words = [
+        "patients",
+        "study",
+        "cohort",
+        "renal",
+        "dose",
+        "fever",
+        "clinical",
+        "trial",
+        "outcome",
+        "randomized",
+        "mortality",
+        "risk",
+    ]
 
     def prose(n):
         return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
@@ -89,10 +102,16 @@ def write_output(folder: Path, rows: int, rng: random.Random):
         path = folder / f"samples_bench_task_{t}_{date}.jsonl"
         with open(path, "w", encoding="utf-8") as out:
             for doc_id in range(per_task):
-                out.write(json.dumps(sample(doc_id, docs[(t * per_task + doc_id) % len(docs)], rng), ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps(sample(doc_id, docs[(t * per_task + doc_id) % len(docs)], rng), ensure_ascii=False)
+                    + "\n"
+                )
         paths.append(path)
     results = {
-        "results": {f"bench_task_{t}": {"alias": f"bench_task_{t}", "acc,none": 0.5, "acc_stderr,none": 0.01} for t in range(TASKS)},
+        "results": {
+            f"bench_task_{t}": {"alias": f"bench_task_{t}", "acc,none": 0.5, "acc_stderr,none": 0.01}
+            for t in range(TASKS)
+        },
         "n-shot": {f"bench_task_{t}": 0 for t in range(TASKS)},
     }
     results_path = folder / f"results_{date}.json"
@@ -178,8 +197,12 @@ def main():
             transaction.set_rollback(True)
 
     raw_rate, our_rate = rows / statistics.median(raw), rows / statistics.median(ours)
-    print(f"raw COPY into a bare table: {raw_rate:10,.0f} rows/s (median of {args.repeat}: {statistics.median(raw):.2f} s)")
-    print(f"results_ingest (SampleLog): {our_rate:10,.0f} rows/s (median of {args.repeat}: {statistics.median(ours):.2f} s)")
+    print(
+        f"raw COPY into a bare table: {raw_rate:10,.0f} rows/s (median of {args.repeat}: {statistics.median(raw):.2f} s)"
+    )
+    print(
+        f"results_ingest (SampleLog): {our_rate:10,.0f} rows/s (median of {args.repeat}: {statistics.median(ours):.2f} s)"
+    )
     print(f"ratio ingest / raw COPY:    {our_rate / raw_rate:10.2f}   (goal >= 0.5)")
 
 

@@ -40,15 +40,19 @@ def main():
     results = {}
     for label, env in (("cached", {}), ("uncached", {"RANKING_CACHE_SECONDS": "0"})):
         with Gunicorn(args.workers, **env) as server:
-            print(f"-- {label}: gunicorn with {args.workers} sync workers, DEBUG off; {args.clients} concurrent "
-                  f"clients, {args.seconds:g} s per figure")  # fmt: skip
+            print(
+                f"-- {label}: gunicorn with {args.workers} sync workers, DEBUG off; {args.clients} concurrent "
+                f"clients, {args.seconds:g} s per figure"
+            )
             if label == "cached":
                 print(f"ranking page: {page_size(server.url + base) / 1024:.0f} KiB (50 rows of {args.models})")
             for path in mixed:  # warm every worker (and, cached, fill each worker's cache)
                 load(server.url, [path], clients=args.workers, seconds=1)
             baseline = load(server.url, ["/no-such-page/"], clients=args.clients, seconds=args.seconds)
             report("baseline: a 404 page", baseline, baseline)
-            results[f"first page, {label}"] = first = load(server.url, [base], clients=args.clients, seconds=args.seconds)
+            results[f"first page, {label}"] = first = load(
+                server.url, [base], clients=args.clients, seconds=args.seconds
+            )
             report(f"ranking, first page ({label})", first, baseline)
             results[f"mix, {label}"] = varied = load(server.url, mixed, clients=args.clients, seconds=args.seconds)
             report(f"ranking, 10-view mix ({label})", varied, baseline)

@@ -30,12 +30,15 @@ ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
     "LOG_LEVEL": "WARNING",
     "HF_HUB_OFFLINE": "1",
+    # Every client is 127.0.0.1: counted by the web rate limit like any visitor, never refused by it.
+    "RATELIMIT_PAGES_ANON": "1000000/m",
 }
 
 
 def manage(*args: str) -> str:
-    return subprocess.run([PYTHON, "manage.py", *args], cwd=REPO, env=ENV, check=True, capture_output=True,
-                          text=True).stdout  # fmt: skip
+    return subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=REPO, env=ENV, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def shell(code: str) -> str:
@@ -45,20 +48,36 @@ def shell(code: str) -> str:
 
 def seed(models: int, suite: str, samples: int, sample_models: int) -> None:
     manage("migrate", "--noinput")
+    manage("createcachetable")
+    manage("collectstatic", "--noinput")  # whitenoise serves them, as in production
     manage("load_suites")
     ranked = shell(
         "from leaderboard.models import LeaderboardEntry as E; from evaluation.models import SampleLog as S; "
         f"print(E.objects.filter(suite__slug='{suite}', model_id__startswith='synthetic-').count(), S.objects.count())"
     )
     n_models, n_samples = map(int, ranked.split())
-    wanted_samples = samples * sample_models * int(shell(
-        f"from evaluation.models import Suite; print(Suite.objects.get(slug='{suite}').tasks.count())"))  # fmt: skip
+    wanted_samples = (
+        samples
+        * sample_models
+        * int(shell(f"from evaluation.models import Suite; print(Suite.objects.get(slug='{suite}').tasks.count())"))
+    )
     if n_models == models and n_samples >= wanted_samples:
         print(f"bench database already holds {n_models} synthetic models and {n_samples} samples")
         return
     started = time.monotonic()
-    print(manage("seed_synthetic", "--models", str(models), "--suite", suite, "--samples", str(samples),
-                 "--sample-models", str(sample_models)).strip())  # fmt: skip
+    print(
+        manage(
+            "seed_synthetic",
+            "--models",
+            str(models),
+            "--suite",
+            suite,
+            "--samples",
+            str(samples),
+            "--sample-models",
+            str(sample_models),
+        ).strip()
+    )
     manage("shell", "-c", "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')")
     print(f"seeded in {time.monotonic() - started:.0f} s")
 
@@ -74,10 +93,24 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-             "--backlog", "256", "--log-level", "warning"],
-            cwd=REPO, env={**ENV, **env}, start_new_session=True,
-        )  # fmt: skip
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--backlog",
+                "256",
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env={**ENV, **env},
+            start_new_session=True,
+        )
 
     def __enter__(self):
         deadline = time.monotonic() + 120

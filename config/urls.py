@@ -1,12 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from api import pages as api_pages
-
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/tokens/", api_pages.tokens, name="api-tokens"),
-    path("accounts/tokens/<int:pk>/revoke/", api_pages.token_delete, name="api-token-delete"),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),
     path("", include("submissions.urls")),
@@ -15,3 +11,4 @@ urlpatterns = [
 ]
 
 handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

@@ -2,8 +2,14 @@
 
 import hashlib
 import json
+import os
 import re
+import tempfile
 import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from filelock import FileLock
 
 from evaluation.models import EvalRun, ResultsFile, SampleLog
 
@@ -52,3 +58,23 @@ def run_export_zip(run: EvalRun, fileobj) -> None:
             out.write((json.dumps(sample_line(sample), ensure_ascii=False) + "\n").encode("utf-8"))
         if out is not None:
             out.close()
+
+
+def run_export_file(run: EvalRun) -> Path:
+    """The run's zip (run_export_zip) in DATA_DIR/downloads, built by the first request that wants it, under a
+    lock so that concurrent requests wait for that one build instead of each making their own; a finished run's
+    results never change, so it is kept. The name carries the run's creation time: a database rebuilt from
+    scratch, whose run ids start again, never gets another database's file."""
+    folder = Path(settings.DATA_DIR) / "downloads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run-{run.pk}-{int(run.created_at.timestamp() * 1e6)}.zip"
+    with FileLock(f"{path}.lock"):
+        if not path.exists():
+            with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
+                try:
+                    run_export_zip(run, part)
+                except BaseException:
+                    os.unlink(part.name)
+                    raise
+            os.replace(part.name, path)
+    return path

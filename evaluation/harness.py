@@ -137,7 +137,9 @@ def _load_model(spec: dict, device: str):
         def _create_model(self, *args, **kwargs):
             super()._create_model(*args, **{**kwargs, "quantization_config": quantization_config})
 
-    return QuantizedHFLM.create_from_arg_string(spec["model_args"], {"batch_size": spec["batch_size"], "device": device})
+    return QuantizedHFLM.create_from_arg_string(
+        spec["model_args"], {"batch_size": spec["batch_size"], "device": device}
+    )
 
 
 def _count_requests(lm, progress: Progress) -> None:
@@ -145,7 +147,7 @@ def _count_requests(lm, progress: Progress) -> None:
     requests of a type in one call, so the total is known before the first of them is answered."""
     for name in ("loglikelihood", "loglikelihood_rolling", "generate_until"):
 
-        def counted(requests, *args, _answer=getattr(lm, name), **kwargs):
+        def counted(requests, *args, _answer=getattr(lm, name), **kwargs):  # noqa: B008  binds this name's method now
             progress.add_total(len(requests))
             return _answer(requests, *args, **kwargs)
 
@@ -227,7 +229,9 @@ def run(spec: dict) -> None:
             tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
         print("harness finished", flush=True)
     except BaseException as exc:
-        _write_json(spec["error_path"], {"kind": _failure_kind(exc, progress.stage), "message": f"{type(exc).__name__}: {exc}"})
+        _write_json(
+            spec["error_path"], {"kind": _failure_kind(exc, progress.stage), "message": f"{type(exc).__name__}: {exc}"}
+        )
         raise
 
 

@@ -6,19 +6,30 @@ One format in, whoever ran the harness: ``results_<date>.json`` and one
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection
 
-from evaluation.models import EvalRun, ResultsFile, SampleLog, TaskResult
+from evaluation.models import EvalRun, ResultsFile, SampleLog, SubjectResult, SuiteTask, TaskResult
 
 SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
 RESULTS_DATE = re.compile(r"_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.json$")  # results_<date>.json, or <stem>_<date>.json
 SAMPLE_COLUMNS = (
-    "run_id", "task", "filter", "doc_id", "doc", "arguments", "target",
-    "resps", "filtered_resps", "metrics", "doc_hash", "prompt_hash",
-)  # fmt: skip
+    "run_id",
+    "task",
+    "filter",
+    "doc_id",
+    "doc",
+    "arguments",
+    "target",
+    "resps",
+    "filtered_resps",
+    "metrics",
+    "doc_hash",
+    "prompt_hash",
+)
 
 
 class HarnessOutputError(ValueError):
@@ -48,7 +59,9 @@ def harness_output_read(results_path: Path, sample_paths: list[Path]) -> Harness
             raise HarnessOutputError(f"two samples files for {match['task']}: {sample_files[match['task']]} and {path}")
         sample_files[match["task"]] = Path(path)
     date = RESULTS_DATE.search(Path(results_path).name)
-    return HarnessOutput(results=results, sample_files=sample_files, date_id=date[1] if date else Path(results_path).stem)
+    return HarnessOutput(
+        results=results, sample_files=sample_files, date_id=date[1] if date else Path(results_path).stem
+    )
 
 
 def harness_output_find(output_dir: Path) -> HarnessOutput:
@@ -121,9 +134,17 @@ def _sample_row(run_id: int, task: str, sample: dict) -> tuple:
     )
 
 
+def _breakdowns(run: EvalRun) -> dict[str, SuiteTask]:
+    """The run's suite tasks that break their scores down by a field of their documents, by task name."""
+    return {t.task: t for t in SuiteTask.objects.filter(suite_id=run.submission.suite_id).exclude(breakdown="")}
+
+
 def samples_copy(run: EvalRun, output: HarnessOutput) -> int:
-    """COPY every sample of the run into SampleLog; returns the row count."""
+    """COPY every sample of the run into SampleLog, counting each subject of the tasks that have a breakdown
+    (SubjectResult rows); returns the sample count."""
     count = 0
+    breakdowns = _breakdowns(run)
+    questions, correct = Counter(), Counter()
     table = SampleLog._meta.db_table
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
@@ -133,11 +154,23 @@ def samples_copy(run: EvalRun, output: HarnessOutput) -> int:
                         if not line.strip():
                             continue
                         try:
-                            row = _sample_row(run.pk, task, json.loads(line))
+                            sample = json.loads(line)
+                            row = _sample_row(run.pk, task, sample)
                         except (ValueError, KeyError, TypeError) as exc:
                             raise HarnessOutputError(f"{path}, line {number}: not an lm-eval sample ({exc!r})") from exc
                         copy.write_row(row)
                         count += 1
+                        suite_task = breakdowns.get(task)
+                        if suite_task and row[2] == suite_task.metric_filter and isinstance(sample["doc"], dict):
+                            subject = str(sample["doc"].get(suite_task.breakdown) or "")[:200]
+                            value = sample.get(suite_task.metric)
+                            if subject and isinstance(value, (int, float)):
+                                questions[task, subject] += 1
+                                correct[task, subject] += value
+    SubjectResult.objects.bulk_create(
+        SubjectResult(run=run, task=task, subject=subject, n=n, correct=correct[task, subject])
+        for (task, subject), n in questions.items()
+    )
     return count
 
 

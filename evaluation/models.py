@@ -25,6 +25,16 @@ class SuiteTask(models.Model):
     metric = models.CharField(max_length=64, default="acc")
     metric_filter = models.CharField(max_length=64, default="none", help_text="lm-eval filter of the metric")
     choices = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Answer options")
+    aliases = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Other names the same task had (e.g. on a Gradio leaderboard), matched on import",
+    )
+    breakdown = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="A field of the task's documents to break scores down by (e.g. subject_name)",
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -74,9 +84,13 @@ class EvalRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     progress_stage = models.CharField(max_length=100, blank=True, help_text="What the harness is doing now")
     progress_done = models.PositiveIntegerField(default=0, help_text="Model requests answered so far")
-    progress_total = models.PositiveIntegerField(default=0, help_text="Model requests in the whole run; 0 = not known yet")
+    progress_total = models.PositiveIntegerField(
+        default=0, help_text="Model requests in the whole run; 0 = not known yet"
+    )
     progress_started_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the first request went to the model (the rate, and so the ETA, counts from here)"
+        null=True,
+        blank=True,
+        help_text="When the first request went to the model (the rate, and so the ETA, counts from here)",
     )
     failure_kind = models.CharField(max_length=16, choices=FailureKind.choices, blank=True)
     failure_reason = models.TextField(blank=True)
@@ -89,6 +103,22 @@ class EvalRun(models.Model):
 
     def __str__(self):
         return f"run {self.pk} of {self.submission}"
+
+
+class RunEvent(models.Model):
+    """One move of a run's status (services.run_transition writes them): the run's history."""
+
+    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, choices=RunStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=RunStatus.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '∅'} → {self.to_status}"
 
 
 class ResultsFile(models.Model):
@@ -122,6 +152,24 @@ class TaskResult(models.Model):
         return f"{self.task} {self.metric},{self.metric_filter}={self.value:.4f}"
 
 
+class SubjectResult(models.Model):
+    """A run's score on one subject of a task (its documents' ``SuiteTask.breakdown`` field), counted from its
+    samples when they are stored: the questions of that subject and the sum of their metric (correct ones)."""
+
+    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="subject_results")
+    task = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200)
+    n = models.PositiveIntegerField()
+    correct = models.FloatField(help_text="The sum of the task's metric over the subject's questions")
+
+    class Meta:
+        ordering = ["run", "task", "subject"]
+        constraints = [models.UniqueConstraint(fields=["run", "task", "subject"], name="one_result_per_run_subject")]
+
+    def __str__(self):
+        return f"{self.task}/{self.subject}: {self.correct:g}/{self.n}"
+
+
 class SampleLog(models.Model):
     """One logged sample of a run: the document, the prompts exactly as the model saw them, its answers."""
 
@@ -140,7 +188,15 @@ class SampleLog(models.Model):
 
     class Meta:
         ordering = ["run", "task", "filter", "doc_id"]
-        constraints = [models.UniqueConstraint(fields=["run", "task", "filter", "doc_id"], name="one_sample_per_run_doc")]
+        constraints = [
+            # Covering doc_hash and metrics: comparing two runs question by question (leaderboard.selectors) reads
+            # this index only, not the samples' wide rows.
+            models.UniqueConstraint(
+                fields=["run", "task", "filter", "doc_id"],
+                include=["doc_hash", "metrics"],
+                name="one_sample_per_run_doc",
+            )
+        ]
 
     def __str__(self):
         return f"{self.task}#{self.doc_id}"

@@ -31,9 +31,7 @@ def reproduce_commands(spec: dict, batch_size, device: str) -> list[str]:
     if paths:
         pack = paths[0].relative_to(settings.BASE_DIR) if paths[0].is_relative_to(settings.BASE_DIR) else paths[0]
         prefix = f"cd {shlex.quote(str(pack))} && "
-        include = " --include_path " + ",".join(
-            shlex.quote("." if p == paths[0] else str(p)) for p in paths
-        )
+        include = " --include_path " + ",".join(shlex.quote("." if p == paths[0] else str(p)) for p in paths)
     chat = " --apply_chat_template" if spec["apply_chat_template"] else ""
     args = shlex.quote(spec["model_args"])
     weights = spec.get("weights")
@@ -80,10 +78,7 @@ def record_build(submission, spec: dict, results: dict, duration_s: float, *, ru
         "batch_sizes": batch_sizes,
         "batch_size_requested": spec["batch_size"],
         "device": device,
-        "seeds": {
-            key: config.get(key)
-            for key in ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")
-        },
+        "seeds": {key: config.get(key) for key in ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")},
         "duration_s": round(duration_s, 3),
         # One GPU per worker: GPU-seconds are the wall time on a CUDA device.
         "gpu_seconds": round(duration_s, 3) if str(device).startswith("cuda") else 0,
@@ -97,6 +92,8 @@ def record_build(submission, spec: dict, results: dict, duration_s: float, *, ru
         )
     if spec.get("quantization"):
         record["note"] = QUANTIZED_NOTE.format(
-            "load_in_8bit=True" if spec["quantization"] == "8bit" else "load_in_4bit=True, bnb_4bit_compute_dtype=float16"
+            "load_in_8bit=True"
+            if spec["quantization"] == "8bit"
+            else "load_in_4bit=True, bnb_4bit_compute_dtype=float16"
         )
     return record

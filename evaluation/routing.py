@@ -5,18 +5,16 @@ entry is its own from Q_CLUSTER_NAME (settings.EVAL_CLUSTER). Nothing here touch
 database or imports torch: it is safe in the web process and in forked workers.
 """
 
-import re
 from dataclasses import dataclass
 from importlib.util import find_spec
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from evaluation.precision import FACTS, UNQUANTIZED, weight_bits
+
 GIB = 2**30
-BYTES_PER_PARAM = {"float32": 4, "float16": 2, "bfloat16": 2, "8bit": 1, "4bit": 0.5}
 BACKENDS = ("hf", "vllm")
-# Precisions that need a package on the worker beyond torch and transformers.
-PRECISION_PACKAGES = {"8bit": ("bitsandbytes",), "4bit": ("bitsandbytes",), "GPTQ": ("optimum", "gptqmodel")}
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,9 @@ def clusters() -> list[Cluster]:
             raise ImproperlyConfigured(f'EVAL_CLUSTERS["{name}"] must be like {{"gpu_gib": 80, "backend": "hf"}}')
         gpu_gib, backend = conf.get("gpu_gib"), conf.get("backend", "hf")
         if backend not in BACKENDS or not (gpu_gib is None or (isinstance(gpu_gib, (int, float)) and gpu_gib > 0)):
-            raise ImproperlyConfigured(f'EVAL_CLUSTERS["{name}"]: gpu_gib must be a positive number, backend one of {BACKENDS}')
+            raise ImproperlyConfigured(
+                f'EVAL_CLUSTERS["{name}"]: gpu_gib must be a positive number, backend one of {BACKENDS}'
+            )
         found[name] = Cluster(name=name, gpu_gib=gpu_gib, backend=backend)
     return sorted(found.values(), key=lambda c: (c.gpu_gib is None, c.gpu_gib or 0, c.name))
 
@@ -56,11 +56,7 @@ def memory_need_gib(submission) -> float | None:
     num_params = (submission.facts or {}).get("num_params")
     if not isinstance(num_params, int) or num_params <= 0:
         return None
-    if submission.precision == "GPTQ":  # "gptq 4-bit", as the hub checks describe the checkpoint
-        bits = re.search(r"(\d+)-bit", submission.facts.get("quantization") or "")
-        per_param = int(bits[1]) / 8 if bits else 0.5
-    else:
-        per_param = BYTES_PER_PARAM[submission.precision]
+    per_param = weight_bits(submission.precision, submission.facts.get("quantization")) / 8
     return num_params * per_param * settings.EVAL_MEMORY_MARGIN / GIB
 
 
@@ -75,11 +71,11 @@ def route(need_gib: float | None) -> Cluster:
 
 def missing_packages(precision: str) -> list[str]:
     """What this host lacks to load a model in ``precision`` (checked without importing anything)."""
-    return [name for name in PRECISION_PACKAGES.get(precision, ()) if find_spec(name) is None]
+    return [name for name in FACTS[precision].packages if find_spec(name) is None]
 
 
 def backend_for(cluster: Cluster, precision: str) -> str:
     """vllm where the cluster asks for it and vllm is installed, for unquantized weights; else hf."""
-    if cluster.backend == "vllm" and precision in ("float16", "bfloat16", "float32") and find_spec("vllm"):
+    if cluster.backend == "vllm" and precision in UNQUANTIZED and find_spec("vllm"):
         return "vllm"
     return "hf"

@@ -1,10 +1,8 @@
-import tempfile
-
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from evaluation.export import run_export_zip
+from evaluation.export import run_export_file
 from evaluation.models import EvalRun, ResultsFile
 from evaluation.selectors import run_progress
 from evaluation.templatetags.runs import progress_text
@@ -22,12 +20,12 @@ def run_progress_json(request, run_id: int):
 
 @require_GET
 def run_download(request, run_id: int):
-    """A finished run in the lm_eval CLI's format: results_<date>.json and samples_<task>_<date>.jsonl, zipped."""
+    """A finished run in the lm_eval CLI's format: results_<date>.json and samples_<task>_<date>.jsonl, zipped
+    once (by the first request) and served as a file."""
     run = get_object_or_404(EvalRun.objects.select_related("submission"), pk=run_id)
     if not ResultsFile.objects.filter(run=run).exists():
         raise Http404(f"run {run_id} has no results to download: it did not finish")
-    archive = tempfile.SpooledTemporaryFile(max_size=32 * 2**20)
-    run_export_zip(run, archive)
-    archive.seek(0)
     name = f"{run.submission.model_id.replace('/', '__')}-run-{run.pk}-lm-eval.zip"
-    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
+    return FileResponse(
+        run_export_file(run).open("rb"), as_attachment=True, filename=name, content_type="application/zip"
+    )

@@ -1,12 +1,16 @@
 """What the About page says about each benchmark, and how to cite and reproduce the leaderboard."""
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+import yaml
 from django.conf import settings
 
 from evaluation.models import Suite, SuiteTask
 from evaluation.record import reproduce_commands
+from evaluation.services import SUITES_DIR
+from leaderboard import statistics
 
 
 @dataclass(frozen=True)
@@ -16,69 +20,16 @@ class Dataset:
     link: str
 
 
-MMLU = "https://arxiv.org/abs/2009.03300"
+@cache
+def _described() -> dict[str, Dataset]:
+    """The dataset each task runs on, as the suite files (evaluation/suites/*.yaml) describe it: by task name."""
+    described = {}
+    for path in sorted(SUITES_DIR.glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text())["tasks"]:
+            if "about" in entry:
+                described[entry["task"]] = Dataset(**entry["about"])
+    return described
 
-# Keyed by lm-eval task name; a demo task (``demo_`` prefix) is a small offline slice of the same dataset.
-DATASETS = {
-    "medqa_4options": Dataset(
-        "1,273 test questions",
-        "Questions in the style of the US Medical Licensing Examination (USMLE), here with four options each: "
-        "the broad medical knowledge and clinical reasoning a licence requires.",
-        "https://arxiv.org/abs/2009.13081",
-    ),
-    "medmcqa": Dataset(
-        "4,183 questions (the validation split; the test answers are not public)",
-        "Entrance-exam questions of Indian medical schools (AIIMS and NEET PG) over 21 subjects and about "
-        "2,400 healthcare topics, four options each.",
-        "https://proceedings.mlr.press/v174/pal22a.html",
-    ),
-    "pubmedqa": Dataset(
-        "500 test questions (of 1,000 expert-labelled ones)",
-        "A research question with a PubMed abstract as context, to answer yes, no or maybe: reading and "
-        "reasoning over biomedical literature.",
-        "https://arxiv.org/abs/1909.06146",
-    ),
-    "mmlu_clinical_knowledge": Dataset("265 questions", "Clinical knowledge and decision making.", MMLU),
-    "mmlu_medical_genetics": Dataset("100 questions", "Medical genetics.", MMLU),
-    "mmlu_anatomy": Dataset("135 questions", "Human anatomy.", MMLU),
-    "mmlu_professional_medicine": Dataset(
-        "272 questions", "What a practising medical professional is expected to know.", MMLU
-    ),
-    "mmlu_college_biology": Dataset("144 questions", "Biology at college level.", MMLU),
-    "mmlu_college_medicine": Dataset("173 questions", "Medicine at college level.", MMLU),
-    "arc_challenge": Dataset(
-        "1,172 test questions",
-        "Grade-school science questions that simple retrieval and word co-occurrence get wrong.",
-        "https://arxiv.org/abs/1803.05457",
-    ),
-    "hellaswag": Dataset(
-        "10,042 validation items",
-        "Commonsense inference: pick the ending of a sentence; easy for people (about 95%), hard for models.",
-        "https://arxiv.org/abs/1905.07830",
-    ),
-    "mmlu": Dataset(
-        "14,042 test questions over 57 subjects",
-        "Multitask knowledge from elementary mathematics to law, history and medicine.",
-        MMLU,
-    ),
-    "truthfulqa_mc2": Dataset(
-        "817 questions",
-        "Whether a model repeats falsehoods that are common online; scored as the probability mass it puts "
-        "on the true answers.",
-        "https://arxiv.org/abs/2109.07958",
-    ),
-    "winogrande": Dataset(
-        "1,267 validation items",
-        "Pronoun resolution that needs commonsense, built to defeat word-association shortcuts.",
-        "https://arxiv.org/abs/1907.10641",
-    ),
-    "gsm8k": Dataset(
-        "1,319 test problems",
-        "Grade-school maths word problems solved step by step; the final number must match exactly.",
-        "https://arxiv.org/abs/2110.14168",
-    ),
-}
-ALIASES = {"pubmedqa_pqal": "pubmedqa"}
 
 METRICS = {
     "acc": "accuracy: the answer whose continuation the model finds most likely is its pick",
@@ -96,14 +47,12 @@ class DatasetRow:
 
 
 def datasets(suite_tasks: list[SuiteTask]) -> list[DatasetRow]:
-    rows = []
-    for t in suite_tasks:
-        demo = t.task.startswith("demo_")
-        name = t.task.removeprefix("demo_")
-        rows.append(
-            DatasetRow(t, DATASETS.get(ALIASES.get(name, name)), demo, METRICS.get(t.metric, t.metric))
-        )
-    return rows
+    """Each task's dataset (for a demo task, ``demo_`` prefix, the dataset it has a small offline slice of) and
+    what its metric means."""
+    return [
+        DatasetRow(t, _described().get(t.task), t.task.startswith("demo_"), METRICS.get(t.metric, t.metric))
+        for t in suite_tasks
+    ]
 
 
 def reproduce_command(suite: Suite | None) -> list[str]:
@@ -139,3 +88,16 @@ CITATION = r"""@misc{open-medical-llm-leaderboard,
   doi       = {10.5281/zenodo.5371628},
   url       = {https://doi.org/10.5281/zenodo.5371628}
 }"""
+
+
+def statistics_methods() -> list[str]:
+    """The methods behind every interval, band and comparison, as leaderboard.statistics' docstring states them:
+    one paragraph per item of its list."""
+    items: list[str] = []
+    for line in statistics.__doc__.splitlines()[1:]:
+        line = line.strip()
+        if line.startswith("- "):
+            items.append(line[2:])
+        elif line and items:
+            items[-1] += " " + line
+    return items

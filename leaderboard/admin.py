@@ -9,8 +9,8 @@ from leaderboard.services import flag_moderate, reference_delete, reference_save
 class LeaderboardEntryAdmin(admin.ModelAdmin):
     """Ranked submissions are read-only here (runs write them); staff add and edit reference rows."""
 
-    list_display = ["model_id", "suite", "is_reference", "precision", "average", "flag", "submitted_at"]
-    list_filter = ["suite", "is_reference", "precision", "model_type"]
+    list_display = ["model_id", "suite", "is_reference", "comparable", "precision", "average", "flag", "submitted_at"]
+    list_filter = ["suite", "is_reference", "comparable", "precision", "model_type"]
     search_fields = ["model_id"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -20,8 +20,18 @@ class LeaderboardEntryAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None or obj.is_reference:
-            return ["suite", "model_id", "reference_source", "scores", "random_baseline", "model_type",
-                    "params_billions", "license"]  # fmt: skip
+            return [
+                "suite",
+                "model_id",
+                "reference_source",
+                "num_fewshot",
+                "scoring",
+                "scores",
+                "random_baseline",
+                "model_type",
+                "params_billions",
+                "license",
+            ]
         return [f.name for f in LeaderboardEntry._meta.fields if f.name != "id"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -50,6 +60,8 @@ class LeaderboardEntryAdmin(admin.ModelAdmin):
             model_type=data["model_type"],
             params_billions=data["params_billions"],
             license=data["license"],
+            num_fewshot=data["num_fewshot"],
+            scoring=data["scoring"],
         )
 
 
@@ -71,10 +83,28 @@ class FlagAdmin(admin.ModelAdmin):
     list_display = ["id", "model_id", "reason", "status", "user", "created_at", "moderated_at"]
     list_filter = ["status", "reason"]
     search_fields = ["model_id", "user__username", "explanation"]
-    fields = ["model_id", "user", "reason", "explanation", "evidence", "created_at", "status", "moderation_note",
-              "moderator", "moderated_at"]  # fmt: skip
-    readonly_fields = ["model_id", "user", "reason", "explanation", "evidence", "created_at", "moderator",
-                       "moderated_at"]  # fmt: skip
+    fields = [
+        "model_id",
+        "user",
+        "reason",
+        "explanation",
+        "evidence",
+        "created_at",
+        "status",
+        "moderation_note",
+        "moderator",
+        "moderated_at",
+    ]
+    readonly_fields = [
+        "model_id",
+        "user",
+        "reason",
+        "explanation",
+        "evidence",
+        "created_at",
+        "moderator",
+        "moderated_at",
+    ]
     inlines = [FlagCommentInline]
 
     def has_add_permission(self, request):

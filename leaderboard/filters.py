@@ -1,14 +1,17 @@
 """What a ranking page's URL asks for: filters (django-filter) and display options, every one a GET parameter."""
 
+import re
+from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.http import QueryDict
 
 from evaluation.models import SuiteTask
-from leaderboard.selectors import RankingOptions, licenses_of
+from leaderboard.models import LeaderboardEntry
 from submissions.models import ModelType, Precision
 
 # (key, label, lower bound exclusive, upper bound inclusive) in billions of parameters.
@@ -58,17 +61,24 @@ class RankingFilter(django_filters.FilterSet):
     show_flagged = django_filters.BooleanFilter(
         method="filter_show_flagged", label="Show flagged 🏴‍☠️", widget=forms.CheckboxInput
     )
-    hide_merged = django_filters.BooleanFilter(method="filter_hide_merged", label="Hide merges", widget=forms.CheckboxInput)
+    hide_merged = django_filters.BooleanFilter(
+        method="filter_hide_merged", label="Hide merges", widget=forms.CheckboxInput
+    )
     hide_moe = django_filters.BooleanFilter(
         method="filter_hide_moe", label="Hide mixture-of-experts", widget=forms.CheckboxInput
     )
     hide_private = django_filters.BooleanFilter(
         method="filter_hide_private", label="Hide deleted or private", widget=forms.CheckboxInput
     )
+    could_be_first = django_filters.BooleanFilter(
+        method="filter_could_be_first",
+        label="Only models that could be first (tied with the leader)",
+        widget=forms.CheckboxInput,
+    )
 
-    def __init__(self, data, *, suite, **kwargs):
+    def __init__(self, data, *, licenses: list[str], **kwargs):
         super().__init__(data, **kwargs)
-        self.filters["license"].extra["choices"] = [(name, name) for name in licenses_of(suite)]
+        self.filters["license"].extra["choices"] = [(name, name) for name in licenses]
 
     def filter_search(self, queryset, name, value):
         terms = [term.strip() for term in value.split(";") if term.strip()]
@@ -91,6 +101,9 @@ class RankingFilter(django_filters.FilterSet):
     def filter_hide_private(self, queryset, name, value):
         return queryset.filter(on_hub=True) if value else queryset
 
+    def filter_could_be_first(self, queryset, name, value):
+        return queryset.filter(rank_best=1) if value else queryset
+
 
 # Optional columns: (key, header, shown by default). The rank, type icon, model and average always show.
 OPTIONAL_COLUMNS = [
@@ -107,6 +120,24 @@ OPTIONAL_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class RankingOptions:
+    """How a ranking is shown: raw or normalised scores, which task columns, what the average spans."""
+
+    normalised: bool = False
+    visible_average: bool = False
+    hidden_tasks: frozenset[str] = field(default_factory=frozenset)
+    subject: str = ""  # a subject of the suite's breakdowns to show and sort by (e.g. "Pharmacology")
+
+    def visible(self, suite_tasks: list[SuiteTask]) -> list[tuple[int, SuiteTask]]:
+        return [(i, t) for i, t in enumerate(suite_tasks) if t.task not in self.hidden_tasks]
+
+
+def score_field(index: int) -> str:
+    """The column under which a ranking gives the score of its suite's task number ``index``."""
+    return f"score_{index}"
+
+
 class DisplayForm(forms.Form):
     scores = forms.ChoiceField(
         choices=[("raw", "raw accuracy"), ("norm", "normalised to the random baseline")],
@@ -121,6 +152,7 @@ class DisplayForm(forms.Form):
         label="Average over",
     )
     cols = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple, label="Columns")
+    subject = forms.CharField(required=False, max_length=200, label="Sort by subject")
 
     def __init__(self, data=None, *, suite_tasks: list[SuiteTask], **kwargs):
         super().__init__(data, **kwargs)
@@ -135,11 +167,14 @@ def display_options(data, suite_tasks: list[SuiteTask]) -> tuple[DisplayForm, Ra
     asked = DisplayForm(data, suite_tasks=suite_tasks)
     asked.is_valid()
     cleaned = asked.cleaned_data
-    columns = cleaned.get("cols") or [t.task for t in suite_tasks] + [k for k, _, default in OPTIONAL_COLUMNS if default]
+    columns = cleaned.get("cols") or [t.task for t in suite_tasks] + [
+        k for k, _, default in OPTIONAL_COLUMNS if default
+    ]
     options = RankingOptions(
         normalised=cleaned.get("scores") == "norm",
         visible_average=cleaned.get("average") == "visible",
         hidden_tasks=frozenset(t.task for t in suite_tasks if t.task not in columns),
+        subject=(cleaned.get("subject") or "").strip(),
     )
     shown = DisplayForm(
         suite_tasks=suite_tasks,
@@ -164,3 +199,79 @@ def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[
         chosen = set(initial) if isinstance(initial, list) else {initial}
         groups[name] = [(str(v), str(label), str(v) in chosen) for v, label in display.fields[name].choices]
     return groups
+
+
+MAX_PER_PAGE = 100  # rows of a ranking page, whatever ``per_page`` asks
+
+
+class PagingForm(forms.Form):
+    """The table's sort, page and rows per page (django-tables2 reads ``sort``, ``page``, ``per_page``)."""
+
+    sort = forms.CharField(required=False)
+    page = forms.IntegerField(min_value=1, required=False)
+    per_page = forms.IntegerField(min_value=1, required=False)
+
+    def clean_sort(self):
+        keys = [key.strip() for key in self.cleaned_data["sort"].split(",")]
+        return ",".join(key for key in keys if SORTABLE.fullmatch(key))
+
+    def clean_per_page(self):
+        per_page = self.cleaned_data["per_page"]
+        return None if per_page is None else min(per_page, MAX_PER_PAGE)
+
+
+# The ranking table's columns (tables.RankingTable, the task columns score_<i>), "-" for descending.
+SORTABLE = re.compile(
+    "-?("
+    + "|".join(
+        [
+            "rank",
+            "band",
+            "subject_score",
+            "type_icon",
+            "model_id",
+            "avg",
+            r"score_\d{1,4}",
+            *(key for key, _, _ in OPTIONAL_COLUMNS),
+        ]
+    )
+    + ")"
+)
+
+
+def _values(data, name: str) -> list[str]:
+    return sorted({value.strip()[:200] for value in data.getlist(name) if value.strip()})
+
+
+def ranking_query(data, *, paging: bool = True) -> QueryDict:
+    """The parameters of ``data`` that a ranking reads, each as its form cleans it (an invalid one dropped, as
+    the ranking ignores it; ``per_page`` clamped to MAX_PER_PAGE), in a fixed order; anything else left out.
+    Requests that ask for the same ranking get the same query: the key of its cached page and exports, and
+    what they are rendered from. Licenses and columns, whose choices are the suite's, are kept as asked (the
+    ranking checks them): no query is needed. Without ``paging``: no page nor rows per page (for the exports)."""
+    query = QueryDict(mutable=True)
+    filters = RankingFilter(data, licenses=_values(data, "license"), queryset=LeaderboardEntry.objects.none()).form
+    filters.is_valid()
+    for name, value in filters.cleaned_data.items():
+        if value is True:
+            query[name] = "on"
+        elif isinstance(value, list):
+            query.setlist(name, sorted(value))
+        elif value not in (None, "", False):
+            query[name] = str(value)
+    display = DisplayForm(data, suite_tasks=[])
+    display.is_valid()
+    if display.cleaned_data.get("scores") == "norm":
+        query["scores"] = "norm"
+    if display.cleaned_data.get("average") == "visible":
+        query["average"] = "visible"
+    if _values(data, "cols"):
+        query.setlist("cols", _values(data, "cols"))
+    if (display.cleaned_data.get("subject") or "").strip():
+        query["subject"] = display.cleaned_data["subject"].strip()
+    table = PagingForm(data)
+    table.is_valid()
+    for name in ("sort", "page", "per_page") if paging else ("sort",):
+        if table.cleaned_data.get(name):
+            query[name] = str(table.cleaned_data[name])
+    return query

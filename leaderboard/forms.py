@@ -33,9 +33,7 @@ class FlagForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(
-        label="Add a supporting comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    text = forms.CharField(label="Add a supporting comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class ReferenceEntryForm(forms.ModelForm):
@@ -54,8 +52,17 @@ class ReferenceEntryForm(forms.ModelForm):
 
     class Meta:
         model = LeaderboardEntry
-        fields = ["suite", "model_id", "reference_source", "model_type", "params_billions", "license"]
-        labels = {"model_id": "Name"}
+        fields = [
+            "suite",
+            "model_id",
+            "reference_source",
+            "num_fewshot",
+            "scoring",
+            "model_type",
+            "params_billions",
+            "license",
+        ]
+        labels = {"model_id": "Name", "reference_source": "Source", "num_fewshot": "n-shot"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -65,6 +65,30 @@ class LeaderboardEntry(models.Model):
         null=True, blank=True, help_text="By average among the suite's unflagged submissions; empty: not ranked."
     )
     rank_norm = models.PositiveIntegerField(null=True, blank=True, help_text="The same by normalised average.")
+    # Uncertainty (leaderboard.statistics), written with the scores: each task's 95% interval and standard error of
+    # the raw score in the suite's task order (empty where unknown), the average's interval, and the rank band on it
+    # among the suite's ranked models (Chatbot Arena's rule).
+    ci_low = ArrayField(models.FloatField(null=True), default=list, blank=True)
+    ci_high = ArrayField(models.FloatField(null=True), default=list, blank=True)
+    se = ArrayField(
+        models.FloatField(null=True), default=list, blank=True, help_text="Standard error of each task score"
+    )
+    average_ci_low = models.FloatField(null=True, blank=True)
+    average_ci_high = models.FloatField(null=True, blank=True)
+    rank_best = models.PositiveIntegerField(null=True, blank=True, help_text="The best rank the intervals allow")
+    rank_worst = models.PositiveIntegerField(null=True, blank=True, help_text="The worst rank the intervals allow")
+    # The setting the scores were obtained in, where it is not the suite's: such a row is not comparable, and is
+    # neither ranked nor counted in bands and medians.
+    num_fewshot = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Examples in the prompt, where not each task's own of the suite."
+    )
+    scoring = models.CharField(
+        max_length=200, blank=True, help_text="How answers were scored, where not as the suite scores them."
+    )
+    comparable = models.BooleanField(default=True, help_text="Obtained in the suite's setting.")
+    subjects = models.JSONField(
+        default=dict, blank=True, help_text='Per subject of the suite\'s breakdowns: {subject: {"n", "score", "ci"}}'
+    )
     submitted_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,6 +103,7 @@ class LeaderboardEntry(models.Model):
             models.Index(fields=["suite", "submitted_at"], name="entry_suite_submitted"),
             models.Index(fields=["model_id"], name="entry_model_id"),
             models.Index(fields=["suite", "license"], name="entry_suite_license"),
+            models.Index(fields=["suite", "rank_best", "rank_worst"], name="entry_suite_band"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -94,6 +119,14 @@ class LeaderboardEntry(models.Model):
     @property
     def flagged(self) -> bool:
         return self.flag_id is not None
+
+    @property
+    def average_ci(self) -> list[float] | None:
+        return None if self.average_ci_low is None else [self.average_ci_low, self.average_ci_high]
+
+    @property
+    def rank_band(self) -> list[int] | None:
+        return None if self.rank_best is None else [self.rank_best, self.rank_worst]
 
 
 class RankingVersion(models.Model):

@@ -1,11 +1,15 @@
+from urllib.parse import urlencode
+
 import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
-from leaderboard.filters import OPTIONAL_COLUMNS
-from leaderboard.selectors import score_field
+from evaluation.models import SuiteTask
+from leaderboard.filters import OPTIONAL_COLUMNS, RankingOptions, score_field
+from leaderboard.services import score_normalise
+from leaderboard.statistics import average_interval
 from submissions.models import ModelType
 
 PER_PAGE = 50
@@ -48,8 +52,70 @@ class PercentColumn(Column):
         return f"{value * 100:.2f}"
 
 
+class BandColumn(Column):
+    """The rank band: sorted by its best rank, then its worst."""
+
+    def order(self, queryset, is_descending):
+        if is_descending:
+            keys = [F("rank_best").desc(nulls_last=True), F("rank_worst").desc(nulls_last=True)]
+        else:
+            keys = [F("rank_best").asc(nulls_last=True), F("rank_worst").asc(nulls_last=True)]
+        return queryset.order_by(*keys, "model_id"), True
+
+
+def at_index(values: list, index: int):
+    return values[index] if index < len(values) else None
+
+
+def row_intervals(entry, visible: list[tuple[int, SuiteTask]], options: RankingOptions) -> tuple:
+    """The stored intervals of ``entry`` as a ranking shows its scores: ({task: [low, high]}, the average's
+    [low, high]). Normalised scores map each end of a task's interval (the rescaling is monotone) and scale its
+    standard error; an average over the visible tasks or of normalised scores gets the delta-method interval
+    of the stored standard errors, as the stored average does. ``entry`` carries the ranking's score columns."""
+    ci, parts = {}, []
+    for i, t in visible:
+        low, high, se, score = (
+            at_index(entry.ci_low, i),
+            at_index(entry.ci_high, i),
+            at_index(entry.se, i),
+            getattr(entry, score_field(i)),
+        )
+        if low is None or score is None:
+            ci[t.task] = None
+            continue
+        if options.normalised:  # the score shown is normalised already
+            low, high = score_normalise(low, t.choices), score_normalise(high, t.choices)
+            se = se / (1 - 1 / t.choices) if t.choices and t.choices >= 2 else se
+        ci[t.task] = [low, high]
+        parts.append((score, se * se))
+    if not options.normalised and not options.visible_average:
+        average = entry.average_ci
+    elif parts and len(parts) == len(visible):
+        average = list(average_interval(parts))
+    else:
+        average = None
+    return ci, average
+
+
+def _interval_html(interval) -> str:
+    if not interval:
+        return ""
+    low, high = interval
+    return format_html(  # short: a page has 500 of them (the legend says what they are)
+        ' <small title="{}–{}">±{}</small>', f"{low * 100:.1f}", f"{high * 100:.1f}", f"{(high - low) * 50:.1f}"
+    )
+
+
 class RankingTable(tables.Table):
     rank = RankColumn("avg", verbose_name="#", attrs=NUM)
+    band = BandColumn(
+        "rank_best",
+        verbose_name="Band",
+        attrs={
+            "td": {"class": "num band"},
+            "th": {"class": "num", "title": "the ranks the 95% interval of the average allows"},
+        },
+    )
     type_icon = Column("model_type", verbose_name="T", attrs={"td": {"class": "icon"}})
     model_id = Column("model_id", verbose_name="Model")
     avg = PercentColumn("avg", verbose_name="Average ⬆️")
@@ -71,7 +137,11 @@ class RankingTable(tables.Table):
         empty_text = "No model matches: change the filters above."
 
     def render_rank(self, value, record):
-        return "—" if record.is_reference or record.flag_id or record.shown_rank is None else record.shown_rank
+        ranked = not (record.is_reference or record.flag_id or not record.comparable)
+        return record.shown_rank if ranked and record.shown_rank is not None else "—"
+
+    def render_band(self, value, record):
+        return f"{value}–{record.rank_worst}"
 
     def render_type_icon(self, value, record):
         if record.is_reference:
@@ -79,9 +149,25 @@ class RankingTable(tables.Table):
         return format_html('<span title="{}">{}</span>', value, TYPE_ICONS.get(value, "?"))
 
     def render_model_id(self, value, record):
+        setting = (
+            format_html(
+                ' <span class="badge not-comparable" title="{}">not comparable</span>',
+                ", ".join(
+                    filter(
+                        None, [f"{record.num_fewshot}-shot" if record.num_fewshot is not None else "", record.scoring]
+                    )
+                )
+                or "not the suite's setting",
+            )
+            if not record.comparable
+            else ""
+        )
         if record.is_reference:
             return format_html(
-                '{} <span class="badge" title="{}">reference</span>', value, record.reference_source or "reference row"
+                '{} <span class="badge" title="{}">reference</span>{}',
+                value,
+                record.reference_source or "reference row",
+                setting,
             )
         org, name = value.split("/", 1)
         flag = (
@@ -92,15 +178,18 @@ class RankingTable(tables.Table):
             if record.flag_id
             else ""
         )
+        compare = f"{reverse('compare')}?{urlencode({'suite': self.suite_slug, 'models': value})}"
         return format_html(
             '<a href="{}" title="commit {}">{}</a> <a class="hub" href="https://huggingface.co/{}" rel="noopener"'
-            ' title="{} on the Hugging Face hub">🤗</a>{}',
+            ' title="{} on the Hugging Face hub">🤗</a> <a class="compare-link" href="{}" title="compare">⇄</a>{}{}',
             reverse("model", args=[org, name]),
             record.commit_sha,
             value,
             value,
             value,
+            compare,
             flag,
+            setting,
         )
 
     def render_params(self, value, record):
@@ -115,35 +204,63 @@ class RankingTable(tables.Table):
     def render_submitted(self, value, record):
         return "" if record.is_reference else value.strftime("%Y-%m-%d")
 
-
     def body_html(self) -> str:
         """The page's rows, rendered straight from the render_* methods: django-tables2's per-cell machinery
         (bound rows, signature inspection) costs ten times more than the page's query."""
+        tasks = {score_field(i): t.task for i, t in self.visible}
         plan = []
         for bound in self.columns:
             column = bound.column
             render = getattr(self, f"render_{bound.name}", None) or column.render
             td = column.attrs.get("td", {}).get("class")
-            plan.append((column.field, render, format_html(' class="{}"', td) if td else ""))
+            interval = "average" if bound.name == "avg" else tasks.get(bound.name)
+            plan.append((column.field, render, format_html(' class="{}"', td) if td else "", interval))
         rows = []
         for record in (row.record for row in (self.page.object_list if hasattr(self, "page") else self.rows)):
+            ci, average_ci = row_intervals(record, self.visible, self.options)
+            ci["average"] = average_ci
             cells = []
-            for field, render, td in plan:
+            for field, render, td, interval in plan:
                 value = getattr(record, field)
                 html = "—" if value is None or value == "" else conditional_escape(render(value=value, record=record))
+                if interval and value is not None:
+                    html += _interval_html(ci.get(interval))
                 cells.append(f"<td{td}>{html}</td>")
-            classes = " ".join(n for n, on in (("reference", record.is_reference), ("flagged", record.flag_id)) if on)
-            rows.append(format_html('<tr class="{}" data-model="{}">', classes, record.model_id) + "".join(cells) + "</tr>")
+            classes = " ".join(
+                n
+                for n, on in (
+                    ("reference", record.is_reference),
+                    ("flagged", record.flag_id),
+                    ("could-be-first", record.rank_best == 1),
+                    ("not-comparable", not record.comparable),
+                )
+                if on
+            )
+            rows.append(
+                format_html('<tr class="{}" data-model="{}">', classes, record.model_id) + "".join(cells) + "</tr>"
+            )
         return mark_safe("\n".join(rows))
 
 
-def ranking_table(suite_tasks, entries, request, options, columns, *, paginate: bool = True) -> RankingTable:
+def ranking_table(
+    suite_slug, suite_tasks, entries, request, options, columns, *, paginate: bool = True
+) -> RankingTable:
     """The rank, icon, model and average, then the visible task columns (suite order), then optional ones."""
     visible = options.visible(suite_tasks)
     extra = [(score_field(i), PercentColumn(score_field(i), verbose_name=t.name)) for i, t in visible]
     optional = [key for key, _, _ in OPTIONAL_COLUMNS]
-    sequence = ["rank", "type_icon", "model_id", "avg", *[name for name, _ in extra], *optional]
+    subject = (
+        [("subject_score", PercentColumn("subject_score", verbose_name=options.subject))] if options.subject else []
+    )
+    sequence = ["rank", "band", "type_icon", "model_id", "avg", *[name for name, _ in subject + extra], *optional]
     exclude = [key for key in optional if key not in columns]
-    table = RankingTable(entries, extra_columns=extra, sequence=sequence, exclude=exclude)
+    table = RankingTable(
+        entries,
+        extra_columns=subject + extra,
+        sequence=sequence,
+        exclude=exclude,
+        order_by="-subject_score" if options.subject else "-avg",
+    )
+    table.suite_slug, table.visible, table.options = suite_slug, visible, options
     tables.RequestConfig(request, paginate={"per_page": PER_PAGE} if paginate else False).configure(table)
     return table

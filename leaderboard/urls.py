@@ -17,4 +17,6 @@ urlpatterns = [
     path("runs/<int:run_id>/samples/<str:task>/", views.run_samples, name="samples"),
     path("runs/<int:run_id>/samples/<str:task>/<int:doc_id>/", views.sample_detail, name="sample"),
     path("about/", views.about, name="about"),
+    path("compare/", views.compare, name="compare"),
+    path("compare/models.json", views.compare_candidates_json, name="compare-models"),
 ]

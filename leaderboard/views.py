@@ -1,6 +1,8 @@
 import csv
 import hashlib
+import io
 import json
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,77 +18,110 @@ from django.views.decorators.http import require_POST
 
 from evaluation.models import RunStatus, Suite, SuiteTask
 from leaderboard import about as about_facts
-from leaderboard.filters import OPTIONAL_COLUMNS, checkbox_groups
+from leaderboard.filters import OPTIONAL_COLUMNS, checkbox_groups, ranking_query
 from leaderboard.forms import CommentForm, FlagForm
 from leaderboard.models import Flag, FlagStatus
-from leaderboard.ranked import ranking_request
 from leaderboard.selectors import (
+    DISAGREEMENTS_PER_PAGE,
+    MAX_COMPARED,
+    CompareError,
+    compare_candidates,
+    compare_models_parse,
+    comparison_for,
+    disagreements_for,
+    empty_suite_hint,
     flags_public,
     model_flags,
     model_rankings,
     model_submissions,
+    ranking,
     ranking_state,
     run_for_samples,
     sample_filters,
     sample_view,
     samples,
     score_distribution,
-    score_field,
     suite_for_ranking,
     top_score_history,
 )
 from leaderboard.services import LeaderboardError, flag_comment_add, flag_create
-from leaderboard.tables import ranking_table
 
 SAMPLES_PER_PAGE = 50
+
+
+def cached_render(
+    key: str, params: dict, render: Callable[[], str], *, keep: bool = True, cache: str = "ranking"
+) -> str:
+    """A body that depends on nothing but ``key`` and the cleaned parameters ``params`` (never the raw query
+    string: junk parameters share one entry): from ``cache`` where a request left it, else ``render()``, kept
+    RANKING_CACHE_SECONDS (0: nothing is cached) where ``keep`` says so."""
+    if not settings.RANKING_CACHE_SECONDS:
+        return render()
+    cache = caches[cache]
+    key = f"{key}:{hashlib.sha256(urlencode(params, doseq=True).encode()).hexdigest()}"
+    body = cache.get(key)
+    if body is None:
+        body = render()
+        if keep:
+            cache.set(key, body, settings.RANKING_CACHE_SECONDS)
+    return body
 
 
 def leaderboard(request, slug=None):
     """The ranking page. Its body (tabs, filters, table: nothing per user) is cached under the suite's
     RankingVersion, which every change to the ranking bumps: a repeated view costs one query."""
     state = ranking_state(slug)
-    key = f"{state.cache_key}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()}"
-    cache = caches["ranking"]
-    body = cache.get(key) if settings.RANKING_CACHE_SECONDS else None
-    if body is None:
-        ranked = ranking_request(request.GET, state.slug)
-        table = ranking_table(ranked.suite_tasks, ranked.rows, request, ranked.options, ranked.columns)
+    request.GET = ranking_query(request.GET)  # what the body is keyed by and rendered from
+
+    def render_body() -> str:
+        ranked = ranking(request.GET, state.slug)
         query = request.GET.copy()
         query.pop("page", None)
-        body = render_to_string(
+        return render_to_string(
             "leaderboard/_ranking_body.html",
             {
                 "suite": ranked.suite,
                 "suites": Suite.objects.all(),
-                "table": table,
+                "table": ranked.table(request),
                 "filter": ranked.filters,
                 "groups": checkbox_groups(ranked.filters, ranked.display, request.GET),
                 "options": ranked.options,
                 "export_query": query.urlencode(),
+                "empty_hint": lambda: empty_suite_hint(ranked.suite),  # asked for only when the table is empty
             },
             request=request,
         )
-        if settings.RANKING_CACHE_SECONDS:
-            cache.set(key, body, settings.RANKING_CACHE_SECONDS)
+
+    body = cached_render(state.cache_key, request.GET, render_body)
     return render(request, "leaderboard/ranking.html", {"title": state.name, "body": body})
 
 
 def leaderboard_json(request, slug):
     """The ranked submissions of a filtered view (reference rows are not submissions): the visible tasks,
-    their scores and the average as the page shows them."""
-    ranked = ranking_request(request.GET, slug)
-    visible = ranked.options.visible(ranked.suite_tasks)
-    rows = [
-        {
-            "model": entry.model_id,
-            "revision": entry.commit_sha,
-            "precision": entry.precision,
-            "scores": {t.task: getattr(entry, score_field(i)) for i, t in visible},
-            "average": entry.avg,
-        }
-        for entry in ranked.ordered(request).filter(is_reference=False)
-    ]
-    return JsonResponse({"suite": ranked.suite.slug, "tasks": [t.task for _, t in visible], "rows": rows})
+    their scores and the average as the page shows them. Cached like the CSV."""
+    state = ranking_state(slug)
+    request.GET = ranking_query(request.GET, paging=False)
+
+    def render_json() -> str:
+        ranked = ranking(request.GET, state.slug)
+        rows = [
+            {
+                "model": row.model,
+                "revision": row.revision,
+                "precision": row.precision,
+                "scores": row.scores,
+                "average": row.average,
+                "ci": row.ci,
+                "average_ci": row.average_ci,
+                "rank_band": row.rank_band,
+                "comparable": row.comparable,
+            }
+            for row in ranked.rows(request, references=False)
+        ]
+        return json.dumps({"suite": ranked.suite.slug, "tasks": [t.task for _, t in ranked.visible], "rows": rows})
+
+    body = cached_render(f"{state.cache_key}:json", request.GET, render_json, cache="default")
+    return HttpResponse(body, content_type="application/json")
 
 
 def _csv_cell(value):
@@ -97,14 +132,41 @@ def _csv_cell(value):
 
 
 def leaderboard_csv(request, slug):
-    ranked = ranking_request(request.GET, slug)
-    visible = ranked.options.visible(ranked.suite_tasks)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{ranked.suite.slug}-ranking.csv"'
+    """The ranking as the page shows it, every row. Exports are kept in the shared database cache (not the
+    processes' memory) under the ranking's version and the cleaned parameters."""
+    state = ranking_state(slug)
+    request.GET = ranking_query(request.GET, paging=False)
+    body = cached_render(
+        f"{state.cache_key}:csv", request.GET, lambda: _ranking_csv(request, state.slug), cache="default"
+    )
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{state.slug}-ranking.csv"'
+    return response
+
+
+def _ranking_csv(request, slug) -> str:
+    ranked = ranking(request.GET, slug)
+    response = io.StringIO()
     writer = csv.writer(response)
     optional = [(key, label) for key, label, _ in OPTIONAL_COLUMNS if key in ranked.columns]
-    writer.writerow(["rank", "model", "reference", "flagged", "average", *[t.name for _, t in visible],
-                     *[label for _, label in optional]])  # fmt: skip
+    tasks = [t.name for _, t in ranked.visible]
+    intervals = [f"{name} 95% {end}" for name in tasks for end in ("low", "high")]
+    writer.writerow(
+        [
+            "rank",
+            "model",
+            "reference",
+            "flagged",
+            "average",
+            *tasks,
+            *[label for _, label in optional],
+            "rank best",
+            "rank worst",
+            "average 95% low",
+            "average 95% high",
+            *intervals,
+        ]
+    )
     values = {
         "model_type": lambda e: e.model_type,
         "architecture": lambda e: e.architecture,
@@ -117,18 +179,23 @@ def leaderboard_csv(request, slug):
         "sha": lambda e: e.commit_sha,
         "submitted": lambda e: e.submitted_at.date().isoformat(),
     }
-    for entry in ranked.ordered(request):
-        row = [
-            "" if entry.is_reference or entry.flag_id else entry.shown_rank,
-            entry.model_id,
-            entry.is_reference,
-            entry.flag_id is not None,
-            entry.avg,
-            *[getattr(entry, score_field(i)) for i, _ in visible],
-            *[values[key](entry) for key, _ in optional],
+    for row in ranked.rows(request):
+        metadata = [values[key](row.entry) for key, _ in optional]
+        ci = [end for interval in row.ci.values() for end in (interval or [None, None])]
+        cells = [
+            row.rank,
+            row.model,
+            row.reference,
+            row.flagged,
+            row.average,
+            *row.scores.values(),
+            *metadata,
+            *(row.rank_band or [None, None]),
+            *(row.average_ci or [None, None]),
+            *ci,
         ]
-        writer.writerow([_csv_cell(value) for value in row])
-    return response
+        writer.writerow([_csv_cell(value) for value in cells])
+    return response.getvalue()
 
 
 def plots(request, slug):
@@ -202,8 +269,12 @@ def flag_new(request, org, name):
             messages.success(request, f"Thank you: your flag on {model_id} is open for the moderators to review.")
             return redirect("flag", flag.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "leaderboard/flag_form.html", {"form": form, "model_id": model_id, "org": org,
-                                                          "name": name}, status=status)  # fmt: skip
+    return render(
+        request,
+        "leaderboard/flag_form.html",
+        {"form": form, "model_id": model_id, "org": org, "name": name},
+        status=status,
+    )
 
 
 def flag_detail(request, pk, form=None):
@@ -212,8 +283,13 @@ def flag_detail(request, pk, form=None):
     return render(
         request,
         "leaderboard/flag_detail.html",
-        {"flag": flag, "org": org, "name": name, "comments": flag.comments.select_related("user"),
-         "form": form or CommentForm()},  # fmt: skip
+        {
+            "flag": flag,
+            "org": org,
+            "name": name,
+            "comments": flag.comments.select_related("user"),
+            "form": form or CommentForm(),
+        },
         status=400 if form is not None else 200,
     )
 
@@ -265,27 +341,30 @@ def _metric_filter(request, run, suite_task) -> tuple[str, list[str]]:
 
 def run_samples(request, run_id, task=None):
     """A run's samples of one task, 50 a page. A finished run's samples never change: the rendered
-    page is cached (keyed by the run's end and the URL)."""
+    page is cached (keyed by the run's end and the parameters it reads)."""
     run, suite_tasks = run_for_samples(run_id)
     if task is None:
         if not suite_tasks:
             raise Http404("The run's suite has no tasks.")
         return redirect("samples", run_id, suite_tasks[0].task)
     suite_task = _suite_task(suite_tasks, task)
-    cache = caches["ranking"]
-    finished = run.finished_at.timestamp() if run.finished_at else 0
-    key = f"samples:{run.pk}:{finished}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()}"
-    body = cache.get(key) if settings.RANKING_CACHE_SECONDS else None
-    if body is None:
+
+    outcome = request.GET.get("outcome", "")
+    outcome = outcome if outcome in ("correct", "incorrect") else ""
+    query = request.GET.get("q", "").strip()[:200]
+    page_number = request.GET.get("page", "")
+    # What the body depends on, and so its cache key; other parameters are ignored.
+    asked = {
+        key: value
+        for key, value in [("filter", request.GET.get("filter", "")), ("outcome", outcome), ("q", query)]
+        if value
+    }
+
+    def render_body() -> str:
         metric_filter, filters_available = _metric_filter(request, run, suite_task)
-        outcome = request.GET.get("outcome", "")
-        outcome = outcome if outcome in ("correct", "incorrect") else ""
-        query = request.GET.get("q", "").strip()[:200]
         rows = samples(run, suite_task, metric_filter, outcome=outcome, query=query)
-        page = Paginator(rows, SAMPLES_PER_PAGE).get_page(request.GET.get("page"))
-        page_query = request.GET.copy()
-        page_query.pop("page", None)
-        body = render_to_string(
+        page = Paginator(rows, SAMPLES_PER_PAGE).get_page(page_number)
+        return render_to_string(
             "leaderboard/_samples_body.html",
             {
                 "run": run,
@@ -298,14 +377,20 @@ def run_samples(request, run_id, task=None):
                 "query": query,
                 "page": page,
                 "samples": [sample_view(sample, suite_task) for sample in page.object_list],
-                "page_query": page_query.urlencode(),
+                "page_query": urlencode(asked),
                 "model_url": _model_url(run.submission.model_id),
                 **_sample_links(run, suite_task, metric_filter),
             },
             request=request,
         )
-        if settings.RANKING_CACHE_SECONDS and run.status == RunStatus.FINISHED:
-            cache.set(key, body, settings.RANKING_CACHE_SECONDS)
+
+    finished = run.finished_at.timestamp() if run.finished_at else 0
+    body = cached_render(
+        f"samples:{run.pk}:{finished}",
+        {**asked, "page": page_number},
+        render_body,
+        keep=run.status == RunStatus.FINISHED,
+    )
     title = f"{suite_task.name} samples · {run.submission.model_id}"
     return render(request, "leaderboard/samples.html", {"title": title, "body": body})
 
@@ -318,10 +403,16 @@ def sample_detail(request, run_id, task, doc_id):
     return render(
         request,
         "leaderboard/sample.html",
-        {"run": run, "submission": run.submission, "suite_task": suite_task, "metric_filter": metric_filter,
-         "s": sample_view(sample, suite_task), "model_url": _model_url(run.submission.model_id),
-         **_sample_links(run, suite_task, metric_filter),
-         "doc": json.dumps(sample.doc, indent=2, ensure_ascii=False)},  # fmt: skip
+        {
+            "run": run,
+            "submission": run.submission,
+            "suite_task": suite_task,
+            "metric_filter": metric_filter,
+            "s": sample_view(sample, suite_task),
+            "model_url": _model_url(run.submission.model_id),
+            **_sample_links(run, suite_task, metric_filter),
+            "doc": json.dumps(sample.doc, indent=2, ensure_ascii=False),
+        },
     )
 
 
@@ -335,5 +426,91 @@ def about(request):
             "suites": suites,
             "command": about_facts.reproduce_command(default),
             "citation": about_facts.CITATION,
+            "statistics": about_facts.statistics_methods(),
         },
     )
+
+
+def compare(request):
+    """Two to four models of a suite side by side, paired by question (see comparison_for), and the questions
+    the first and one other (``b``) disagree on, by task (``task``), 50 a page; every choice is in the URL."""
+    suites = list(Suite.objects.all())
+    slug = request.GET.get("suite") or None
+    model_ids = compare_models_parse(request.GET.get("models", ""))
+    context = {"suites": suites, "model_ids": model_ids, "max_models": MAX_COMPARED}
+    try:
+        compared = comparison_for(slug, model_ids, settings.RANKING_CACHE_SECONDS)
+    except CompareError as exc:
+        suite, _ = suite_for_ranking(slug)
+        status = 200 if len(model_ids) < 2 else 400
+        body = render_to_string(
+            "leaderboard/_compare_body.html", {**context, "suite": suite, "error": str(exc)}, request
+        )
+        return render(request, "leaderboard/compare.html", {"body": body}, status=status)
+    # The body depends on nothing but the comparison and these: cached beside it.
+    asked = {name: request.GET.get(name, "")[:200] for name in ("b", "task", "page")}
+    body = cached_render(compared.cache_key, asked, lambda: _compare_body(request, compared, context, asked), keep=True)
+    return render(request, "leaderboard/compare.html", {"body": body})
+
+
+def _compare_body(request, compared, context: dict, asked: dict) -> str:
+    suite, entries, result = compared.suite, compared.entries, compared.result
+    suite_tasks = list(suite.tasks.all())
+    others = entries[1:]
+    b = next((entry for entry in others if entry.model_id == asked["b"]), others[0])
+    pair = result["comparisons"][others.index(b)]
+    task = asked["task"] if asked["task"] in {t.task for t in suite_tasks} else None
+    listed = None
+    if pair["paired"]:
+        total = sum(c["only_a"] + c["only_b"] for name, c in pair["tasks"].items() if c and task in (None, name))
+        page = Paginator(range(total), DISAGREEMENTS_PER_PAGE).get_page(asked["page"])
+        rows = disagreements_for(
+            compared,
+            suite_tasks,
+            b,
+            task=task,
+            offset=max(page.start_index() - 1, 0),
+            limit=DISAGREEMENTS_PER_PAGE,
+            cache_seconds=settings.RANKING_CACHE_SECONDS,
+        )
+        names = {t.task: t.name for t in suite_tasks}
+        listed = {"page": page, "rows": [{**vars(row), "name": names[row.task]} for row in rows], "total": total}
+    table = [
+        {
+            "a": c["a"],
+            "b": c["b"],
+            "paired": c["paired"],
+            "average": c["average"],
+            "tasks": [(t, c["tasks"].get(t.task)) for t in suite_tasks],
+        }
+        for c in result["comparisons"]
+    ]
+    query = {
+        "suite": suite.slug,
+        "models": ",".join(result["models"]),
+        "b": b.model_id,
+        **({"task": task} if task else {}),
+    }
+    return render_to_string(
+        "leaderboard/_compare_body.html",
+        {
+            **context,
+            "suite": suite,
+            "entries": entries,
+            "table": table,
+            "b": b,
+            "task": task,
+            "listed": listed,
+            "suite_tasks": suite_tasks,
+            "page_query": urlencode(query),
+            "b_query": urlencode({k: v for k, v in query.items() if k not in ("b", "task")}),
+        },
+        request,
+    )
+
+
+def compare_candidates_json(request):
+    """The compare page's model picker: up to 20 models ranked on ``suite`` whose id contains ``q``."""
+    suite = request.GET.get("suite", "")
+    query = request.GET.get("q", "").strip()[:200]
+    return JsonResponse({"models": compare_candidates(suite, query) if suite else []})

@@ -5,7 +5,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from evaluation.models import EvalRun
+from evaluation.models import EvalRun, RunEvent, RunStatus, TaskResult
+from evaluation.selectors import run_progress
+from evaluation.templatetags.runs import progress_text
 from submissions.errors import SubmissionError
 from submissions.hub import check_model_id
 from submissions.models import BlockedModel, ModelSubmission, Organisation, Status, SubmissionEvent, UserQuota
@@ -36,9 +38,16 @@ class EvalRunInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = readonly_fields = [
-        "run_link", "attempt", "status", "worker", "started_at", "heartbeat_at", "finished_at", "progress",
+        "run_link",
+        "attempt",
+        "status",
+        "worker",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+        "progress",
         "failure_reason",
-    ]  # fmt: skip
+    ]
     ordering = ["-created_at"]
 
     # Part of the submission's page, read-only, for whoever may see the submission.
@@ -85,19 +94,41 @@ def _apply(modeladmin, request, queryset, verb: str, move) -> None:
 @admin.register(ModelSubmission)
 class ModelSubmissionAdmin(admin.ModelAdmin):
     list_display = [
-        "model_id", "short_sha", "precision", "weight_type", "model_type", "suite", "status", "priority", "user",
+        "model_id",
+        "short_sha",
+        "precision",
+        "weight_type",
+        "model_type",
+        "suite",
+        "status",
+        "priority",
+        "user",
         "created_at",
-    ]  # fmt: skip
+    ]
     list_filter = ["status", "suite", "precision", "model_type", "weight_type", "created_at"]
     search_fields = ["model_id", "base_model", "user__username", "user__email"]
     date_hierarchy = "created_at"
     list_select_related = ["suite", "user"]
     list_per_page = 100
     fields = [
-        "model_id", "revision", "commit_sha", "precision", "weight_type", "base_model", "model_type",
-        "use_chat_template", "suite", "user", "status", "failure_reason", "priority", "quota_exempt", "hub_facts",
-        "created_at", "updated_at",
-    ]  # fmt: skip
+        "model_id",
+        "revision",
+        "commit_sha",
+        "precision",
+        "weight_type",
+        "base_model",
+        "model_type",
+        "use_chat_template",
+        "suite",
+        "user",
+        "status",
+        "failure_reason",
+        "priority",
+        "quota_exempt",
+        "hub_facts",
+        "created_at",
+        "updated_at",
+    ]
     readonly_fields = [f for f in fields if f != "priority"]
     inlines = [SubmissionEventInline, EvalRunInline]
     actions = ["approve", "reject", "requeue", "cancel", "raise_priority"]
@@ -128,7 +159,9 @@ class ModelSubmissionAdmin(admin.ModelAdmin):
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             reason = form.cleaned_data["reason"]
-            _apply(self, request, queryset, "rejected", lambda s: submission_reject(s, actor=request.user, reason=reason))
+            _apply(
+                self, request, queryset, "rejected", lambda s: submission_reject(s, actor=request.user, reason=reason)
+            )
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -195,3 +228,100 @@ class BlockedModelAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class RunEventInline(admin.TabularInline):
+    model = RunEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "from_status", "to_status", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TaskResultInline(admin.TabularInline):
+    model = TaskResult
+    extra = 0
+    can_delete = False
+    readonly_fields = ["task", "metric", "metric_filter", "value", "stderr", "num_fewshot", "n_samples"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EvalRun)
+class EvalRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "submission",
+        "attempt",
+        "status",
+        "cluster",
+        "progress",
+        "failure_kind",
+        "worker",
+        "heartbeat_at",
+    ]
+    list_filter = ["status", "failure_kind", "cluster", "submission__suite"]
+    search_fields = ["submission__model_id"]
+    list_select_related = ["submission"]
+    actions = ["cancel"]
+    readonly_fields = [
+        "submission",
+        "status",
+        "attempt",
+        "cluster",
+        "memory_gib",
+        "worker",
+        "created_at",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+        "progress",
+        "failure_kind",
+        "failure_reason",
+        "log_tail",
+        "reproduce",
+        "versions",
+        "record",
+    ]
+    exclude = ["progress_stage", "progress_done", "progress_total", "progress_started_at"]
+    inlines = [RunEventInline, TaskResultInline]
+
+    @admin.display(description="progress")
+    def progress(self, run):
+        return progress_text(run_progress(run))
+
+    @admin.display(description="lm_eval commands that reproduce it")
+    def reproduce(self, run):
+        lines = format_html_join("\n", "{}", ((c,) for c in run.record.get("commands", [])))
+        note = format_html("<p>{}</p>", run.record["note"]) if run.record.get("note") else ""
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>{}", lines, note)
+
+    @admin.display(description="versions")
+    def versions(self, run):
+        r = run.record
+        return (
+            (
+                f"lm-eval {r.get('lm_eval_version', '?')}, transformers {r.get('transformers_version', '?')}, "
+                f"torch {r.get('torch_version', '?')}; {r.get('backend', 'hf')} on {r.get('device', '?')}, "
+                f"batch size {r.get('batch_size', '?')}; {r.get('duration_s', '?')} s, {r.get('gpu_seconds', '?')} GPU-s"
+            )
+            if r
+            else ""
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Cancel the selected runs (kills a running harness)")
+    def cancel(self, request, queryset):
+        cancelled = 0
+        for run in queryset.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).select_related("submission"):
+            try:
+                submission_cancel(run.submission, actor=request.user, note=f"run {run.pk} cancelled by {request.user}")
+                cancelled += 1
+            except TransitionError as exc:
+                self.message_user(request, f"run {run.pk}: {exc}", messages.ERROR)
+        self.message_user(request, f"{cancelled} run(s) cancelled")

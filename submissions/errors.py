@@ -5,3 +5,10 @@ class SubmissionError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class HubUnavailable(SubmissionError):
+    """The Hugging Face hub did not answer (down, unreachable, too slow): nothing is wrong with the submission."""
+
+    def __init__(self, message: str):
+        super().__init__(None, message)

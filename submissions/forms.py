@@ -1,15 +1,16 @@
 from django import forms
 
 from evaluation.models import Suite
-from submissions.hub import MODEL_ID
+from submissions.errors import SubmissionError
+from submissions.hub import check_model_id
 from submissions.models import ModelType, Precision, WeightType
 
 FIELDS = ["model_id", "revision", "precision", "weight_type", "base_model", "model_type", "use_chat_template", "suite"]
 
 
 class SubmissionForm(forms.Form):
-    """The fields of a submission, by the names the API uses too. It checks only types and choices:
-    every other check is submissions.services.submission_create's, so the API gets the same ones."""
+    """The fields of a submission, by the names the API uses too. It checks types, choices and the model id's
+    form: every other check is submissions.services.submission_create's, so the API gets the same ones."""
 
     model_id = forms.CharField(
         label="Model", max_length=200, help_text="The model's id on the Hugging Face hub, as organisation/name."
@@ -28,4 +29,10 @@ class SubmissionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model_id"].widget.attrs.update(pattern=MODEL_ID.pattern[1:-1], placeholder="organisation/name")
+        self.fields["model_id"].widget.attrs.update(placeholder="organisation/name")
+
+    def clean_model_id(self):
+        try:
+            return check_model_id(self.cleaned_data["model_id"])
+        except SubmissionError as exc:
+            raise forms.ValidationError(exc.message) from None

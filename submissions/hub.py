@@ -1,19 +1,32 @@
 """What the Hugging Face hub says about a model, as one ModelFacts record, and every hub check.
 
-``model_facts`` reads a model through one of two sources with the same interface:
+The checks come in two parts:
+
+- ``submission_resolve``, the cheap and bounded part the web request runs: the revision rules, the
+  commit the revision points to, the file list with sizes and the hub's fields (private, gated,
+  likes), through the hub API with a timeout. It never imports transformers.
+- ``submissions.checks_child.model_facts``, every check: the same, then the small files (each checked against
+  CheckLimits.max_file_bytes before it is read or downloaded), the model card (YAML without
+  anchors or aliases, text handled in linear time, strings of bounded length), config and
+  tokenizer through transformers without remote code, the chat template, the safetensors
+  headers and the size limit. It runs in the checks child (submissions.checks_child), never in
+  the web process or a cluster's parent.
+
+Both read a model through one of two sources with the same interface:
 
 - ``HubApiSource`` (online): the hub API (``huggingface_hub.HfApi``). It downloads only the
   small files the checks read (config, tokenizer, card) into the local cache, and reads the
-  safetensors headers with HTTP range requests, never the weights.
+  safetensors headers with HTTP range requests, never the weights. Every request has a timeout.
 - ``CacheSource`` (``HF_HUB_OFFLINE=1``): the local Hugging Face cache, the one transformers
   itself loads from offline. The cache keeps no hub metadata, so a small JSON file
   ``<hub cache>/models--ORG--NAME/hub_info.json`` stands in for the hub API's fields
-  ``private``, ``gated`` (false, "auto" or "manual") and ``likes``; without it a cached
-  model is public, not gated and unliked. The tests write it beside the tiny models they
-  build to express private and gated models.
+  ``private``, ``gated`` (false, "auto" or "manual"), ``likes`` and ``main_history`` (the commits
+  of the main branch besides the one ``refs/main`` points at); without it a cached model is
+  public, not gated and unliked, and its main branch is its ``refs/main`` commit. The tests write
+  it beside the tiny models they build.
 
-Every check after that runs on local files, the same way for both sources. Each failing
-check raises SubmissionError(field, message) with its own message.
+Each failing check raises SubmissionError(field, message) with its own message; a hub that does
+not answer raises HubUnavailable.
 """
 
 import functools
@@ -24,28 +37,62 @@ import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import httpx2
+import yaml
 from django.conf import settings
+from huggingface_hub import HfApi, constants, set_client_factory
+from huggingface_hub.errors import (
+    EntryNotFoundError,
+    GatedRepoError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+    SafetensorsParsingError,
+)
+from huggingface_hub.file_download import repo_folder_name
+from huggingface_hub.utils._http import default_client_factory
 
-from submissions.errors import SubmissionError
-from submissions.models import Precision, WeightType
+from evaluation.precision import WeightType
+from submissions.errors import HubUnavailable, SubmissionError
 
-# ORG/NAME, ASCII only (no look-alikes), no "..", "--", leading dots or dashes.
-MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+# What we refuse beyond huggingface_hub's validate_repo_id: a name without its organisation, a part
+# that starts with "_" (the hub's rule refuses a leading "-" or "." only).
+ORG_NAME = re.compile(r"[A-Za-z0-9][^/]*/[A-Za-z0-9][^/]*")
 REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
+PULL_REQUEST = "refs/pr/"
 
 HUB_INFO_FILE = "hub_info.json"
 # The small files the checks read (config, tokenizer, card: all at the top of the repository);
 # weights and the checkpoints some repositories keep in folders are never downloaded.
 SMALL_FILE_SUFFIXES = (".json", ".md", ".txt", ".model", ".jinja", ".tiktoken")
 OTHER_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".gguf", ".onnx")
-MAX_HEADER_BYTES = 100 * 1024 * 1024
 CARD_MIN_WORDS = 20
 CARD_PLACEHOLDER = "[More Information Needed]"
-BITS = {Precision.FLOAT32: 32, Precision.FLOAT16: 16, Precision.BFLOAT16: 16, Precision.INT8: 8, Precision.INT4: 4}
+CARD_MAX_METADATA_CHARS = 64 * 1024
+# The longest strings the checks store (the ranking's license column holds 100 characters).
+MAX_LICENSE_CHARS = 100
+MAX_ARCHITECTURE_CHARS = 100
+MAX_QUANT_METHOD_CHARS = 32
 # Tensors a GPTQ/AWQ checkpoint stores beside its packed weights: quantisation state, not parameters.
 QUANT_STATE_SUFFIXES = (".qzeros", ".scales", ".g_idx")
 MOE_EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
+
+
+@dataclass(frozen=True)
+class CheckLimits:
+    """What the checks may read and accept; the checks child gets them from its parent."""
+
+    max_params_16bit: int
+    max_file_bytes: int
+    hub_timeout_s: float
+
+    @classmethod
+    def from_settings(cls) -> "CheckLimits":
+        return cls(
+            max_params_16bit=settings.SUBMISSION_MAX_PARAMS_16BIT,
+            max_file_bytes=settings.CHECKS_MAX_FILE_MB * 1024 * 1024,
+            hub_timeout_s=settings.HUB_TIMEOUT_S,
+        )
 
 
 @dataclass(frozen=True)
@@ -73,25 +120,44 @@ class RepoInfo:
 
     model_id: str
     commit_sha: str
-    files: frozenset[str]
+    files: dict[str, int]  # path -> size in bytes
     private: bool = False
     gated: bool = False
     likes: int = 0
 
 
 def check_model_id(model_id: str, field: str = "model_id") -> str:
+    """The one model-id rule (form, API, hub checks, tiny-model builder): huggingface_hub's
+    ``validate_repo_id`` and ORG_NAME. Returns the id without surrounding spaces."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
     model_id = (model_id or "").strip()
-    if not MODEL_ID.fullmatch(model_id) or ".." in model_id or "--" in model_id or model_id.endswith(".git"):
+    try:
+        validate_repo_id(model_id)
+    except HFValidationError:
+        valid = False
+    else:
+        valid = bool(ORG_NAME.fullmatch(model_id))
+    if not valid:
         raise SubmissionError(
             field,
-            "Enter a Hugging Face model id as organisation/name: letters, digits, '-', '_' and '.', "
-            "at most 96 characters each side.",
+            "Enter a Hugging Face model id as organisation/name: letters, digits, '-', '_' and '.', at most 96 "
+            "characters each side, each starting with a letter or digit and not ending with '-' or '.', "
+            "without '--' or '..', not ending with '.git'.",
         )
     return model_id
 
 
 def check_revision(revision: str) -> str:
+    """Branches, tags and commits; never a pull request's ref, which anyone can open on any repository."""
     revision = (revision or "main").strip()
+    if revision.startswith(PULL_REQUEST):
+        raise SubmissionError(
+            "revision",
+            f"{revision[:100]} is a pull request: anyone can open one on any repository, so its weights are not "
+            "the model's authors'. Enter a branch, a tag, or a commit of the main branch.",
+        )
     if not REVISION.fullmatch(revision) or ".." in revision or "//" in revision:
         raise SubmissionError("revision", "Enter a branch, tag or commit sha of the model repository.")
     return revision
@@ -105,34 +171,44 @@ def _revision_field(field: str) -> str:
     return "revision" if field == "model_id" else field
 
 
+def _not_on_main(model_id: str, sha: str, field: str) -> SubmissionError:
+    return SubmissionError(
+        _revision_field(field),
+        f"Commit {sha[:7]} is not in the history of {model_id}'s main branch (it may come from a pull request "
+        "or another branch). Enter a branch or tag, or a commit of the main branch.",
+    )
+
+
 class CacheSource:
     """The local Hugging Face cache (HF_HUB_OFFLINE=1); see the module docstring for hub_info.json."""
 
-    def __init__(self):
-        from huggingface_hub import constants
-
+    def __init__(self, limits: CheckLimits):
         self.cache = Path(constants.HF_HUB_CACHE)
+        self.limits = limits
 
     def _repo_dir(self, model_id: str) -> Path:
-        from huggingface_hub.file_download import repo_folder_name
-
         return self.cache / repo_folder_name(repo_id=model_id, repo_type="model")
 
-    def repo(self, model_id: str, revision: str, *, field: str) -> RepoInfo:
+    def repo(self, model_id: str, revision: str, *, field: str, pinned: bool = False) -> RepoInfo:
+        """``pinned``: ``revision`` is the commit an earlier resolve found; its history is not checked again."""
         repo_dir = self._repo_dir(model_id)
         if not (repo_dir / "snapshots").is_dir():
             raise SubmissionError(field, f"There is no model {model_id} on the Hugging Face hub.")
+        info_file = repo_dir / HUB_INFO_FILE
+        info = json.loads(info_file.read_text()) if info_file.is_file() else {}
         ref = repo_dir / "refs" / revision
         if COMMIT_SHA.fullmatch(revision) and (repo_dir / "snapshots" / revision).is_dir():
+            main = repo_dir / "refs" / "main"
+            on_main = {main.read_text().strip()} if main.is_file() else set()
+            if not pinned and revision not in on_main | set(info.get("main_history", [])):
+                raise _not_on_main(model_id, revision, field)
             sha = revision
         elif ref.is_file():
             sha = ref.read_text().strip()
         else:
             raise SubmissionError(_revision_field(field), f"{model_id} has no revision {revision!r}.")
         snapshot = repo_dir / "snapshots" / sha
-        files = frozenset(p.relative_to(snapshot).as_posix() for p in snapshot.rglob("*") if p.is_file())
-        info_file = repo_dir / HUB_INFO_FILE
-        info = json.loads(info_file.read_text()) if info_file.is_file() else {}
+        files = {p.relative_to(snapshot).as_posix(): p.stat().st_size for p in snapshot.rglob("*") if p.is_file()}
         return RepoInfo(
             model_id=model_id,
             commit_sha=sha,
@@ -151,7 +227,7 @@ class CacheSource:
         try:
             with path.open("rb") as f:
                 (length,) = struct.unpack("<Q", f.read(8))
-                if length > MAX_HEADER_BYTES:
+                if length > self.limits.max_file_bytes:
                     raise ValueError(f"header of {length} bytes")
                 header = json.loads(f.read(length))
             return {name: (t["dtype"], t["shape"]) for name, t in header.items() if name != "__metadata__"}
@@ -161,23 +237,35 @@ class CacheSource:
             raise SubmissionError(field, f"{filename} of {repo.model_id} is not a valid safetensors file.") from None
 
 
+def _hub_client(timeout_s: float):
+    def client() -> httpx2.Client:
+        made = default_client_factory()
+        made.timeout = httpx2.Timeout(timeout_s)
+        return made
+
+    return client
+
+
 class HubApiSource:
-    """The Hugging Face hub API (huggingface_hub.HfApi), with the server's token if it has one."""
+    """The Hugging Face hub API (huggingface_hub.HfApi), with the server's token if it has one. Every request
+    huggingface_hub makes in this process times out after ``limits.hub_timeout_s``."""
 
-    def __init__(self):
-        from huggingface_hub import HfApi
-
+    def __init__(self, limits: CheckLimits):
+        set_client_factory(_hub_client(limits.hub_timeout_s))
         self.api = HfApi()
+        self.limits = limits
 
-    def _unavailable(self, exc) -> SubmissionError:
-        return SubmissionError(None, f"The Hugging Face hub did not answer ({type(exc).__name__}); try again later.")
+    def _unavailable(self, exc) -> HubUnavailable:
+        return HubUnavailable(f"The Hugging Face hub did not answer ({type(exc).__name__}); try again later.")
 
-    def repo(self, model_id: str, revision: str, *, field: str) -> RepoInfo:
-        import httpx2
-        from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
-
+    def repo(self, model_id: str, revision: str, *, field: str, pinned: bool = False) -> RepoInfo:
+        """``pinned``: ``revision`` is the commit an earlier resolve found; its history is not checked again."""
+        timeout = self.limits.hub_timeout_s
         try:  # gated models answer too: their metadata is public
-            info = self.api.model_info(model_id, revision=revision)
+            info = self.api.model_info(model_id, revision=revision, files_metadata=True, timeout=timeout)
+            history = set() if pinned or not COMMIT_SHA.fullmatch(revision) else self._main_history(model_id)
+            if history and revision not in history:
+                raise _not_on_main(model_id, revision, field)
         except RevisionNotFoundError:
             raise SubmissionError(_revision_field(field), f"{model_id} has no revision {revision!r}.") from None
         except RepositoryNotFoundError:
@@ -187,19 +275,20 @@ class HubApiSource:
         return RepoInfo(
             model_id=info.id,
             commit_sha=info.sha,
-            files=frozenset(s.rfilename for s in info.siblings or []),
+            files={s.rfilename: s.size or 0 for s in info.siblings or []},
             private=bool(info.private),
             gated=bool(info.gated),
             likes=info.likes or 0,
         )
 
-    def snapshot(self, repo: RepoInfo, *, field: str) -> Path:
-        import httpx2
-        from huggingface_hub.errors import GatedRepoError
+    def _main_history(self, model_id: str) -> set[str]:
+        return {commit.commit_id for commit in self.api.list_repo_commits(model_id)}
 
+    def snapshot(self, repo: RepoInfo, *, field: str) -> Path:
         try:
-            small = [name for name in repo.files if "/" not in name and name.endswith(SMALL_FILE_SUFFIXES)]
-            folder = self.api.snapshot_download(repo.model_id, revision=repo.commit_sha, allow_patterns=small)
+            folder = self.api.snapshot_download(
+                repo.model_id, revision=repo.commit_sha, allow_patterns=_small_files(repo)
+            )
         except GatedRepoError:
             raise SubmissionError(
                 field,
@@ -211,9 +300,6 @@ class HubApiSource:
         return Path(folder)
 
     def tensors(self, repo: RepoInfo, filename: str, *, field: str) -> dict[str, tuple[str, list[int]]]:
-        import httpx2
-        from huggingface_hub.errors import EntryNotFoundError, SafetensorsParsingError
-
         try:
             meta = self.api.parse_safetensors_file_metadata(repo.model_id, filename, revision=repo.commit_sha)
         except EntryNotFoundError:
@@ -225,17 +311,44 @@ class HubApiSource:
         return {name: (t.dtype, t.shape) for name, t in meta.tensors.items()}
 
 
-def hub_source():
-    from huggingface_hub import constants
+def hub_source(limits: CheckLimits | None = None):
+    limits = limits or CheckLimits.from_settings()
+    return CacheSource(limits) if constants.HF_HUB_OFFLINE else HubApiSource(limits)
 
-    return CacheSource() if constants.HF_HUB_OFFLINE else HubApiSource()
+
+def check_public(repo: RepoInfo, field: str) -> None:
+    if repo.private:
+        raise SubmissionError(
+            field, f"{repo.model_id} is private; only public models (gated ones too) can be evaluated."
+        )
+
+
+def submission_resolve(model_id: str, revision: str = "main", *, weight_type: str, base_model: str = "") -> ModelFacts:
+    """The web request's part of the checks, cheap and bounded: the revision rules, the commits the revision
+    (and the base model's main branch) point to, and the hub's fields. The rest is ``model_facts``'s."""
+    source = hub_source()
+    repo = source.repo(check_model_id(model_id), check_revision(revision), field="model_id")
+    check_public(repo, "model_id")
+    base = None
+    if weight_type in (WeightType.DELTA, WeightType.ADAPTER):
+        base = source.repo(check_model_id(base_model, field="base_model"), "main", field="base_model")
+        check_public(base, "base_model")
+    return ModelFacts(
+        model_id=repo.model_id,
+        commit_sha=repo.commit_sha,
+        likes=repo.likes,
+        private=repo.private,
+        gated=repo.gated,
+        base_model=base.model_id if base else "",
+        base_commit_sha=base.commit_sha if base else "",
+    )
 
 
 # --- checks ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Checked:
+class Checked:
     """One repository that passed the checks."""
 
     repo: RepoInfo
@@ -248,7 +361,30 @@ class _Checked:
     chat_template: bool = False
 
 
-def _weight_files(repo: RepoInfo, snapshot: Path, *, adapter: bool, field: str) -> list[str]:
+def _small_files(repo: RepoInfo) -> list[str]:
+    return sorted(name for name in repo.files if "/" not in name and name.endswith(SMALL_FILE_SUFFIXES))
+
+
+def check_sizes(repo: RepoInfo, limits: CheckLimits, *, field: str) -> None:
+    """Before anything is downloaded or read: no small file over the per-file cap."""
+    for name in _small_files(repo):
+        if repo.files[name] > limits.max_file_bytes:
+            raise SubmissionError(
+                field,
+                f"{name} of {repo.model_id} is {repo.files[name] / 2**20:.1f} MiB; the checks read files of at most "
+                f"{limits.max_file_bytes / 2**20:.0f} MiB.",
+            )
+
+
+def bounded(value, limit: int, what: str, repo: RepoInfo, *, field: str) -> str:
+    """A string the checks store, refused when it is not a string or longer than ``limit`` characters."""
+    if not isinstance(value, str) or len(value) > limit:
+        size = f"{len(value):,} characters" if isinstance(value, str) else f"a {type(value).__name__}"
+        raise SubmissionError(field, f"The {what} of {repo.model_id} is {size}; it must be text of at most {limit}.")
+    return value.strip()
+
+
+def weight_files(repo: RepoInfo, snapshot: Path, *, adapter: bool, field: str) -> list[str]:
     """The safetensors files transformers (or PEFT, for an adapter) would load."""
     files = repo.files
     if adapter:
@@ -275,7 +411,7 @@ def _weight_files(repo: RepoInfo, snapshot: Path, *, adapter: bool, field: str) 
     raise SubmissionError(field, f"{repo.model_id} has no model weights at this revision.")
 
 
-def _count_params(tensors: dict[str, tuple[str, list[int]]], quant_bits: int | None) -> int:
+def count_params(tensors: dict[str, tuple[str, list[int]]], quant_bits: int | None) -> int:
     """Parameters as the model has them, not as the checkpoint packs them.
 
     A 4-bit GPTQ checkpoint packs 8 weights in each int32 element of ``*.qweight`` and stores
@@ -301,13 +437,25 @@ def _card_boilerplate() -> frozenset[str]:
     return frozenset(line.strip() for line in ModelCard.from_template(ModelCardData()).text.splitlines())
 
 
+def _without_comments(text: str) -> str:
+    """The text without HTML comments, in one pass; an unclosed comment runs to the end, as in a browser."""
+    kept, pos = [], 0
+    while (start := text.find("<!--", pos)) >= 0:
+        kept.append(text[pos:start])
+        end = text.find("-->", start + 4)
+        if end < 0:
+            return " ".join(kept)
+        pos = end + 3
+    kept.append(text[pos:])
+    return " ".join(kept)
+
+
 def _card_words(text: str) -> int:
     """Words of real content: no headings, comments, placeholders or lines of the hub's empty template."""
     boilerplate = _card_boilerplate()
-    text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
     kept = [
         line
-        for line in text.splitlines()
+        for line in _without_comments(text).splitlines()
         if line.strip()
         and not line.lstrip().startswith("#")
         and CARD_PLACEHOLDER not in line
@@ -316,149 +464,67 @@ def _card_words(text: str) -> int:
     return len(re.findall(r"[^\W\d_]{2,}", "\n".join(kept)))
 
 
-def _check_card(repo: RepoInfo, snapshot: Path, *, field: str) -> str:
-    """The model card has a license and says something; returns the license."""
-    import yaml
-    from huggingface_hub import ModelCard
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: a few lines of them expand to gigabytes ("billion laughs")."""
 
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(None, None, "anchors and aliases are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _split_card(text: str) -> tuple[str, str]:
+    """(metadata block, text) as the hub splits a model card: the lines between a first line ``---`` and the
+    next line ``---``; no block when either is missing."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return "", text
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "---":
+            return "".join(lines[1:i]), "".join(lines[i + 1 :])
+    return "", text
+
+
+def check_card(repo: RepoInfo, snapshot: Path, *, field: str) -> str:
+    """The model card has a license and says something; returns the license."""
     readme = snapshot / "README.md"
     if not readme.is_file():
         raise SubmissionError(
-            field, f"{repo.model_id} has no model card (README.md). Add one that says what the model is, "
-            "how it was trained and on what data, with its license in the metadata."
-        )  # fmt: skip
-    try:
-        card = ModelCard(readme.read_text(encoding="utf-8", errors="replace"))
-    except (yaml.YAMLError, ValueError) as exc:
+            field,
+            f"{repo.model_id} has no model card (README.md). Add one that says what the model is, "
+            "how it was trained and on what data, with its license in the metadata.",
+        )
+    metadata, text = _split_card(readme.read_text(encoding="utf-8", errors="replace"))
+    if len(metadata) > CARD_MAX_METADATA_CHARS:
         raise SubmissionError(
-            field, f"The metadata block of {repo.model_id}'s model card is not valid YAML ({exc})."
+            field,
+            f"The metadata block of {repo.model_id}'s model card is {len(metadata):,} characters long; "
+            f"we read at most {CARD_MAX_METADATA_CHARS:,}.",
+        )
+    try:
+        data = yaml.load(metadata, Loader=_NoAliasLoader) if metadata else {}
+    except yaml.YAMLError as exc:
+        first_line = str(exc).splitlines()[0][:200]
+        raise SubmissionError(
+            field, f"The metadata block of {repo.model_id}'s model card is not valid YAML ({first_line})."
         ) from None
-    data = card.data.to_dict()
-    license_, name, link = (str(data.get(key) or "").strip() for key in ("license", "license_name", "license_link"))
+    if not isinstance(data, dict):
+        data = {}
+    license_, name, link = (
+        bounded(str(data.get(key) or ""), MAX_LICENSE_CHARS, f"model card's {key}", repo, field=field)
+        for key in ("license", "license_name", "license_link")
+    )
     if not (license_ and license_ != "other") and not (name and link):
         raise SubmissionError(
             field,
             f"The model card of {repo.model_id} has no license: set `license` in its metadata, or "
             "`license: other` with `license_name` and `license_link` for a custom license.",
         )
-    if _card_words(card.text) < CARD_MIN_WORDS:
+    if _card_words(text) < CARD_MIN_WORDS:
         raise SubmissionError(
             field,
             f"The model card of {repo.model_id} says too little: describe the model, how it was trained and on "
             f"what data, and its limitations (at least {CARD_MIN_WORDS} words besides headings and template text).",
         )
     return name if license_ in ("", "other") else license_
-
-
-def _load_config_and_tokenizer(repo: RepoInfo, snapshot: Path, *, field: str) -> dict:
-    """AutoConfig and AutoTokenizer load without remote code; what the checks need from them."""
-    from transformers import AutoConfig, AutoTokenizer
-
-    loaded = {}
-    for what, auto in (("config", AutoConfig), ("tokenizer", AutoTokenizer)):
-        try:
-            loaded[what] = auto.from_pretrained(str(snapshot), trust_remote_code=False)
-        except Exception as exc:  # noqa: BLE001 - files anyone can push: whatever the loader raises, it does not load
-            if "trust_remote_code" in str(exc):
-                raise SubmissionError(
-                    field,
-                    f"The {what} of {repo.model_id} needs trust_remote_code (custom code in the repository). "
-                    "We only evaluate models that load with the transformers library's own code.",
-                ) from None
-            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            raise SubmissionError(
-                field, f"The {what} of {repo.model_id} does not load with {auto.__name__}: {first_line}"
-            ) from None
-    config, tokenizer = loaded["config"], loaded["tokenizer"]
-    quant = getattr(config, "quantization_config", None) or {}
-    quant = quant if isinstance(quant, dict) else quant.to_dict()
-    experts = (getattr(config, key, None) for key in MOE_EXPERT_KEYS)
-    bits = quant.get("bits")
-    return {
-        "architecture": (getattr(config, "architectures", None) or [""])[0],
-        "is_moe": any(isinstance(n, int) and n > 1 for n in experts),
-        "quant_method": str(quant.get("quant_method") or ""),
-        "quant_bits": bits if isinstance(bits, int) and bits > 0 else None,
-        "chat_template": bool(getattr(tokenizer, "chat_template", None)),
-    }
-
-
-def check_repo(source, model_id: str, revision: str, *, field: str, adapter: bool = False) -> _Checked:
-    """Every check one repository must pass on its own."""
-    repo = source.repo(model_id, revision, field=field)
-    if repo.private:
-        raise SubmissionError(
-            field, f"{repo.model_id} is private; only public models (gated ones too) can be evaluated."
-        )
-    snapshot = source.snapshot(repo, field=field)
-    weights = _weight_files(repo, snapshot, adapter=adapter, field=field)
-    license_ = _check_card(repo, snapshot, field=field)
-    loaded = {} if adapter else _load_config_and_tokenizer(repo, snapshot, field=field)
-    tensors = {}
-    for filename in weights:
-        tensors.update(source.tensors(repo, filename, field=field))
-    return _Checked(
-        repo=repo, license=license_, num_params=_count_params(tensors, loaded.get("quant_bits")), **loaded
-    )
-
-
-def max_params(precision: str, quant_bits: int | None = None) -> int:
-    """The size limit: SUBMISSION_MAX_PARAMS_16BIT scaled by the bytes a weight takes in ``precision``."""
-    bits = (quant_bits or 4) if precision == Precision.GPTQ else BITS[precision]
-    return settings.SUBMISSION_MAX_PARAMS_16BIT * 16 // bits
-
-
-def model_facts(
-    model_id: str,
-    revision: str = "main",
-    *,
-    precision: str,
-    weight_type: str = WeightType.ORIGINAL,
-    base_model: str = "",
-    use_chat_template: bool = False,
-) -> ModelFacts:
-    """Check a submission's model (and base model) on the hub; raise SubmissionError at the first failure."""
-    model_id, revision = check_model_id(model_id), check_revision(revision)
-    source = hub_source()
-    adapter = weight_type == WeightType.ADAPTER
-    model = check_repo(source, model_id, revision, field="model_id", adapter=adapter)
-    base = None
-    if weight_type in (WeightType.DELTA, WeightType.ADAPTER):
-        base = check_repo(source, check_model_id(base_model, field="base_model"), "main", field="base_model")
-    runs = base if adapter else model  # whose config and tokenizer the evaluation loads
-
-    if use_chat_template and not runs.chat_template:
-        raise SubmissionError(
-            "use_chat_template",
-            f"The tokenizer config of {runs.repo.model_id} has no chat template; "
-            "submit without the chat template, or add one to tokenizer_config.json.",
-        )
-    if runs.quant_method == "gptq" and precision != Precision.GPTQ:
-        raise SubmissionError("precision", f"The weights of {runs.repo.model_id} are GPTQ-quantised; choose GPTQ.")
-    if precision == Precision.GPTQ and runs.quant_method != "gptq":
-        raise SubmissionError(
-            "precision", f"{runs.repo.model_id} is not GPTQ-quantised (its config has no GPTQ quantization_config)."
-        )
-    num_params = model.num_params + (base.num_params if adapter else 0)
-    limit = max_params(precision, runs.quant_bits)
-    if num_params > limit:
-        raise SubmissionError(
-            "precision",
-            f"{model.repo.model_id} has {num_params:,} parameters; in {precision} we evaluate models of at most "
-            f"{limit:,} parameters.",
-        )
-    quantization = f"{runs.quant_method} {runs.quant_bits}-bit" if runs.quant_bits else runs.quant_method
-    return ModelFacts(
-        model_id=model.repo.model_id,
-        commit_sha=model.repo.commit_sha,
-        num_params=num_params,
-        architecture=runs.architecture,
-        license=model.license,
-        likes=model.repo.likes,
-        is_moe=runs.is_moe,
-        private=model.repo.private,
-        gated=model.repo.gated,
-        quantization=quantization if runs.quant_method else "",
-        base_model=base.repo.model_id if base else "",
-        base_commit_sha=base.repo.commit_sha if base else "",
-    )

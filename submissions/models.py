@@ -3,20 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-
-class Precision(models.TextChoices):
-    FLOAT16 = "float16", "float16"
-    BFLOAT16 = "bfloat16", "bfloat16"
-    FLOAT32 = "float32", "float32"
-    INT8 = "8bit", "8bit"
-    INT4 = "4bit", "4bit"
-    GPTQ = "GPTQ", "GPTQ"
-
-
-class WeightType(models.TextChoices):
-    ORIGINAL = "Original"
-    DELTA = "Delta"
-    ADAPTER = "Adapter"
+from evaluation.precision import Precision, WeightType
 
 
 class ModelType(models.TextChoices):
@@ -29,6 +16,7 @@ class ModelType(models.TextChoices):
 
 
 class Status(models.TextChoices):
+    CHECKING = "CHECKING", "checking"
     PENDING_REVIEW = "PENDING_REVIEW", "pending review"
     QUEUED = "QUEUED", "queued"
     RUNNING = "RUNNING", "running"
@@ -39,7 +27,7 @@ class Status(models.TextChoices):
 
 
 # A submission in one of these states blocks an identical one.
-ACTIVE_STATUSES = (Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING, Status.FINISHED)
+ACTIVE_STATUSES = (Status.CHECKING, Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING, Status.FINISHED)
 
 
 class ModelSubmission(models.Model):
@@ -60,12 +48,20 @@ class ModelSubmission(models.Model):
     model_type = models.CharField(max_length=32, choices=ModelType.choices, default=ModelType.PRETRAINED)
     use_chat_template = models.BooleanField(default=False)
     suite = models.ForeignKey("evaluation.Suite", on_delete=models.PROTECT, related_name="submissions")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKING, db_index=True)
     failure_reason = models.TextField(blank=True)
+    needs_review = models.BooleanField(
+        default=True, help_text="When the hub checks pass: wait for a moderator (true) or queue at once (false)."
+    )
     priority = models.IntegerField(default=0, help_text="Higher runs first; equal priorities run oldest first.")
     facts = models.JSONField(default=dict, blank=True, help_text="What the hub checks found (ModelFacts).")
     quota_exempt = models.BooleanField(
         default=False, help_text="Submitted by staff or from a trusted organisation: not counted in any quota."
+    )
+    imported = models.BooleanField(
+        default=False,
+        help_text="Brought in from another leaderboard's requests and results (import_leaderboard): its runs "
+        "there logged no samples.",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

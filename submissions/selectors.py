@@ -10,6 +10,7 @@ QUEUE_SECTIONS = [
     (Status.RUNNING, ["created_at", "pk"]),
     (Status.QUEUED, ["-priority", "queued_at", "pk"]),
     (Status.PENDING_REVIEW, ["created_at", "pk"]),
+    (Status.CHECKING, ["created_at", "pk"]),
     (Status.FAILED, ["-updated_at", "-pk"]),
     (Status.FINISHED, ["-updated_at", "-pk"]),
     (Status.REJECTED, ["-updated_at", "-pk"]),

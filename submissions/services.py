@@ -1,6 +1,11 @@
-"""Every write to submissions, and the one status machine."""
+"""Every write to submissions, and their status machine.
+
+A submission sits on its runs: approving or requeueing one enqueues a run, cancelling one stops
+its runs (evaluation.services). What a run's end does to its submission is pipeline's.
+"""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,10 +16,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django_q.tasks import async_task
 
+from evaluation.services import TransitionError, run_enqueue, runs_cancel
+from submissions.checks import CheckOutcome, checks_run
 from submissions.errors import SubmissionError
-from submissions.hub import ModelFacts, check_model_id, model_facts
+from submissions.hub import ModelFacts, check_model_id, submission_resolve
 from submissions.models import (
+    ACTIVE_STATUSES,
     BlockedModel,
     ModelSubmission,
     ModelType,
@@ -30,6 +39,7 @@ log = logging.getLogger(__name__)
 
 # The only moves a submission may make.
 TRANSITIONS: dict[str, set[str]] = {
+    Status.CHECKING: {Status.PENDING_REVIEW, Status.QUEUED, Status.REJECTED, Status.CANCELLED},
     Status.PENDING_REVIEW: {Status.QUEUED, Status.REJECTED, Status.CANCELLED},
     Status.QUEUED: {Status.RUNNING, Status.CANCELLED},
     Status.RUNNING: {Status.FINISHED, Status.FAILED, Status.CANCELLED, Status.QUEUED},
@@ -38,13 +48,13 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.REJECTED: set(),
     Status.CANCELLED: set(),
 }
-CANCELLABLE = (Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING)
-SUBMITTER_CANCELLABLE = (Status.PENDING_REVIEW, Status.QUEUED)
+CANCELLABLE = (Status.CHECKING, Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING)
+SUBMITTER_CANCELLABLE = (Status.CHECKING, Status.PENDING_REVIEW, Status.QUEUED)
+# The submissions an organisation's quota counts: approved by a moderator or queued without review.
+ORG_QUOTA_STATUSES = (Status.QUEUED, Status.RUNNING, Status.FINISHED, Status.FAILED)
 DUPLICATE_CONSTRAINT = "one_active_submission_per_model_config"
-
-
-class TransitionError(ValueError):
-    pass
+CHECKS_TASK = "submissions.services.submission_check"
+MAX_REASON_CHARS = 2000
 
 
 @transaction.atomic
@@ -71,6 +81,14 @@ def submission_transition(submission: ModelSubmission, to_status: str, *, actor=
         transaction.on_commit(lambda: submission_notify(submission.pk))
 
 
+@transaction.atomic
+def submission_fail(submission: ModelSubmission, *, reason: str) -> None:
+    """Its evaluation failed for good: the submitter reads ``reason`` (and is emailed it)."""
+    ModelSubmission.objects.filter(pk=submission.pk).update(failure_reason=reason)
+    submission.failure_reason = reason
+    submission_transition(submission, Status.FAILED, note=reason)
+
+
 def submission_notify(submission_id: int) -> None:
     """Tell the submitter that the evaluation ended or the submission was rejected, and how."""
     submission = ModelSubmission.objects.select_related("user", "suite").get(pk=submission_id)
@@ -78,6 +96,8 @@ def submission_notify(submission_id: int) -> None:
         return
     if submission.status == Status.FINISHED:
         body = f"{submission.model_id} is evaluated and ranked on {submission.suite.name}."
+    elif submission.status == Status.REJECTED and submission.events.filter(from_status=Status.CHECKING).exists():
+        body = f"The hub checks refused {submission.model_id}: {submission.failure_reason}\nYou can submit it again."
     elif submission.status == Status.REJECTED:
         body = f"A moderator rejected {submission.model_id}: {submission.failure_reason}"
     else:
@@ -96,11 +116,9 @@ def submission_notify(submission_id: int) -> None:
 
 def _queue(submission: ModelSubmission, *, actor, note: str, from_status: str) -> None:
     """Queue a submission that is ``from_status`` now (read under the row lock) with a new run."""
-    from evaluation.services import run_enqueue  # evaluation builds on submissions
-
     current = ModelSubmission.objects.select_for_update().values_list("status", flat=True).get(pk=submission.pk)
     if current != from_status:
-        verb = "approved" if from_status == Status.PENDING_REVIEW else "requeued"
+        verb = {Status.PENDING_REVIEW: "approved", Status.CHECKING: "queued"}.get(from_status, "requeued")
         raise TransitionError(f"a {Status(current).label} submission cannot be {verb}")
     submission_transition(submission, Status.QUEUED, actor=actor, note=note)
     ModelSubmission.objects.filter(pk=submission.pk).exclude(failure_reason="").update(failure_reason="")
@@ -119,6 +137,10 @@ def _quota_window_start():
 
 def _check_quota(user, model_id: str) -> bool:
     """Refuse a submission over the user's or the organisation's quota; True when it is exempt.
+
+    A user's quota counts everything they submitted (withdrawn, rejected and refused by the checks too: spam
+    costs the spammer); an organisation's counts only its models that a moderator approved or that were
+    queued (ORG_QUOTA_STATUSES), so nobody can use it up by submitting and withdrawing its models.
 
     Runs inside the creating transaction and holds row locks on the user, then on the
     organisation, until it commits: parallel submissions count one after another.
@@ -142,8 +164,8 @@ def _check_quota(user, model_id: str) -> bool:
         ),
         (
             settings.SUBMISSION_QUOTA_PER_ORG if org.max_submissions is None else org.max_submissions,
-            counted.filter(model_id__istartswith=f"{org.name}/"),
-            f"Models of {org.name} were submitted {{count}} times in the last {{days}} days",
+            counted.filter(model_id__istartswith=f"{org.name}/", status__in=ORG_QUOTA_STATUSES),
+            f"Models of {org.name} were approved or queued {{count}} times in the last {{days}} days",
         ),
     ):
         count = used.count()
@@ -162,9 +184,13 @@ def _check_quota(user, model_id: str) -> bool:
 
 def _duplicate_error(facts: ModelFacts, precision: str, weight_type: str, suite) -> SubmissionError:
     existing = ModelSubmission.objects.filter(
-        model_id=facts.model_id, commit_sha=facts.commit_sha, precision=precision, weight_type=weight_type,
-        suite=suite, status__in=[Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING, Status.FINISHED],
-    ).first()  # fmt: skip
+        model_id=facts.model_id,
+        commit_sha=facts.commit_sha,
+        precision=precision,
+        weight_type=weight_type,
+        suite=suite,
+        status__in=ACTIVE_STATUSES,
+    ).first()
     state = f" ({existing.get_status_display()})" if existing else ""
     return SubmissionError(
         "model_id",
@@ -186,12 +212,16 @@ def submission_create(
     model_type: str = ModelType.PRETRAINED,
     use_chat_template: bool = False,
     review: bool | None = None,
+    check_now: bool = False,
 ) -> ModelSubmission:
-    """Check the model on the hub and store the submission, queued at once when no review is needed.
+    """Store a submission, CHECKING, and send its hub checks to the checks cluster.
 
-    The hub checks run before the transaction (the hub may be slow); the quota count, the
-    duplicate constraint and the insert run in one short transaction. Raises SubmissionError;
-    nothing is stored then.
+    Only what is cheap and bounded runs here: the form's rules, the revision resolved to a commit and the
+    file list through the hub API (with a timeout), then the quota count, the duplicate constraint and the
+    insert in one short transaction. ``submission_check`` runs the rest and moves the submission on. A
+    model that passed the checks at this commit with these settings before skips them. ``check_now``: run
+    the checks here and now (operators' commands), raising SubmissionError when they refuse the model.
+    Raises SubmissionError (HubUnavailable when the hub does not answer); nothing is stored then.
     """
     _check_choice("precision", precision, Precision)
     _check_choice("weight_type", weight_type, WeightType)
@@ -204,10 +234,8 @@ def submission_create(
     if weight_type != WeightType.ORIGINAL and not base_model:
         raise SubmissionError("base_model", "Delta and adapter weights need the base model they apply to.")
 
-    facts = model_facts(
-        model_id, revision, precision=precision, weight_type=weight_type, base_model=base_model,
-        use_chat_template=use_chat_template,
-    )  # fmt: skip
+    facts = submission_resolve(model_id, revision, weight_type=weight_type, base_model=base_model)
+    checked = _passed_checks(facts, precision, weight_type, use_chat_template)
     with transaction.atomic():
         quota_exempt = _check_quota(user, facts.model_id)
         try:
@@ -225,16 +253,108 @@ def submission_create(
                     suite=suite,
                     facts=facts.as_dict(),
                     quota_exempt=quota_exempt,
+                    needs_review=settings.SUBMISSIONS_NEED_REVIEW if review is None else review,
                 )
         except IntegrityError as exc:
             if DUPLICATE_CONSTRAINT not in str(exc):
                 raise
             raise _duplicate_error(facts, precision, weight_type, suite) from None
-        SubmissionEvent.objects.create(submission=submission, actor=user, to_status=Status.PENDING_REVIEW)
-        needs_review = settings.SUBMISSIONS_NEED_REVIEW if review is None else review
-        if not needs_review:
-            _queue(submission, actor=user, note="queued without review", from_status=Status.PENDING_REVIEW)
+        SubmissionEvent.objects.create(submission=submission, actor=user, to_status=Status.CHECKING)
+        if checked is not None:
+            _checks_done(
+                submission,
+                CheckOutcome(facts={**checked.facts, **_fresh(facts)}),
+                note=(f"the hub checks passed for submission {checked.pk} of this commit"),
+            )
+        elif not check_now:
+            transaction.on_commit(
+                lambda: async_task(
+                    CHECKS_TASK, submission.pk, cluster=settings.CHECKS_CLUSTER, task_name=f"checks-{submission.pk}"
+                )
+            )
+    if check_now and checked is None:
+        field, reason = _check(submission)
+        if submission.status == Status.REJECTED:
+            raise SubmissionError(field, reason)
     return submission
+
+
+def _fresh(facts: ModelFacts) -> dict:
+    """What the hub says now (the cheap part of the facts), over an earlier check's."""
+    return {key: getattr(facts, key) for key in ("likes", "private", "gated")}
+
+
+def _passed_checks(facts: ModelFacts, precision: str, weight_type: str, use_chat_template: bool):
+    """An earlier submission of the same commit with the same settings that passed the hub checks, or None."""
+    return (
+        ModelSubmission.objects.filter(
+            model_id=facts.model_id,
+            commit_sha=facts.commit_sha,
+            precision=precision,
+            weight_type=weight_type,
+            use_chat_template=use_chat_template,
+            base_model=facts.base_model,
+            facts__base_commit_sha=facts.base_commit_sha,
+            events__from_status=Status.CHECKING,
+            events__to_status__in=[Status.PENDING_REVIEW, Status.QUEUED],
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def submission_check(submission_id: int) -> str:
+    """The django-q2 task on the checks cluster: run the hub checks of a CHECKING submission and move it on.
+
+    Delivery is at least once: a submission no longer CHECKING is left alone. Checks that could not run
+    (the hub did not answer, a limit was hit) are tried CHECKS_ATTEMPTS times, CHECKS_RETRY_S apart.
+    """
+    submission = ModelSubmission.objects.filter(pk=submission_id, status=Status.CHECKING).first()
+    if submission is None:
+        return f"submission {submission_id} is not checking: nothing to do"
+    _check(submission)
+    return f"submission {submission_id}: {submission.status}"
+
+
+def _check(submission: ModelSubmission) -> tuple[str | None, str]:
+    """Run the checks (with their retries) and store the outcome; (field, reason) of a refusal."""
+    attempts = settings.CHECKS_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        outcome = checks_run(submission)
+        if not outcome.trouble:
+            break
+        log.warning("checks of submission %s, attempt %s of %s: %s", submission.pk, attempt, attempts, outcome.trouble)
+        if attempt < attempts:
+            time.sleep(settings.CHECKS_RETRY_S)
+    else:
+        outcome = CheckOutcome(
+            refusal=f"The hub checks could not run: {outcome.trouble} ({attempts} attempts). Submit the model again "
+            "later; this submission does not count against its organisation's quota."
+        )
+    _checks_done(submission, outcome)
+    return outcome.field, outcome.refusal
+
+
+@transaction.atomic
+def _checks_done(submission: ModelSubmission, outcome: CheckOutcome, *, note: str = "") -> None:
+    """CHECKING -> PENDING_REVIEW (QUEUED when it needs no review), or REJECTED with the check's message."""
+    current = ModelSubmission.objects.select_for_update().values_list("status", flat=True).get(pk=submission.pk)
+    if current != Status.CHECKING:  # withdrawn meanwhile, or a second delivery
+        submission.status = current
+        return
+    if outcome.facts is None:
+        reason = outcome.refusal[:MAX_REASON_CHARS]
+        ModelSubmission.objects.filter(pk=submission.pk).update(failure_reason=reason)
+        submission.failure_reason = reason
+        submission_transition(submission, Status.REJECTED, note=reason)
+        return
+    ModelSubmission.objects.filter(pk=submission.pk).update(facts=outcome.facts)
+    submission.facts = outcome.facts
+    note = note or "the hub checks passed"
+    if submission.needs_review:
+        submission_transition(submission, Status.PENDING_REVIEW, note=note)
+    else:
+        _queue(submission, actor=None, note=f"{note}; queued without review", from_status=Status.CHECKING)
 
 
 @transaction.atomic
@@ -273,13 +393,14 @@ def submission_cancel(submission: ModelSubmission, *, actor, note: str = "") -> 
 
     A worker running it kills the harness at its next heartbeat.
     """
-    from evaluation.services import run_cancel  # evaluation builds on submissions
-
     if actor is None or not (actor.is_staff or (submission.user_id and submission.user_id == actor.pk)):
         raise PermissionDenied("Only the submitter or a moderator can cancel a submission.")
     if not actor.is_staff and submission.status == Status.RUNNING:
         raise TransitionError("its evaluation has started; ask a moderator to stop it")
-    run_cancel(submission, actor=actor, note=note or ("cancelled by a moderator" if actor.is_staff else "withdrawn"))
+    note = note or ("cancelled by a moderator" if actor.is_staff else "withdrawn")
+    with transaction.atomic():  # the runs are locked first, as finishing, failing and reaping do
+        runs_cancel(submission, note=note)
+        submission_transition(submission, Status.CANCELLED, actor=actor, note=note)
 
 
 @transaction.atomic

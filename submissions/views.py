@@ -1,12 +1,13 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from submissions import selectors
-from submissions.errors import SubmissionError
+from submissions.errors import HubUnavailable, SubmissionError
 from submissions.forms import FIELDS, SubmissionForm
 from submissions.models import ModelSubmission, Status
 from submissions.services import TransitionError, submission_can_cancel, submission_cancel, submission_create
@@ -19,16 +20,22 @@ def submit(request):
     # "Submit again" links carry the earlier submission's fields in the query string.
     initial = {name: request.GET[name] for name in FIELDS if name in request.GET}
     form = SubmissionForm(request.POST or None, initial=initial)
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         try:
             submission = submission_create(user=request.user, **form.cleaned_data)
         except SubmissionError as exc:
             form.add_error(exc.field, exc.message)
+            status = 503 if isinstance(exc, HubUnavailable) else status
         else:
             messages.success(request, f"{submission.model_id} is submitted: {submission.get_status_display()}.")
             return redirect("submission", submission.pk)
-    status = 400 if form.is_bound else 200
-    return render(request, "submissions/submit.html", {"form": form}, status=status)
+    quota = {
+        "days": settings.SUBMISSION_QUOTA_DAYS,
+        "per_user": settings.SUBMISSION_QUOTA_PER_USER,
+        "per_org": settings.SUBMISSION_QUOTA_PER_ORG,
+    }
+    return render(request, "submissions/submit.html", {"form": form, "quota": quota}, status=status)
 
 
 def queue(request):
@@ -62,6 +69,17 @@ def submission(request, pk):
     return render(request, "submissions/detail.html", {"submission": submission, "can_cancel": can_cancel})
 
 
+@require_GET
+def submission_status(request, pk):
+    """A submission's state, polled by checking.js while its hub checks run."""
+    submission = get_object_or_404(ModelSubmission.objects.only("status", "failure_reason"), pk=pk)
+    response = JsonResponse(
+        {"status": submission.status, "label": submission.get_status_display(), "reason": submission.failure_reason}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 @require_POST
 def cancel(request, pk):
@@ -73,3 +91,11 @@ def cancel(request, pk):
     else:
         messages.success(request, f"{submission.model_id} is cancelled.")
     return redirect("submission", pk)
+
+
+@login_required
+def profile(request):
+    """The signed-in user's page: their submissions with live progress, links to tokens and password change."""
+    page = Paginator(selectors.submissions_of(request.user), SECTION_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.annotate_progress(page.object_list)
+    return render(request, "accounts/profile.html", {"page": page})

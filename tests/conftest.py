@@ -8,13 +8,33 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
+from django.test import override_settings
 
+from devtools.tiny_model import build_tiny_model
 from evaluation.services import suites_load_all
-from evaluation.tiny_model import build_tiny_model
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_MODEL = "test-org/tiny-medical-llm"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files(tmp_path_factory):
+    """Static files as they are, from the apps' folders, under their own names: the test client and the live
+    server (which serves them itself) need no collectstatic. The production way, whitenoise's manifest of
+    hashed names that `make setup` collects, is tested through gunicorn in tests/config/test_serve.py."""
+    storage = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(
+        STORAGES={**settings.STORAGES, "staticfiles": storage}, STATIC_ROOT=tmp_path_factory.mktemp("static")
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def rate_limit_counts_reset():
+    """Each test starts with no web request counted against the rate limits (kept in each process's memory)."""
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture(scope="session")
@@ -47,14 +67,19 @@ def start_cluster(transactional_db, tmp_path):
     started = []
 
     def start(name: str = "default", **env) -> subprocess.Popen:
-        log = open(tmp_path / f"{name}-{len(started)}.log", "wb")
+        log = open(tmp_path / f"{name}-{len(started)}.log", "wb")  # noqa: SIM115  closed at teardown
         process = subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"],
             cwd=REPO,
             env={
-                **os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1",
-                "EVAL_HEARTBEAT_S": "1", "Q_CLUSTER_NAME": name, **env,
-            },  # fmt: skip
+                **os.environ,
+                "DATABASE_URL": database_url(),
+                "SECRET_KEY": settings.SECRET_KEY,
+                "PYTHONUNBUFFERED": "1",
+                "EVAL_HEARTBEAT_S": "1",
+                "Q_CLUSTER_NAME": name,
+                **env,
+            },
             start_new_session=True,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -9,8 +9,14 @@ from submissions.models import ModelSubmission
 
 NUL = "\x00"
 SURROGATE = "\ud800"
-SUBMISSION = {"model_id": "org/model", "revision": "main", "precision": "float32", "weight_type": "Original",
-              "model_type": "pretrained", "suite": "demo-medical"}  # fmt: skip
+SUBMISSION = {
+    "model_id": "org/model",
+    "revision": "main",
+    "precision": "float32",
+    "weight_type": "Original",
+    "model_type": "pretrained",
+    "suite": "demo-medical",
+}
 
 GETS = [
     ("/leaderboards/demo-medical/?search=a%00b", "Query parameter 'search'"),
@@ -47,8 +53,12 @@ def test_gets(staff_client, url, where):
 def test_api_json_bodies(staff_client, field, bad):
     body = json.dumps({**SUBMISSION, field: f"x{bad}y"})  # ensure_ascii: the surrogate travels as \ud800
     _refused(staff_client.post("/api/submissions/", body, content_type="application/json"), f"Field '{field}'")
-    _refused(staff_client.post("/api/submissions/", json.dumps({**SUBMISSION, "extra": {f"k{bad}": [1]}}),
-                               content_type="application/json"), "Field 'extra'")  # fmt: skip
+    _refused(
+        staff_client.post(
+            "/api/submissions/", json.dumps({**SUBMISSION, "extra": {f"k{bad}": [1]}}), content_type="application/json"
+        ),
+        "Field 'extra'",
+    )
     assert not ModelSubmission.objects.exists()
 
 

@@ -3,36 +3,50 @@
 import re
 
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 
-from tests.conftest import wait_for
 from evaluation.models import EvalRun, RunStatus
 from submissions.models import ModelSubmission, Status
+from tests.conftest import wait_for
 
 
 def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, start_cluster):
     model_id, sha = tiny_model
     settings.DEFAULT_SUITE = "demo-medical"
     start_cluster()
+    start_cluster("checks")  # the hub checks' CPU queue
 
     response = client.post(
-        "/accounts/signup/", {"username": "alice", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}
+        "/accounts/signup/",
+        {"username": "alice", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"},
     )
     assert response.status_code == 302
     response = client.get("/submit/")
     assert response.status_code == 200 and b"Before you submit" in response.content
     response = client.post(
         "/submit/",
-        {"model_id": model_id, "revision": "main", "precision": "float32", "weight_type": "Original",
-         "model_type": "pretrained", "suite": "demo-medical"},
-    )  # fmt: skip
+        {
+            "model_id": model_id,
+            "revision": "main",
+            "precision": "float32",
+            "weight_type": "Original",
+            "model_type": "pretrained",
+            "suite": "demo-medical",
+        },
+    )
     assert response.status_code == 302, response.content.decode()
     submission = ModelSubmission.objects.get()
-    assert (submission.status, submission.commit_sha, submission.user.username) == (Status.PENDING_REVIEW, sha, "alice")
+    assert (submission.status, submission.commit_sha, submission.user.username) == (Status.CHECKING, sha, "alice")
+    wait_for(
+        lambda: ModelSubmission.objects.filter(pk=submission.pk, status=Status.PENDING_REVIEW).exists(),
+        timeout=180,
+        what="the checks cluster to pass the submission",
+    )
     assert model_id.encode() in client.get("/accounts/profile/").content
 
     User.objects.create_superuser("admin", "admin@example.org", "admin-pass-123")
     client.logout()
-    client.login(username="admin", password="admin-pass-123")
+    client.login(request=HttpRequest(), username="admin", password="admin-pass-123")  # django-axes needs the request
     response = client.post(
         "/admin/submissions/modelsubmission/", {"action": "approve", "_selected_action": [submission.pk]}
     )
@@ -41,7 +55,9 @@ def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, star
     assert submission.status in (Status.QUEUED, Status.RUNNING, Status.FINISHED)
 
     run = wait_for(
-        lambda: EvalRun.objects.filter(submission=submission, status__in=[RunStatus.FINISHED, RunStatus.FAILED]).first(),
+        lambda: EvalRun.objects.filter(
+            submission=submission, status__in=[RunStatus.FINISHED, RunStatus.FAILED]
+        ).first(),
         timeout=300,
         what="the cluster to evaluate the submission",
     )
@@ -49,17 +65,25 @@ def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, star
     submission.refresh_from_db()
     assert submission.status == Status.FINISHED
     assert list(submission.events.values_list("to_status", flat=True)) == [
-        Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING, Status.FINISHED,
-    ]  # fmt: skip
+        Status.CHECKING,
+        Status.PENDING_REVIEW,
+        Status.QUEUED,
+        Status.RUNNING,
+        Status.FINISHED,
+    ]
 
     page = client.get("/").content.decode()
     suite_tasks = list(suites["demo-medical"].tasks.all())
     for suite_task in suite_tasks:
         assert suite_task.name in page
-    row = re.search(rf'<tr[^>]*data-model="{re.escape(model_id)}">.*?<a[^>]*>{re.escape(model_id)}</a>.*?</td>(.*?)</tr>',
-                    page, re.S)  # fmt: skip
+    row = re.search(
+        rf'<tr[^>]*data-model="{re.escape(model_id)}">.*?<a[^>]*>{re.escape(model_id)}</a>.*?</td>(.*?)</tr>',
+        page,
+        re.S,
+    )
     assert row, "the model's row on /"
-    cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", row.group(1))
+    # a score cell: the score, then its interval's half-width (<small>±…</small>)
+    cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*(?:<small[^>]*>[^<]*</small>)?\s*</td>", row.group(1))
     scores = {r.task: r.value for r in run.results.filter(metric="acc", metric_filter="none")}
     expected = [sum(scores[t.task] for t in suite_tasks) / len(suite_tasks)] + [scores[t.task] for t in suite_tasks]
     assert cells[: len(expected)] == [f"{value * 100:.2f}" for value in expected]

@@ -4,95 +4,126 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='EvalRun',
+            name="EvalRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('QUEUED', 'queued'), ('RUNNING', 'running'), ('FINISHED', 'finished'), ('FAILED', 'failed'), ('CANCELLED', 'cancelled')], db_index=True, default='QUEUED', max_length=16)),
-                ('worker', models.CharField(blank=True, help_text='host:pid of the worker that claimed it', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('failure_reason', models.TextField(blank=True)),
-                ('log_tail', models.TextField(blank=True)),
-                ('record', models.JSONField(blank=True, default=dict, help_text='What reproduces the run: versions, config, command')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("QUEUED", "queued"),
+                            ("RUNNING", "running"),
+                            ("FINISHED", "finished"),
+                            ("FAILED", "failed"),
+                            ("CANCELLED", "cancelled"),
+                        ],
+                        db_index=True,
+                        default="QUEUED",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "worker",
+                    models.CharField(blank=True, help_text="host:pid of the worker that claimed it", max_length=200),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("failure_reason", models.TextField(blank=True)),
+                ("log_tail", models.TextField(blank=True)),
+                (
+                    "record",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="What reproduces the run: versions, config, command"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='SampleLog',
+            name="SampleLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task', models.CharField(max_length=200)),
-                ('filter', models.CharField(default='none', help_text='lm-eval filter the responses went through', max_length=64)),
-                ('doc_id', models.IntegerField()),
-                ('doc', models.JSONField()),
-                ('arguments', models.JSONField(help_text='The requests sent to the model: prompt and continuation per choice')),
-                ('target', models.TextField()),
-                ('resps', models.JSONField()),
-                ('filtered_resps', models.JSONField()),
-                ('metrics', models.JSONField(help_text="Per-sample metric values, e.g. {'acc': 1.0}")),
-                ('doc_hash', models.CharField(max_length=64)),
-                ('prompt_hash', models.CharField(max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("task", models.CharField(max_length=200)),
+                (
+                    "filter",
+                    models.CharField(
+                        default="none", help_text="lm-eval filter the responses went through", max_length=64
+                    ),
+                ),
+                ("doc_id", models.IntegerField()),
+                ("doc", models.JSONField()),
+                (
+                    "arguments",
+                    models.JSONField(help_text="The requests sent to the model: prompt and continuation per choice"),
+                ),
+                ("target", models.TextField()),
+                ("resps", models.JSONField()),
+                ("filtered_resps", models.JSONField()),
+                ("metrics", models.JSONField(help_text="Per-sample metric values, e.g. {'acc': 1.0}")),
+                ("doc_hash", models.CharField(max_length=64)),
+                ("prompt_hash", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['run', 'task', 'filter', 'doc_id'],
+                "ordering": ["run", "task", "filter", "doc_id"],
             },
         ),
         migrations.CreateModel(
-            name='Suite',
+            name="Suite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('task_paths', models.JSONField(blank=True, default=list, help_text='Extra lm-eval task directories.')),
-                ('position', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("task_paths", models.JSONField(blank=True, default=list, help_text="Extra lm-eval task directories.")),
+                ("position", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'slug'],
+                "ordering": ["position", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='SuiteTask',
+            name="SuiteTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task', models.CharField(help_text='lm-eval task name', max_length=200)),
-                ('name', models.CharField(help_text='Column header', max_length=200)),
-                ('num_fewshot', models.PositiveSmallIntegerField(default=0)),
-                ('metric', models.CharField(default='acc', max_length=64)),
-                ('metric_filter', models.CharField(default='none', help_text='lm-eval filter of the metric', max_length=64)),
-                ('choices', models.PositiveSmallIntegerField(blank=True, help_text='Answer options', null=True)),
-                ('position', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("task", models.CharField(help_text="lm-eval task name", max_length=200)),
+                ("name", models.CharField(help_text="Column header", max_length=200)),
+                ("num_fewshot", models.PositiveSmallIntegerField(default=0)),
+                ("metric", models.CharField(default="acc", max_length=64)),
+                (
+                    "metric_filter",
+                    models.CharField(default="none", help_text="lm-eval filter of the metric", max_length=64),
+                ),
+                ("choices", models.PositiveSmallIntegerField(blank=True, help_text="Answer options", null=True)),
+                ("position", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['suite', 'position'],
+                "ordering": ["suite", "position"],
             },
         ),
         migrations.CreateModel(
-            name='TaskResult',
+            name="TaskResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task', models.CharField(max_length=200)),
-                ('metric', models.CharField(max_length=64)),
-                ('metric_filter', models.CharField(default='none', max_length=64)),
-                ('value', models.FloatField()),
-                ('stderr', models.FloatField(blank=True, null=True)),
-                ('num_fewshot', models.PositiveSmallIntegerField(default=0)),
-                ('n_samples', models.PositiveIntegerField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("task", models.CharField(max_length=200)),
+                ("metric", models.CharField(max_length=64)),
+                ("metric_filter", models.CharField(default="none", max_length=64)),
+                ("value", models.FloatField()),
+                ("stderr", models.FloatField(blank=True, null=True)),
+                ("num_fewshot", models.PositiveSmallIntegerField(default=0)),
+                ("n_samples", models.PositiveIntegerField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['run', 'task', 'metric'],
+                "ordering": ["run", "task", "metric"],
             },
         ),
     ]

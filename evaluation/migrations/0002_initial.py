@@ -5,45 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('evaluation', '0001_initial'),
-        ('submissions', '0001_initial'),
+        ("evaluation", "0001_initial"),
+        ("submissions", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evalrun',
-            name='submission',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='submissions.modelsubmission'),
+            model_name="evalrun",
+            name="submission",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="runs", to="submissions.modelsubmission"
+            ),
         ),
         migrations.AddField(
-            model_name='samplelog',
-            name='run',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='samples', to='evaluation.evalrun'),
+            model_name="samplelog",
+            name="run",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="samples", to="evaluation.evalrun"
+            ),
         ),
         migrations.AddField(
-            model_name='suitetask',
-            name='suite',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='evaluation.suite'),
+            model_name="suitetask",
+            name="suite",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="tasks", to="evaluation.suite"
+            ),
         ),
         migrations.AddField(
-            model_name='taskresult',
-            name='run',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='evaluation.evalrun'),
+            model_name="taskresult",
+            name="run",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="results", to="evaluation.evalrun"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='samplelog',
-            constraint=models.UniqueConstraint(fields=('run', 'task', 'filter', 'doc_id'), name='one_sample_per_run_doc'),
+            model_name="samplelog",
+            constraint=models.UniqueConstraint(
+                fields=("run", "task", "filter", "doc_id"), name="one_sample_per_run_doc"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='suitetask',
-            constraint=models.UniqueConstraint(fields=('suite', 'task'), name='one_task_per_suite'),
+            model_name="suitetask",
+            constraint=models.UniqueConstraint(fields=("suite", "task"), name="one_task_per_suite"),
         ),
         migrations.AddConstraint(
-            model_name='taskresult',
-            constraint=models.UniqueConstraint(fields=('run', 'task', 'metric', 'metric_filter'), name='one_value_per_run_metric'),
+            model_name="taskresult",
+            constraint=models.UniqueConstraint(
+                fields=("run", "task", "metric", "metric_filter"), name="one_value_per_run_metric"
+            ),
         ),
     ]

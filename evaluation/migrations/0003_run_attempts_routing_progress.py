@@ -5,63 +5,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0002_initial'),
-        ('submissions', '0003_quotas_trusted_orgs_blocked_models'),
+        ("evaluation", "0002_initial"),
+        ("submissions", "0003_quotas_trusted_orgs_blocked_models"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResultsFile',
+            name="ResultsFile",
             fields=[
-                ('run', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='results_file', serialize=False, to='evaluation.evalrun')),
-                ('date_id', models.CharField(help_text='The <date> of results_<date>.json', max_length=64)),
-                ('data', models.JSONField()),
+                (
+                    "run",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="results_file",
+                        serialize=False,
+                        to="evaluation.evalrun",
+                    ),
+                ),
+                ("date_id", models.CharField(help_text="The <date> of results_<date>.json", max_length=64)),
+                ("data", models.JSONField()),
             ],
         ),
         migrations.AddField(
-            model_name='evalrun',
-            name='attempt',
-            field=models.PositiveSmallIntegerField(default=1, help_text='1 + the attempts before it lost to dead workers'),
+            model_name="evalrun",
+            name="attempt",
+            field=models.PositiveSmallIntegerField(
+                default=1, help_text="1 + the attempts before it lost to dead workers"
+            ),
         ),
         migrations.AddField(
-            model_name='evalrun',
-            name='cluster',
-            field=models.CharField(blank=True, help_text='The django-q2 cluster (GPU host) it is routed to', max_length=100),
+            model_name="evalrun",
+            name="cluster",
+            field=models.CharField(
+                blank=True, help_text="The django-q2 cluster (GPU host) it is routed to", max_length=100
+            ),
         ),
         migrations.AddField(
-            model_name='evalrun',
-            name='failure_kind',
-            field=models.CharField(blank=True, choices=[('model_load', 'the model did not load'), ('oom', 'out of GPU memory'), ('dataset', 'dataset unavailable'), ('harness', 'harness error'), ('timeout', 'timeout'), ('worker_lost', 'worker lost'), ('refused', 'refused')], max_length=16),
+            model_name="evalrun",
+            name="failure_kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("model_load", "the model did not load"),
+                    ("oom", "out of GPU memory"),
+                    ("dataset", "dataset unavailable"),
+                    ("harness", "harness error"),
+                    ("timeout", "timeout"),
+                    ("worker_lost", "worker lost"),
+                    ("refused", "refused"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='evalrun',
-            name='memory_gib',
-            field=models.FloatField(blank=True, help_text='Estimated GPU memory it needs; empty when the parameter count is unknown', null=True),
+            model_name="evalrun",
+            name="memory_gib",
+            field=models.FloatField(
+                blank=True,
+                help_text="Estimated GPU memory it needs; empty when the parameter count is unknown",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='evalrun',
-            name='progress_done',
-            field=models.PositiveIntegerField(default=0, help_text='Model requests answered so far'),
+            model_name="evalrun",
+            name="progress_done",
+            field=models.PositiveIntegerField(default=0, help_text="Model requests answered so far"),
         ),
         migrations.AddField(
-            model_name='evalrun',
-            name='progress_stage',
-            field=models.CharField(blank=True, help_text='What the harness is doing now', max_length=100),
+            model_name="evalrun",
+            name="progress_stage",
+            field=models.CharField(blank=True, help_text="What the harness is doing now", max_length=100),
         ),
         migrations.AddField(
-            model_name='evalrun',
-            name='progress_started_at',
-            field=models.DateTimeField(blank=True, help_text='When the first request went to the model (the rate, and so the ETA, counts from here)', null=True),
+            model_name="evalrun",
+            name="progress_started_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the first request went to the model (the rate, and so the ETA, counts from here)",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='evalrun',
-            name='progress_total',
-            field=models.PositiveIntegerField(default=0, help_text='Model requests in the whole run; 0 = not known yet'),
+            model_name="evalrun",
+            name="progress_total",
+            field=models.PositiveIntegerField(
+                default=0, help_text="Model requests in the whole run; 0 = not known yet"
+            ),
         ),
         migrations.AddIndex(
-            model_name='evalrun',
-            index=models.Index(fields=['status', 'cluster'], name='run_status_cluster'),
+            model_name="evalrun",
+            index=models.Index(fields=["status", "cluster"], name="run_status_cluster"),
         ),
     ]

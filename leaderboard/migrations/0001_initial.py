@@ -5,32 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('evaluation', '0002_initial'),
-        ('submissions', '0001_initial'),
+        ("evaluation", "0002_initial"),
+        ("submissions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LeaderboardEntry',
+            name="LeaderboardEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model_id', models.CharField(max_length=200)),
-                ('commit_sha', models.CharField(max_length=40)),
-                ('precision', models.CharField(max_length=16)),
-                ('scores', models.JSONField(help_text='{lm-eval task: score in [0, 1]}')),
-                ('average', models.FloatField()),
-                ('submitted_at', models.DateTimeField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='evaluation.evalrun')),
-                ('submission', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='leaderboard_entry', to='submissions.modelsubmission')),
-                ('suite', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='evaluation.suite')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("model_id", models.CharField(max_length=200)),
+                ("commit_sha", models.CharField(max_length=40)),
+                ("precision", models.CharField(max_length=16)),
+                ("scores", models.JSONField(help_text="{lm-eval task: score in [0, 1]}")),
+                ("average", models.FloatField()),
+                ("submitted_at", models.DateTimeField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="evaluation.evalrun"
+                    ),
+                ),
+                (
+                    "submission",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="leaderboard_entry",
+                        to="submissions.modelsubmission",
+                    ),
+                ),
+                (
+                    "suite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="entries", to="evaluation.suite"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-average'],
-                'indexes': [models.Index(fields=['suite', '-average'], name='entry_suite_average')],
+                "ordering": ["-average"],
+                "indexes": [models.Index(fields=["suite", "-average"], name="entry_suite_average")],
             },
         ),
     ]

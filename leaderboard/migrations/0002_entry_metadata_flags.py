@@ -6,178 +6,254 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0002_initial'),
-        ('leaderboard', '0001_initial'),
-        ('submissions', '0002_priority'),
+        ("evaluation", "0002_initial"),
+        ("leaderboard", "0001_initial"),
+        ("submissions", "0002_priority"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FlagComment',
+            name="FlagComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AlterModelOptions(
-            name='leaderboardentry',
-            options={'ordering': ['-average'], 'verbose_name_plural': 'leaderboard entries'},
+            name="leaderboardentry",
+            options={"ordering": ["-average"], "verbose_name_plural": "leaderboard entries"},
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='architecture',
+            model_name="leaderboardentry",
+            name="architecture",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='average_norm',
+            model_name="leaderboardentry",
+            name="average_norm",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='is_merged',
+            model_name="leaderboardentry",
+            name="is_merged",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='is_moe',
+            model_name="leaderboardentry",
+            name="is_moe",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='is_reference',
-            field=models.BooleanField(default=False, help_text="A baseline or a closed model's published scores: shown, never ranked."),
+            model_name="leaderboardentry",
+            name="is_reference",
+            field=models.BooleanField(
+                default=False, help_text="A baseline or a closed model's published scores: shown, never ranked."
+            ),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='license',
+            model_name="leaderboardentry",
+            name="license",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='likes',
+            model_name="leaderboardentry",
+            name="likes",
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='model_type',
+            model_name="leaderboardentry",
+            name="model_type",
             field=models.CharField(blank=True, max_length=32),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='on_hub',
-            field=models.BooleanField(default=True, help_text='Public on the hub: neither deleted nor private.'),
+            model_name="leaderboardentry",
+            name="on_hub",
+            field=models.BooleanField(default=True, help_text="Public on the hub: neither deleted nor private."),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='params_billions',
-            field=models.FloatField(blank=True, help_text='Parameters, in billions.', null=True),
+            model_name="leaderboardentry",
+            name="params_billions",
+            field=models.FloatField(blank=True, help_text="Parameters, in billions.", null=True),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='reference_source',
-            field=models.CharField(blank=True, help_text='Where the reference scores come from (a paper, a model card).', max_length=500),
+            model_name="leaderboardentry",
+            name="reference_source",
+            field=models.CharField(
+                blank=True, help_text="Where the reference scores come from (a paper, a model card).", max_length=500
+            ),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='scores_norm',
-            field=models.JSONField(default=dict, help_text='{lm-eval task: score normalised to the random baseline, in [0, 1]}'),
+            model_name="leaderboardentry",
+            name="scores_norm",
+            field=models.JSONField(
+                default=dict, help_text="{lm-eval task: score normalised to the random baseline, in [0, 1]}"
+            ),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='updated_at',
+            model_name="leaderboardentry",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='weight_type',
+            model_name="leaderboardentry",
+            name="weight_type",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.AlterField(
-            model_name='leaderboardentry',
-            name='average',
-            field=models.FloatField(blank=True, help_text="Mean over all the suite's tasks; empty if any is.", null=True),
+            model_name="leaderboardentry",
+            name="average",
+            field=models.FloatField(
+                blank=True, help_text="Mean over all the suite's tasks; empty if any is.", null=True
+            ),
         ),
         migrations.AlterField(
-            model_name='leaderboardentry',
-            name='commit_sha',
+            model_name="leaderboardentry",
+            name="commit_sha",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AlterField(
-            model_name='leaderboardentry',
-            name='model_id',
-            field=models.CharField(help_text='ORG/NAME on the hub; a free name for reference rows.', max_length=200),
+            model_name="leaderboardentry",
+            name="model_id",
+            field=models.CharField(help_text="ORG/NAME on the hub; a free name for reference rows.", max_length=200),
         ),
         migrations.AlterField(
-            model_name='leaderboardentry',
-            name='precision',
+            model_name="leaderboardentry",
+            name="precision",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.AlterField(
-            model_name='leaderboardentry',
-            name='run',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='evaluation.evalrun'),
+            model_name="leaderboardentry",
+            name="run",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="evaluation.evalrun",
+            ),
         ),
         migrations.AlterField(
-            model_name='leaderboardentry',
-            name='submission',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='leaderboard_entry', to='submissions.modelsubmission'),
+            model_name="leaderboardentry",
+            name="submission",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="leaderboard_entry",
+                to="submissions.modelsubmission",
+            ),
         ),
         migrations.CreateModel(
-            name='Flag',
+            name="Flag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model_id', models.CharField(db_index=True, max_length=200)),
-                ('reason', models.CharField(choices=[('contamination', 'trained on test data / contamination'), ('merge', 'undisclosed merge'), ('metadata', 'wrong metadata'), ('license', 'license'), ('other', 'other')], max_length=16)),
-                ('explanation', models.TextField()),
-                ('evidence', models.JSONField(blank=True, default=list, help_text='Links (http or https) that back the flag.')),
-                ('status', models.CharField(choices=[('open', 'open'), ('upheld', 'upheld'), ('dismissed', 'dismissed')], db_index=True, default='open', max_length=16)),
-                ('moderation_note', models.TextField(blank=True)),
-                ('moderated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('moderator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flags', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("model_id", models.CharField(db_index=True, max_length=200)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("contamination", "trained on test data / contamination"),
+                            ("merge", "undisclosed merge"),
+                            ("metadata", "wrong metadata"),
+                            ("license", "license"),
+                            ("other", "other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("explanation", models.TextField()),
+                (
+                    "evidence",
+                    models.JSONField(blank=True, default=list, help_text="Links (http or https) that back the flag."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "open"), ("upheld", "upheld"), ("dismissed", "dismissed")],
+                        db_index=True,
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("moderation_note", models.TextField(blank=True)),
+                ("moderated_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "moderator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="flags", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='flag',
-            field=models.ForeignKey(blank=True, help_text='The upheld community flag shown beside the model, if any.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='leaderboard.flag'),
+            model_name="leaderboardentry",
+            name="flag",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The upheld community flag shown beside the model, if any.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="leaderboard.flag",
+            ),
         ),
         migrations.AddIndex(
-            model_name='leaderboardentry',
-            index=models.Index(fields=['suite', 'submitted_at'], name='entry_suite_submitted'),
+            model_name="leaderboardentry",
+            index=models.Index(fields=["suite", "submitted_at"], name="entry_suite_submitted"),
         ),
         migrations.AddIndex(
-            model_name='leaderboardentry',
-            index=models.Index(fields=['model_id'], name='entry_model_id'),
+            model_name="leaderboardentry",
+            index=models.Index(fields=["model_id"], name="entry_model_id"),
         ),
         migrations.AddConstraint(
-            model_name='leaderboardentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_reference', True), ('run__isnull', True), ('submission__isnull', True)), models.Q(('is_reference', False), ('run__isnull', False), ('submission__isnull', False)), _connector='OR'), name='entry_reference_xor_submission'),
+            model_name="leaderboardentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_reference", True), ("run__isnull", True), ("submission__isnull", True)),
+                    models.Q(("is_reference", False), ("run__isnull", False), ("submission__isnull", False)),
+                    _connector="OR",
+                ),
+                name="entry_reference_xor_submission",
+            ),
         ),
         migrations.AddField(
-            model_name='flagcomment',
-            name='flag',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='leaderboard.flag'),
+            model_name="flagcomment",
+            name="flag",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="comments", to="leaderboard.flag"
+            ),
         ),
         migrations.AddField(
-            model_name='flagcomment',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="flagcomment",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flag',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('user', 'model_id'), name='one_open_flag_per_user_model'),
+            model_name="flag",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")), fields=("user", "model_id"), name="one_open_flag_per_user_model"
+            ),
         ),
     ]

@@ -5,40 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0003_run_attempts_routing_progress'),
-        ('leaderboard', '0002_entry_metadata_flags'),
-        ('submissions', '0004_precision_labels'),
+        ("evaluation", "0003_run_attempts_routing_progress"),
+        ("leaderboard", "0002_entry_metadata_flags"),
+        ("submissions", "0004_precision_labels"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='leaderboardentry',
-            name='scores_norm',
+            model_name="leaderboardentry",
+            name="scores_norm",
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='norm',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(null=True), default=list, help_text="The scores normalised to the random baseline, in [0, 1], in the suite's task order", size=None),
+            model_name="leaderboardentry",
+            name="norm",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.FloatField(null=True),
+                default=list,
+                help_text="The scores normalised to the random baseline, in [0, 1], in the suite's task order",
+                size=None,
+            ),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='rank',
-            field=models.PositiveIntegerField(blank=True, help_text="By average among the suite's unflagged submissions; empty: not ranked.", null=True),
+            model_name="leaderboardentry",
+            name="rank",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="By average among the suite's unflagged submissions; empty: not ranked.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='rank_norm',
-            field=models.PositiveIntegerField(blank=True, help_text='The same by normalised average.', null=True),
+            model_name="leaderboardentry",
+            name="rank_norm",
+            field=models.PositiveIntegerField(blank=True, help_text="The same by normalised average.", null=True),
         ),
         migrations.AddField(
-            model_name='leaderboardentry',
-            name='raw',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.FloatField(null=True), default=list, help_text="The scores in the suite's task order (empty: none)", size=None),
+            model_name="leaderboardentry",
+            name="raw",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.FloatField(null=True),
+                default=list,
+                help_text="The scores in the suite's task order (empty: none)",
+                size=None,
+            ),
         ),
         migrations.AddIndex(
-            model_name='leaderboardentry',
-            index=models.Index(fields=['suite', 'license'], name='entry_suite_license'),
+            model_name="leaderboardentry",
+            index=models.Index(fields=["suite", "license"], name="entry_suite_license"),
         ),
     ]

@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0003_run_attempts_routing_progress'),
-        ('leaderboard', '0003_score_arrays_ranks'),
-        ('submissions', '0004_precision_labels'),
+        ("evaluation", "0003_run_attempts_routing_progress"),
+        ("leaderboard", "0003_score_arrays_ranks"),
+        ("submissions", "0004_precision_labels"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='leaderboardentry',
-            index=models.Index(models.F('suite'), models.OrderBy(models.F('average'), descending=True, nulls_last=True), name='entry_suite_average_nulls_last'),
+            model_name="leaderboardentry",
+            index=models.Index(
+                models.F("suite"),
+                models.OrderBy(models.F("average"), descending=True, nulls_last=True),
+                name="entry_suite_average_nulls_last",
+            ),
         ),
         migrations.AddIndex(
-            model_name='leaderboardentry',
-            index=models.Index(models.F('suite'), models.OrderBy(models.F('average_norm'), descending=True, nulls_last=True), name='entry_suite_norm_nulls_last'),
+            model_name="leaderboardentry",
+            index=models.Index(
+                models.F("suite"),
+                models.OrderBy(models.F("average_norm"), descending=True, nulls_last=True),
+                name="entry_suite_norm_nulls_last",
+            ),
         ),
     ]

@@ -5,19 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0003_run_attempts_routing_progress'),
-        ('leaderboard', '0004_ranking_order_indexes'),
+        ("evaluation", "0003_run_attempts_routing_progress"),
+        ("leaderboard", "0004_ranking_order_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RankingVersion',
+            name="RankingVersion",
             fields=[
-                ('suite', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='evaluation.suite')),
-                ('version', models.PositiveBigIntegerField(default=0)),
-                ('changed_at', models.DateTimeField()),
+                (
+                    "suite",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="evaluation.suite",
+                    ),
+                ),
+                ("version", models.PositiveBigIntegerField(default=0)),
+                ("changed_at", models.DateTimeField()),
             ],
         ),
     ]

@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluation', '0003_run_attempts_routing_progress'),
-        ('leaderboard', '0005_ranking_version'),
+        ("evaluation", "0003_run_attempts_routing_progress"),
+        ("leaderboard", "0005_ranking_version"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='rankingversion',
-            name='suite',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='ranking_version', serialize=False, to='evaluation.suite'),
+            model_name="rankingversion",
+            name="suite",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                primary_key=True,
+                related_name="ranking_version",
+                serialize=False,
+                to="evaluation.suite",
+            ),
         ),
     ]

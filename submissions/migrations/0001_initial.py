@@ -6,56 +6,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('evaluation', '0001_initial'),
+        ("evaluation", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ModelSubmission',
+            name="ModelSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model_id', models.CharField(db_index=True, max_length=200)),
-                ('revision', models.CharField(default='main', help_text='As the submitter asked for it.', max_length=200)),
-                ('commit_sha', models.CharField(help_text='The commit the revision resolved to; runs use this.', max_length=40)),
-                ('precision', models.CharField(choices=[('float16', 'Float16'), ('bfloat16', 'Bfloat16'), ('float32', 'Float32'), ('8bit', 'Int8'), ('4bit', 'Int4'), ('GPTQ', 'Gptq')], max_length=16)),
-                ('weight_type', models.CharField(choices=[('Original', 'Original'), ('Delta', 'Delta'), ('Adapter', 'Adapter')], default='Original', max_length=16)),
-                ('base_model', models.CharField(blank=True, max_length=200)),
-                ('model_type', models.CharField(choices=[('pretrained', '🟢 pretrained'), ('continuously pretrained', '🟩 continuously pretrained'), ('fine-tuned', '🔶 fine-tuned'), ('chat / instruction-tuned', '💬 chat / instruction-tuned'), ('merge', '🤝 merge'), ('multimodal', '🌸 multimodal')], default='pretrained', max_length=32)),
-                ('use_chat_template', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('PENDING_REVIEW', 'pending review'), ('QUEUED', 'queued'), ('RUNNING', 'running'), ('FINISHED', 'finished'), ('FAILED', 'failed'), ('REJECTED', 'rejected'), ('CANCELLED', 'cancelled')], db_index=True, default='PENDING_REVIEW', max_length=16)),
-                ('failure_reason', models.TextField(blank=True)),
-                ('facts', models.JSONField(blank=True, default=dict, help_text='What the hub checks found (ModelFacts).')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('suite', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='evaluation.suite')),
-                ('user', models.ForeignKey(blank=True, help_text='Empty for evaluations an operator started from the command line.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='submissions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("model_id", models.CharField(db_index=True, max_length=200)),
+                (
+                    "revision",
+                    models.CharField(default="main", help_text="As the submitter asked for it.", max_length=200),
+                ),
+                (
+                    "commit_sha",
+                    models.CharField(help_text="The commit the revision resolved to; runs use this.", max_length=40),
+                ),
+                (
+                    "precision",
+                    models.CharField(
+                        choices=[
+                            ("float16", "Float16"),
+                            ("bfloat16", "Bfloat16"),
+                            ("float32", "Float32"),
+                            ("8bit", "Int8"),
+                            ("4bit", "Int4"),
+                            ("GPTQ", "Gptq"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "weight_type",
+                    models.CharField(
+                        choices=[("Original", "Original"), ("Delta", "Delta"), ("Adapter", "Adapter")],
+                        default="Original",
+                        max_length=16,
+                    ),
+                ),
+                ("base_model", models.CharField(blank=True, max_length=200)),
+                (
+                    "model_type",
+                    models.CharField(
+                        choices=[
+                            ("pretrained", "🟢 pretrained"),
+                            ("continuously pretrained", "🟩 continuously pretrained"),
+                            ("fine-tuned", "🔶 fine-tuned"),
+                            ("chat / instruction-tuned", "💬 chat / instruction-tuned"),
+                            ("merge", "🤝 merge"),
+                            ("multimodal", "🌸 multimodal"),
+                        ],
+                        default="pretrained",
+                        max_length=32,
+                    ),
+                ),
+                ("use_chat_template", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("PENDING_REVIEW", "pending review"),
+                            ("QUEUED", "queued"),
+                            ("RUNNING", "running"),
+                            ("FINISHED", "finished"),
+                            ("FAILED", "failed"),
+                            ("REJECTED", "rejected"),
+                            ("CANCELLED", "cancelled"),
+                        ],
+                        db_index=True,
+                        default="PENDING_REVIEW",
+                        max_length=16,
+                    ),
+                ),
+                ("failure_reason", models.TextField(blank=True)),
+                (
+                    "facts",
+                    models.JSONField(blank=True, default=dict, help_text="What the hub checks found (ModelFacts)."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "suite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="submissions", to="evaluation.suite"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for evaluations an operator started from the command line.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='SubmissionEvent',
+            name="SubmissionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('PENDING_REVIEW', 'pending review'), ('QUEUED', 'queued'), ('RUNNING', 'running'), ('FINISHED', 'finished'), ('FAILED', 'failed'), ('REJECTED', 'rejected'), ('CANCELLED', 'cancelled')], max_length=16)),
-                ('to_status', models.CharField(choices=[('PENDING_REVIEW', 'pending review'), ('QUEUED', 'queued'), ('RUNNING', 'running'), ('FINISHED', 'finished'), ('FAILED', 'failed'), ('REJECTED', 'rejected'), ('CANCELLED', 'cancelled')], max_length=16)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='submissions.modelsubmission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("PENDING_REVIEW", "pending review"),
+                            ("QUEUED", "queued"),
+                            ("RUNNING", "running"),
+                            ("FINISHED", "finished"),
+                            ("FAILED", "failed"),
+                            ("REJECTED", "rejected"),
+                            ("CANCELLED", "cancelled"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("PENDING_REVIEW", "pending review"),
+                            ("QUEUED", "queued"),
+                            ("RUNNING", "running"),
+                            ("FINISHED", "finished"),
+                            ("FAILED", "failed"),
+                            ("REJECTED", "rejected"),
+                            ("CANCELLED", "cancelled"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="submissions.modelsubmission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='modelsubmission',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('PENDING_REVIEW', 'QUEUED', 'RUNNING', 'FINISHED'))), fields=('model_id', 'commit_sha', 'precision', 'weight_type', 'suite'), name='one_active_submission_per_model_config'),
+            model_name="modelsubmission",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ("PENDING_REVIEW", "QUEUED", "RUNNING", "FINISHED"))),
+                fields=("model_id", "commit_sha", "precision", "weight_type", "suite"),
+                name="one_active_submission_per_model_config",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0001_initial'),
+        ("submissions", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='modelsubmission',
-            name='priority',
-            field=models.IntegerField(default=0, help_text='Higher runs first; equal priorities run oldest first.'),
+            model_name="modelsubmission",
+            name="priority",
+            field=models.IntegerField(default=0, help_text="Higher runs first; equal priorities run oldest first."),
         ),
     ]

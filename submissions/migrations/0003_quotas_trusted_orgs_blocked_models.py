@@ -7,54 +7,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0002_priority'),
+        ("submissions", "0002_priority"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='modelsubmission',
-            name='quota_exempt',
-            field=models.BooleanField(default=False, help_text='Submitted by staff or from a trusted organisation: not counted in any quota.'),
+            model_name="modelsubmission",
+            name="quota_exempt",
+            field=models.BooleanField(
+                default=False, help_text="Submitted by staff or from a trusted organisation: not counted in any quota."
+            ),
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='As on the hub, e.g. meta-llama.', max_length=96)),
-                ('trusted', models.BooleanField(default=False, help_text='Its models are exempt from every quota.')),
-                ('max_submissions', models.PositiveIntegerField(blank=True, help_text='Submissions of its models per quota window; empty: the site default.', null=True)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="As on the hub, e.g. meta-llama.", max_length=96)),
+                ("trusted", models.BooleanField(default=False, help_text="Its models are exempt from every quota.")),
+                (
+                    "max_submissions",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Submissions of its models per quota window; empty: the site default.",
+                        null=True,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='one_organisation_per_name')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("name"), name="one_organisation_per_name"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='UserQuota',
+            name="UserQuota",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('max_submissions', models.PositiveIntegerField(help_text='Submissions per quota window.')),
-                ('note', models.TextField(blank=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='quota', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("max_submissions", models.PositiveIntegerField(help_text="Submissions per quota window.")),
+                ("note", models.TextField(blank=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="quota", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BlockedModel',
+            name="BlockedModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model_id', models.CharField(help_text='organisation/name, matched without regard to case.', max_length=200)),
-                ('reason', models.TextField(help_text='Shown to whoever submits it.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "model_id",
+                    models.CharField(help_text="organisation/name, matched without regard to case.", max_length=200),
+                ),
+                ("reason", models.TextField(help_text="Shown to whoever submits it.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['model_id'],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('model_id'), name='one_block_per_model')],
+                "ordering": ["model_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("model_id"), name="one_block_per_model"
+                    )
+                ],
             },
         ),
     ]

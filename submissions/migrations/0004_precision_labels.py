@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0003_quotas_trusted_orgs_blocked_models'),
+        ("submissions", "0003_quotas_trusted_orgs_blocked_models"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='modelsubmission',
-            name='precision',
-            field=models.CharField(choices=[('float16', 'float16'), ('bfloat16', 'bfloat16'), ('float32', 'float32'), ('8bit', '8bit'), ('4bit', '4bit'), ('GPTQ', 'GPTQ')], max_length=16),
+            model_name="modelsubmission",
+            name="precision",
+            field=models.CharField(
+                choices=[
+                    ("float16", "float16"),
+                    ("bfloat16", "bfloat16"),
+                    ("float32", "float32"),
+                    ("8bit", "8bit"),
+                    ("4bit", "4bit"),
+                    ("GPTQ", "GPTQ"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

@@ -15,22 +15,41 @@ def signup(client, username="alice", email="alice@example.org", password=PASSWOR
     )
 
 
-def test_sign_up_logs_in_and_keeps_the_email(client):
-    response = signup(client)
+def test_sign_up_logs_in_and_keeps_the_email_once_confirmed(client, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup(client)
     assert response.status_code == 302 and response["Location"] == "/accounts/profile/"
+    assert b"We sent a message to alice@example.org" in client.get("/accounts/profile/").content
+    assert User.objects.get(username="alice").email == ""
+    [email] = mailoutbox
+    assert email.to == ["alice@example.org"] and "Confirm" in email.subject
+    link = re.search(r"https?://[^/\s]+(/accounts/email/\S+/)", email.body).group(1)
+    assert client.get(link, follow=True).status_code == 200
     assert User.objects.get(username="alice").email == "alice@example.org"
-    assert client.get("/accounts/profile/").status_code == 200
+    assert client.get(link[:-3] + "x/", follow=True).status_code == 200  # a changed link does nothing
+    assert b"does not work" in client.get(link[:-3] + "x/", follow=True).content
 
 
-def test_sign_up_refuses_a_taken_email_a_weak_password_and_html(client):
+def test_sign_up_does_not_tell_whether_an_email_is_taken(client, mailoutbox, django_capture_on_commit_callbacks):
     User.objects.create_user("bob", email="bob@example.org")
-    taken = signup(client, username="bob2", email="BOB@example.org")
-    assert taken.status_code == 400 and b"exists already" in taken.content
+    with django_capture_on_commit_callbacks(execute=True):
+        free = signup(client, username="carol", email="carol@example.org")
+    client.logout()
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = signup(client, username="bob2", email="BOB@example.org")
+    assert taken.status_code == free.status_code == 302 and taken["Location"] == free["Location"]
+    assert User.objects.get(username="bob2").email == ""  # not attached: bob is told instead
+    confirm, note = mailoutbox
+    assert confirm.to == ["carol@example.org"] and note.to == ["bob@example.org"]
+    assert "already uses" in note.body and "/accounts/email/" not in note.body
+
+
+def test_sign_up_refuses_a_weak_password_and_html(client):
     weak = signup(client, username="weak", password="123")
     assert weak.status_code == 400 and b"too short" in weak.content
     html = signup(client, username="<b>x</b>")
     assert html.status_code == 400 and b"<b>x</b>" not in html.content
-    assert User.objects.count() == 1
+    assert not User.objects.exists()
 
 
 def test_signed_in_users_are_not_signed_up_again(client):
@@ -53,7 +72,9 @@ def test_log_in_and_log_out(client):
 
 def test_an_open_redirect_after_log_in_is_refused(client):
     User.objects.create_user("alice", password=PASSWORD)
-    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD, "next": "https://evil.example/"})
+    response = client.post(
+        "/accounts/login/", {"username": "alice", "password": PASSWORD, "next": "https://evil.example/"}
+    )
     assert response.status_code == 302 and "evil.example" not in response["Location"]
 
 
@@ -82,7 +103,9 @@ def test_reset_a_forgotten_password_by_email(client, mailoutbox):
 
     form = client.get(link, follow=True)
     assert b"Choose a new password" in form.content
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": "brand-new-pass-5", "new_password2": "brand-new-pass-5"})
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "brand-new-pass-5", "new_password2": "brand-new-pass-5"}
+    )
     assert done.status_code == 302 and b"Password set" in client.get(done["Location"]).content
     user.refresh_from_db()
     assert user.check_password("brand-new-pass-5")

@@ -1,22 +1,24 @@
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from api.services import token_create
-from evaluation.models import EvalRun, RunStatus, TaskResult
+from accounts.models import Scope
+from accounts.services import token_create
+from evaluation.models import RunStatus
 from leaderboard.services import entry_refresh
-from submissions.models import ModelSubmission, Status
+from tests.factories import EvalRunFactory, StaffFactory, TaskResultFactory, UserFactory
 
 ROLES = ("anonymous", "user", "other", "staff")
 
 
 @pytest.fixture
 def people(db):
-    """The matrix's roles: 'user' owns the submissions below, 'other' is another signed-in user."""
+    """The matrix's roles: 'user' owns the submissions below, 'other' is another signed-in user, 'staff' a
+    moderator (with the admin's permission to change submissions)."""
     return {
-        "user": User.objects.create_user("alice", "alice@example.org", "pw-alice-123"),
-        "other": User.objects.create_user("bob", "bob@example.org", "pw-bob-12345"),
-        "staff": User.objects.create_user("mod", "mod@example.org", "pw-mod-12345", is_staff=True),
+        "user": UserFactory(username="alice"),
+        "other": UserFactory(username="bob"),
+        "staff": StaffFactory(username="mod", permissions=Permission.objects.filter(codename="change_modelsubmission")),
     }
 
 
@@ -27,7 +29,7 @@ def api_for(people):
     def client(role: str) -> APIClient:
         api = APIClient()
         if role != "anonymous":
-            _, raw = token_create(user=people[role], name="test")
+            _, raw = token_create(user=people[role], name="test", scope=Scope.MODERATE)
             api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         return api
 
@@ -35,22 +37,16 @@ def api_for(people):
 
 
 @pytest.fixture
-def make_submission(people, suites, tiny_model):
-    def make(status: str = Status.PENDING_REVIEW, model_id: str | None = None) -> ModelSubmission:
-        return ModelSubmission.objects.create(
-            user=people["user"], model_id=model_id or tiny_model[0], commit_sha=tiny_model[1], precision="float32",
-            suite=suites["demo-medical"], status=status,
-        )  # fmt: skip
-
-    return make
-
-
-@pytest.fixture
-def ranked(make_submission, suites):
-    """A finished submission with its run, results, samples-free, ranked on the demo suite."""
-    submission = make_submission(Status.FINISHED, model_id="ranked-org/model")
-    run = EvalRun.objects.create(submission=submission, status=RunStatus.FINISHED)
+def ranked(people, suites, tiny_model):
+    """A finished submission of 'user' with its run, results, samples-free, ranked on the demo suite."""
+    run = EvalRunFactory(
+        status=RunStatus.FINISHED,
+        submission__user=people["user"],
+        submission__model_id="ranked-org/model",
+        submission__commit_sha=tiny_model[1],
+        submission__suite=suites["demo-medical"],
+    )
     for i, suite_task in enumerate(suites["demo-medical"].tasks.all()):
-        TaskResult.objects.create(run=run, task=suite_task.task, metric="acc", value=0.25 + i / 100, stderr=0.1)
+        TaskResultFactory(run=run, task=suite_task.task, value=0.25 + i / 100, stderr=0.1)
     entry_refresh(run)
-    return submission, run
+    return run.submission, run

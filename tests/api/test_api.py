@@ -2,23 +2,33 @@ import pytest
 from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
-from evaluation.models import SampleLog
 from submissions.models import ModelSubmission, Status
+from submissions.services import submission_check
+from tests.factories import ModelSubmissionFactory, SampleLogFactory
 
 
 def test_submit_with_a_token_uses_the_forms_checks_and_messages(api_for, suites, tiny_model):
     alice = api_for("user")
-    response = alice.post(reverse("api-submissions"), {"model_id": "../x", "precision": "float32", "suite": "demo-medical"})
+    response = alice.post(
+        reverse("api-submissions"), {"model_id": "../x", "precision": "float32", "suite": "demo-medical"}
+    )
     assert response.status_code == 400 and "organisation/name" in response.json()["model_id"][0]
     response = alice.post(reverse("api-submissions"), {"model_id": tiny_model[0], "precision": "fp8", "suite": "nope"})
     assert response.status_code == 400 and set(response.json()) == {"precision", "suite"}
     assert not ModelSubmission.objects.exists()
 
-    response = alice.post(reverse("api-submissions"), {"model_id": tiny_model[0], "precision": "float32", "suite": "demo-medical"})
+    response = alice.post(
+        reverse("api-submissions"), {"model_id": tiny_model[0], "precision": "float32", "suite": "demo-medical"}
+    )
     assert response.status_code == 201, response.json()
     created = response.json()
-    assert created["commit_sha"] == tiny_model[1] and created["status"] == Status.PENDING_REVIEW
-    again = alice.post(reverse("api-submissions"), {"model_id": tiny_model[0], "precision": "float32", "suite": "demo-medical"})
+    assert created["commit_sha"] == tiny_model[1] and created["status"] == Status.CHECKING
+    submission_check(created["id"])  # as the checks cluster does
+    detail = alice.get(reverse("api-submission", args=[created["id"]])).json()
+    assert detail["status"] == Status.PENDING_REVIEW and detail["facts"]["num_params"] > 0
+    again = alice.post(
+        reverse("api-submissions"), {"model_id": tiny_model[0], "precision": "float32", "suite": "demo-medical"}
+    )
     assert again.status_code == 400 and "already submitted" in again.json()["model_id"][0]
 
     assert [s["id"] for s in alice.get(reverse("api-submissions")).json()["results"]] == [created["id"]]
@@ -26,12 +36,12 @@ def test_submit_with_a_token_uses_the_forms_checks_and_messages(api_for, suites,
     assert api_for("other").get(reverse("api-submission", args=[created["id"]])).status_code == 404
 
 
-def test_the_submitter_cancels_a_queued_submission_but_not_a_running_one(api_for, make_submission):
+def test_the_submitter_cancels_a_queued_submission_but_not_a_running_one(api_for, people):
     alice = api_for("user")
-    queued = make_submission(Status.QUEUED)
+    queued = ModelSubmissionFactory(user=people["user"], status=Status.QUEUED)
     response = alice.post(reverse("api-submission-cancel", args=[queued.pk]))
     assert response.status_code == 200 and response.json()["status"] == Status.CANCELLED
-    running = make_submission(Status.RUNNING, model_id="org/running")
+    running = ModelSubmissionFactory(user=people["user"], status=Status.RUNNING)
     response = alice.post(reverse("api-submission-cancel", args=[running.pk]))
     assert response.status_code in (403, 409)
     running.refresh_from_db()
@@ -39,12 +49,12 @@ def test_the_submitter_cancels_a_queued_submission_but_not_a_running_one(api_for
     assert api_for("staff").post(reverse("api-submission-cancel", args=[running.pk])).status_code == 200
 
 
-def test_staff_moves_are_refused_from_the_wrong_state(api_for, make_submission):
+def test_staff_moves_are_refused_from_the_wrong_state(api_for, people):
     staff = api_for("staff")
-    finished = make_submission(Status.FINISHED)
+    finished = ModelSubmissionFactory(user=people["user"], status=Status.FINISHED)
     response = staff.post(reverse("api-submission-approve", args=[finished.pk]))
     assert response.status_code == 409 and response.json()["detail"]
-    response = staff.post(reverse("api-submission-reject", args=[make_submission(model_id="org/p").pk]), {})
+    response = staff.post(reverse("api-submission-reject", args=[ModelSubmissionFactory(user=people["user"]).pk]), {})
     assert response.status_code == 400 and "reason" in response.json()
 
 
@@ -55,7 +65,9 @@ def test_the_leaderboard_keeps_its_shape_and_pages(api_for, ranked):
     [row] = data["rows"]
     assert row["model"] == submission.model_id and row["revision"] == submission.commit_sha
     assert set(row["scores"]) == set(data["tasks"])
-    searched = api_for("anonymous").get(reverse("api-leaderboard", args=["demo-medical"]), {"search": "nothing-like-it"})
+    searched = api_for("anonymous").get(
+        reverse("api-leaderboard", args=["demo-medical"]), {"search": "nothing-like-it"}
+    )
     assert searched.json()["rows"] == []
     assert api_for("anonymous").get(reverse("api-leaderboard", args=["demo-medical"]), {"page": 9}).status_code == 404
 
@@ -64,10 +76,7 @@ def test_samples_page_with_a_cursor_and_filter_by_outcome(api_for, ranked):
     _, run = ranked
     task = run.submission.suite.tasks.first().task
     for doc_id in range(7):
-        SampleLog.objects.create(
-            run=run, task=task, doc_id=doc_id, doc={"q": doc_id}, arguments={"gen_args_0": {"arg_0": "Q", "arg_1": " A"}},
-            target="0", resps=[], filtered_resps=[], metrics={"acc": float(doc_id % 2)}, doc_hash="h", prompt_hash="p",
-        )  # fmt: skip
+        SampleLogFactory(run=run, task=task, doc_id=doc_id, doc={"q": doc_id}, metrics={"acc": float(doc_id % 2)})
     api = api_for("anonymous")
     url = reverse("api-samples", args=[run.pk, task])
     first = api.get(url, {"page_size": 3}).json()

@@ -1,18 +1,20 @@
 """Every endpoint and method of the API, for every role, against api.permissions.MATRIX."""
 
 import json
+from urllib.parse import urlencode
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.models import Scope
+from accounts.services import token_create, token_revoke
 from api import urls as api_urls
 from api.permissions import MATRIX, OWNER, PUBLIC, STAFF
-from api.services import token_create, token_revoke
-from leaderboard.models import Flag
 from submissions.models import Status
 from tests.api.conftest import ROLES
+from tests.factories import FlagFactory, ModelSubmissionFactory
+from tests.leaderboard.conftest import rank_model, uniform
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -29,11 +31,14 @@ def expected_status(rule: str, role: str, success: int) -> int:
     return success
 
 
-def call(endpoint: str, method: str, role: str, *, make_submission, ranked, people, tiny_model):
+def call(endpoint: str, method: str, role: str, *, ranked, people, tiny_model):
     """Set up what makes the call valid, then return (url, payload, status of a success)."""
     submission, run = ranked
-    carol = User.objects.create_user("carol", password="pw-carol-123")  # flags so that every role may flag too
-    flag = Flag.objects.create(model_id=submission.model_id, user=carol, reason="other", explanation="odd")
+    flag = FlagFactory(model_id=submission.model_id)  # by someone outside the roles, so that every role may flag too
+
+    def owned(status=Status.PENDING_REVIEW) -> int:
+        return ModelSubmissionFactory(user=people["user"], status=status).pk
+
     task = run.submission.suite.tasks.first().task
     setups = {
         "schema": lambda: (reverse("api-schema"), None, 200),
@@ -41,6 +46,17 @@ def call(endpoint: str, method: str, role: str, *, make_submission, ranked, peop
         "suites": lambda: (reverse("api-suites"), None, 200),
         "suite": lambda: (reverse("api-suite", args=["demo-medical"]), None, 200),
         "leaderboard": lambda: (reverse("api-leaderboard", args=["demo-medical"]), None, 200),
+        "compare": lambda: (
+            reverse("api-compare", args=["demo-medical"])
+            + "?"
+            + urlencode(
+                {
+                    "models": f"{submission.model_id},{rank_model(run.submission.suite, 'org/other', uniform(run.submission.suite, 0.4)).model_id}"
+                }
+            ),
+            None,
+            200,
+        ),
         "model": lambda: (reverse("api-model", args=submission.model_id.split("/")), None, 200),
         "samples": lambda: (reverse("api-samples", args=[run.pk, task]), None, 200),
         "flags": lambda: (
@@ -55,15 +71,15 @@ def call(endpoint: str, method: str, role: str, *, make_submission, ranked, peop
             {"model_id": tiny_model[0], "precision": "bfloat16", "suite": "demo-medical"},
             201 if method == "POST" else 200,
         ),
-        "submission": lambda: (reverse("api-submission", args=[make_submission().pk]), None, 200),
-        "submission-cancel": lambda: (reverse("api-submission-cancel", args=[make_submission().pk]), {}, 200),
-        "submission-approve": lambda: (reverse("api-submission-approve", args=[make_submission().pk]), {}, 200),
+        "submission": lambda: (reverse("api-submission", args=[owned()]), None, 200),
+        "submission-cancel": lambda: (reverse("api-submission-cancel", args=[owned()]), {}, 200),
+        "submission-approve": lambda: (reverse("api-submission-approve", args=[owned()]), {}, 200),
         "submission-reject": lambda: (
-            reverse("api-submission-reject", args=[make_submission().pk]), {"reason": "Not a medical model."}, 200
+            reverse("api-submission-reject", args=[owned()]),
+            {"reason": "Not a medical model."},
+            200,
         ),
-        "submission-requeue": lambda: (
-            reverse("api-submission-requeue", args=[make_submission(Status.FAILED).pk]), {}, 200
-        ),
+        "submission-requeue": lambda: (reverse("api-submission-requeue", args=[owned(Status.FAILED)]), {}, 200),
     }
     return setups[endpoint]()
 
@@ -72,10 +88,8 @@ CASES = [(endpoint, method, role) for endpoint, rules in MATRIX.items() for meth
 
 
 @pytest.mark.parametrize("endpoint,method,role", CASES)
-def test_matrix(endpoint, method, role, api_for, make_submission, ranked, people, tiny_model):
-    url, payload, success = call(
-        endpoint, method, role, make_submission=make_submission, ranked=ranked, people=people, tiny_model=tiny_model
-    )
+def test_matrix(endpoint, method, role, api_for, ranked, people, tiny_model):
+    url, payload, success = call(endpoint, method, role, ranked=ranked, people=people, tiny_model=tiny_model)
     body = json.dumps(payload) if payload is not None else ""
     response = api_for(role).generic(method, url, data=body, content_type="application/json")
     expected = expected_status(MATRIX[endpoint][method], role, success)
@@ -83,10 +97,8 @@ def test_matrix(endpoint, method, role, api_for, make_submission, ranked, people
 
 
 @pytest.mark.parametrize("endpoint", MATRIX)
-def test_unlisted_methods_answer_405(endpoint, api_for, make_submission, ranked, people, tiny_model):
-    url, _, _ = call(
-        endpoint, "GET", "staff", make_submission=make_submission, ranked=ranked, people=people, tiny_model=tiny_model
-    )
+def test_unlisted_methods_answer_405(endpoint, api_for, ranked, people, tiny_model):
+    url, _, _ = call(endpoint, "GET", "staff", ranked=ranked, people=people, tiny_model=tiny_model)
     staff = api_for("staff")
     for method in set(METHODS) - set(MATRIX[endpoint]):
         assert staff.generic(method, url).status_code == 405, (endpoint, method)
@@ -97,7 +109,7 @@ def test_the_matrix_covers_every_api_url():
 
 
 def test_a_revoked_or_wrong_token_is_refused(people):
-    token, raw = token_create(user=people["user"], name="ci")
+    token, raw = token_create(user=people["user"], name="ci", scope=Scope.READ)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert api.get(reverse("api-submissions")).status_code == 200

@@ -1,12 +1,14 @@
 from django.urls import reverse
 
-from api.models import ApiToken
+from accounts.models import ApiToken
 
 
 def test_a_user_creates_a_token_sees_it_once_and_revokes_it(client, people):
     client.force_login(people["user"])
     assert reverse("api-tokens") in client.get(reverse("profile")).content.decode()
-    page = client.post(reverse("api-tokens"), {"name": "laptop <script>"}).content.decode()
+    page = client.post(
+        reverse("api-tokens"), {"name": "laptop <script>", "scope": "read", "expires": "30"}
+    ).content.decode()
     token = ApiToken.objects.get(user=people["user"])
     raw = page.split('<code id="new-token">')[1].split("</code>")[0]
     assert raw.startswith(token.prefix) and token.digest not in page and "<script>" not in page

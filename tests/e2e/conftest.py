@@ -38,17 +38,22 @@ def page(browser, live_server, request):
     outside = []
     context.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(live_server.url)
-        else (outside.append(route.request.url), route.abort()),
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(live_server.url)
+            else (outside.append(route.request.url), route.abort())
+        ),
     )
     page = context.new_page()
-    errors = []
+    errors, refused = [], []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # What the Content-Security-Policy blocked: Chromium says so on the console.
+    page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
     yield page
     context.close()
     assert not outside, f"the page reached outside the site: {outside}"
     assert not errors, f"JavaScript errors: {errors}"
+    assert not refused, f"Content-Security-Policy violations: {refused}"
 
 
 def screenshot(page, name: str) -> Path:

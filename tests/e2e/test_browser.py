@@ -5,9 +5,10 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
-from evaluation.jobs import execute_run
+from devtools.tiny_model import build_tiny_model
 from evaluation.models import SampleLog
 from leaderboard.models import Flag, FlagStatus
+from pipeline.jobs import execute_run
 from submissions.services import submission_approve, submission_create
 from tests.e2e.conftest import screenshot
 from tests.leaderboard.conftest import rank_model, uniform
@@ -25,7 +26,9 @@ def test_a_real_evaluation_ranks_charts_and_browses_samples(page, settings, suit
     settings.DEFAULT_SUITE = "demo-medical"
     suite = suites["demo-medical"]
     rank_model(suite, "other-org/baseline", uniform(suite, 0.3))
-    submission = submission_create(user=None, model_id=model_id, revision="main", precision="float32", suite=suite)
+    submission = submission_create(
+        user=None, model_id=model_id, revision="main", precision="float32", suite=suite, check_now=True
+    )
     submission_approve(submission, actor=None)
     assert execute_run(submission.runs.get().pk) == "finished"
     run = submission.runs.get()
@@ -33,7 +36,8 @@ def test_a_real_evaluation_ranks_charts_and_browses_samples(page, settings, suit
     page.goto("/")
     assert set(ranked_models(page)) == {model_id, "other-org/baseline"}
     headers = page.locator("#ranking thead th").all_inner_texts()
-    assert [t.name for t in suite.tasks.all()] == headers[4 : 4 + suite.tasks.count()]
+    assert headers[:5] == ["#", "Band", "T", "Model", "Average ⬆️"]
+    assert [t.name for t in suite.tasks.all()] == headers[5 : 5 + suite.tasks.count()]
     screenshot(page, "ranking")
 
     page.click(f"#ranking a:text-is('{model_id}')")
@@ -169,3 +173,59 @@ def test_plots_draw(page, settings, suites):
     page.goto("/about/")
     page.click("button.copy")
     page.wait_for_function("document.querySelector('button.copy').textContent === 'Copied ✔'")
+
+
+def test_compare_two_evaluated_tiny_models_and_follow_a_disagreement_to_its_sample(page, settings, suites, hub_cache):
+    """Two tiny models of different weights, evaluated by the real harness: the compare page's counts, its
+    model picker, the disagreement list and a link through to one model's sample of that question."""
+    suite = suites["demo-medical"]
+    runs = {}
+    for model_id, seed in (("test-org/tiny-a", 1), ("test-org/tiny-b", 2)):
+        build_tiny_model(model_id, hub_cache=hub_cache, seed=seed, init_std=0.5)
+        submission = submission_create(
+            user=None, model_id=model_id, revision="main", precision="float32", suite=suite, check_now=True
+        )
+        submission_approve(submission, actor=None)
+        assert execute_run(submission.runs.get().pk) == "finished"
+        runs[model_id] = submission.runs.get()
+    medmcqa = suite.tasks.get(task="demo_medmcqa")
+    assert runs["test-org/tiny-a"].subject_results.filter(task="demo_medmcqa", subject="Pharmacology", n=5).exists()
+
+    page.goto(f"/leaderboards/{suite.slug}/")
+    page.click("#ranking tr[data-model='test-org/tiny-a'] a.compare-link")
+    page.wait_for_url(re.compile(r"/compare/\?"))
+    page.fill("#compare-search", "tiny-b")  # the picker: search as you type, pick from what it offers
+    page.wait_for_selector("#compare-options option[value='test-org/tiny-b']", state="attached")
+    page.press("#compare-search", "Enter")
+    page.wait_for_function("document.getElementById('compare-chosen').children.length === 2")
+    page.click("#compare-form button[type=submit]")
+    page.wait_for_url(re.compile(r"models=test-org%2Ftiny-a%2Ctest-org%2Ftiny-b"))
+    screenshot(page, "compare")
+
+    a, b = runs["test-org/tiny-a"], runs["test-org/tiny-b"]
+    right = {
+        run.pk: {s.doc_id: s.metrics["acc"] == 1 for s in SampleLog.objects.filter(run=run, task=medmcqa.task)}
+        for run in (a, b)
+    }
+    only_a = sum(right[a.pk][d] and not right[b.pk][d] for d in right[a.pk])
+    only_b = sum(right[b.pk][d] and not right[a.pk][d] for d in right[a.pk])
+    assert only_a + only_b > 0, "two models of different weights disagree somewhere"
+    row = page.locator("table.comparison-table tbody tr", has_text="MedMCQA").first.locator("td").all_inner_texts()
+    assert row[1:6] == [
+        str(len(right[a.pk])),
+        str(sum(right[a.pk].values())),
+        str(sum(right[b.pk].values())),
+        str(only_a),
+        str(only_b),
+    ]
+
+    page.select_option("#compare-task", medmcqa.task)
+    page.click(".compare-task-filter button")
+    page.wait_for_url(re.compile(r"task=demo_medmcqa"))
+    listed = page.locator("tr.disagreement")
+    assert listed.count() == only_a + only_b
+    doc_id = int(listed.first.get_attribute("data-doc"))
+    assert right[a.pk][doc_id] != right[b.pk][doc_id]
+    listed.first.locator("a.sample-b").click()
+    page.wait_for_url(re.compile(rf"/runs/{b.pk}/samples/{medmcqa.task}/{doc_id}/$"))
+    assert page.locator("article.sample").count() == 1

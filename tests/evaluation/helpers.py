@@ -13,9 +13,9 @@ def harness_processes(run) -> list[psutil.Process]:
     found = []
     for process in psutil.process_iter(["cmdline", "status"]):
         cmdline = process.info["cmdline"] or []
-        if "evaluation.harness" in cmdline and any(f"run-{run.pk}/spec.json" in part for part in cmdline):
-            if process.info["status"] != psutil.STATUS_ZOMBIE:
-                found.append(process)
+        ours = "evaluation.harness" in cmdline and any(f"run-{run.pk}/spec.json" in part for part in cmdline)
+        if ours and process.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(process)
     return found
 
 
@@ -23,7 +23,11 @@ def queued_submission(model_id: str, sha: str, suite, *, precision: str = "float
     """A submission already past review (QUEUED), stored directly: for models or precisions the hub
     checks would refuse at submission time, which a worker must still handle."""
     return ModelSubmission.objects.create(
-        model_id=model_id, commit_sha=sha, precision=precision, suite=suite, status=Status.QUEUED,
-        facts=facts or {}, priority=priority,
-    )  # fmt: skip
-
+        model_id=model_id,
+        commit_sha=sha,
+        precision=precision,
+        suite=suite,
+        status=Status.QUEUED,
+        facts=facts or {},
+        priority=priority,
+    )

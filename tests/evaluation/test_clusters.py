@@ -18,10 +18,11 @@ from evaluation.models import (
     SampleLog,
     TaskResult,
 )
-from evaluation.services import REAPER_SCHEDULE, run_cancel, run_enqueue
+from evaluation.services import run_enqueue
 from leaderboard.models import LeaderboardEntry
+from pipeline.lifecycle import REAPER_SCHEDULE
 from submissions.models import Status
-from submissions.services import submission_create
+from submissions.services import submission_cancel, submission_create
 from tests.conftest import wait_for
 from tests.evaluation.helpers import FINAL, harness_processes, queued_submission
 
@@ -42,7 +43,13 @@ def test_a_cluster_killed_mid_run_loses_nothing_and_doubles_nothing(start_cluste
     first_cluster = start_cluster("default", **env)
     model_id, _ = tiny_model
     submission = submission_create(
-        user=None, model_id=model_id, revision="main", precision="float32", suite=suites["demo-medical"], review=False
+        user=None,
+        model_id=model_id,
+        revision="main",
+        precision="float32",
+        suite=suites["demo-medical"],
+        review=False,
+        check_now=True,
     )
     first = submission.runs.get()
     wait_for(
@@ -74,8 +81,13 @@ def test_a_cluster_killed_mid_run_loses_nothing_and_doubles_nothing(start_cluste
     assert second.attempt == 2 and submission.runs.count() == 2
     assert submission.status == Status.FINISHED
     assert list(submission.events.values_list("to_status", flat=True)) == [
-        Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING, Status.QUEUED, Status.RUNNING, Status.FINISHED,
-    ]  # fmt: skip
+        Status.CHECKING,
+        Status.QUEUED,
+        Status.RUNNING,
+        Status.QUEUED,
+        Status.RUNNING,
+        Status.FINISHED,
+    ]
 
     # One set of rows, all of the finished attempt's.
     results = ResultsFile.objects.get(run=second).data
@@ -88,7 +100,9 @@ def test_a_cluster_killed_mid_run_loses_nothing_and_doubles_nothing(start_cluste
 
     # The killed delivery came again, and did nothing.
     [redelivered] = Task.objects.filter(name=f"run-{first.pk}")
-    assert redelivered.success and redelivered.result == f"delivery for run {first.pk}: nothing queued on cluster default"
+    assert (
+        redelivered.success and redelivered.result == f"delivery for run {first.pk}: nothing queued on cluster default"
+    )
     assert Task.objects.get(name=f"run-{second.pk}").result == "finished"
 
 
@@ -96,12 +110,18 @@ def test_cancel_kills_the_harness_process_group(start_cluster, tiny_model, suite
     start_cluster("default")
     model_id, _ = tiny_model
     submission = submission_create(
-        user=None, model_id=model_id, revision="main", precision="float32", suite=suites["demo-medical"], review=False
+        user=None,
+        model_id=model_id,
+        revision="main",
+        precision="float32",
+        suite=suites["demo-medical"],
+        review=False,
+        check_now=True,
     )
     run = submission.runs.get()
     [harness] = wait_for(lambda: harness_processes(run), timeout=120, what="the harness to start")
 
-    run_cancel(submission, actor=User.objects.create_user("mod", is_staff=True), note="cancelled by a moderator")
+    submission_cancel(submission, actor=User.objects.create_user("mod", is_staff=True), note="cancelled by a moderator")
     _, alive = psutil.wait_procs([harness], timeout=15)
     assert not alive
     assert not [p for p in psutil.process_iter() if _pgid(p) == harness.pid], "the whole process group is gone"
@@ -121,7 +141,9 @@ def _pgid(process: psutil.Process) -> int | None:
         return None
 
 
-def test_a_run_goes_to_the_cluster_that_fits_and_a_worker_hands_on_what_does_not(start_cluster, tiny_model, suites, settings):
+def test_a_run_goes_to_the_cluster_that_fits_and_a_worker_hands_on_what_does_not(
+    start_cluster, tiny_model, suites, settings
+):
     # The hosts know their GPUs: the tiny model (270,912 float32 parameters: 0.0012 GiB with the margin)
     # does not fit "small", it fits "big".
     hosts = {"EVAL_CLUSTERS": json.dumps({"small": {"gpu_gib": 0.001}, "big": {"gpu_gib": 0.01}})}
@@ -144,5 +166,6 @@ def test_a_run_goes_to_the_cluster_that_fits_and_a_worker_hands_on_what_does_not
     deliveries = Task.objects.filter(name=f"run-{run.pk}")
     wait_for(lambda: deliveries.count() == 2, timeout=30, what="both deliveries' results to be saved")
     assert sorted(deliveries.values_list("result", flat=True)) == [
-        f"delivery for run {run.pk}: nothing queued on cluster small", "finished",
-    ]  # fmt: skip
+        f"delivery for run {run.pk}: nothing queued on cluster small",
+        "finished",
+    ]

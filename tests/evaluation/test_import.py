@@ -28,11 +28,30 @@ def cli_output(tiny_model, tmp_path_factory) -> Path:
     tasks = ",".join(t["task"] for t in suite["tasks"])
     tmp_path = tmp_path_factory.mktemp("lm_eval")
     subprocess.run(
-        [LM_EVAL, "--model", "hf", "--model_args", f"pretrained={model_id},revision={sha},dtype=float32",
-         "--tasks", tasks, "--num_fewshot", "0", "--batch_size", "auto", "--device", "cpu",
-         "--include_path", ".", "--log_samples", "--output_path", str(tmp_path / "cli")],
-        cwd=Path(settings.BASE_DIR) / "evaluation/task_packs/demo_medical", check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            LM_EVAL,
+            "--model",
+            "hf",
+            "--model_args",
+            f"pretrained={model_id},revision={sha},dtype=float32",
+            "--tasks",
+            tasks,
+            "--num_fewshot",
+            "0",
+            "--batch_size",
+            "auto",
+            "--device",
+            "cpu",
+            "--include_path",
+            ".",
+            "--log_samples",
+            "--output_path",
+            str(tmp_path / "cli"),
+        ],
+        cwd=Path(settings.BASE_DIR) / "evaluation/task_packs/demo_medical",
+        check=True,
+        capture_output=True,
+    )
     [folder] = (tmp_path / "cli").iterdir()
     return folder
 
@@ -47,14 +66,19 @@ def test_import_results_round_trips_a_cli_results_file(cli_output, tiny_model, s
     submission = ModelSubmission.objects.get()
     run = submission.runs.get()
     assert (submission.model_id, submission.commit_sha, submission.precision, submission.suite.slug) == (
-        model_id, sha, "float32", "demo-medical"  # the suite these results complete
-    )  # fmt: skip
+        model_id,
+        sha,
+        "float32",
+        "demo-medical",  # the suite these results complete
+    )
     assert run.status == RunStatus.FINISHED and submission.status == Status.FINISHED
     assert f"run {run.pk}: {model_id}@{sha[:7]} (float32) is ranked on demo-medical" in out.getvalue()
     assert LeaderboardEntry.objects.filter(submission=submission, run=run).exists()
     cli = json.loads(results_path.read_text())
     for task, values in cli["results"].items():
-        assert TaskResult.objects.get(run=run, task=task, metric="acc", metric_filter="none").value == values["acc,none"]
+        assert (
+            TaskResult.objects.get(run=run, task=task, metric="acc", metric_filter="none").value == values["acc,none"]
+        )
     assert run.record["commit_sha"] == sha and run.record["imported_from"] == results_path.name
     assert run.record["commands"][0].startswith("cd evaluation/task_packs/demo_medical && lm_eval --model hf")
 
@@ -63,7 +87,9 @@ def test_import_results_round_trips_a_cli_results_file(cli_output, tiny_model, s
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     folder = cli_output.name
     assert json.loads(archive.read(f"{folder}/{results_path.name}")) == cli
-    assert sorted(archive.namelist()) == sorted([f"{folder}/{results_path.name}"] + [f"{folder}/{p.name}" for p in sample_paths])
+    assert sorted(archive.namelist()) == sorted(
+        [f"{folder}/{results_path.name}"] + [f"{folder}/{p.name}" for p in sample_paths]
+    )
     for path in sample_paths:
         original = [json.loads(line) for line in path.read_text().splitlines()]
         downloaded = [json.loads(line) for line in archive.read(f"{folder}/{path.name}").splitlines()]

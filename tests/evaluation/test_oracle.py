@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from evaluation.jobs import execute_run
+from devtools.tiny_model import build_tiny_adapter, build_tiny_model
 from evaluation.models import RunStatus, SampleLog, TaskResult
-from evaluation.tiny_model import build_tiny_adapter, build_tiny_model
+from pipeline.jobs import execute_run
 from submissions.services import submission_approve, submission_create
 
 
@@ -31,7 +31,9 @@ def weights(request, tiny_model, hub_cache) -> dict:
 @pytest.mark.parametrize("weights", ["Original", "Adapter", "Delta"], indirect=True)
 def test_stored_scores_equal_the_lm_eval_cli(weights, tiny_model, suites, tmp_path):
     suite = suites["demo-medical"]
-    submission = submission_create(user=None, revision="main", precision="float32", suite=suite, **weights)
+    submission = submission_create(
+        user=None, revision="main", precision="float32", suite=suite, check_now=True, **weights
+    )
     submission_approve(submission, actor=None)
     run = submission.runs.get()
 
@@ -75,12 +77,24 @@ def test_adapter_and_delta_weights_change_the_answers(tiny_model, hub_cache, sui
     build_tiny_adapter("test-org/tiny-lora", base_id=base, hub_cache=hub_cache)
     build_tiny_model("test-org/tiny-delta", hub_cache=hub_cache)
     resps = {}
-    for model_id, weight_type in ((base, "Original"), ("test-org/tiny-lora", "Adapter"), ("test-org/tiny-delta", "Delta")):
+    for model_id, weight_type in (
+        (base, "Original"),
+        ("test-org/tiny-lora", "Adapter"),
+        ("test-org/tiny-delta", "Delta"),
+    ):
         submission = submission_create(
-            user=None, model_id=model_id, precision="float32", suite=suites["demo-medical"], weight_type=weight_type,
-            base_model="" if weight_type == "Original" else base, review=False,
-        )  # fmt: skip
+            user=None,
+            model_id=model_id,
+            precision="float32",
+            suite=suites["demo-medical"],
+            weight_type=weight_type,
+            base_model="" if weight_type == "Original" else base,
+            review=False,
+            check_now=True,
+        )
         run = submission.runs.get()
         assert execute_run(run.pk) == "finished"
-        resps[weight_type] = list(SampleLog.objects.filter(run=run).order_by("task", "doc_id").values_list("resps", flat=True))
+        resps[weight_type] = list(
+            SampleLog.objects.filter(run=run).order_by("task", "doc_id").values_list("resps", flat=True)
+        )
     assert resps["Adapter"] != resps["Original"] and resps["Delta"] != resps["Original"]

@@ -11,19 +11,15 @@ from django.template import Context, Template
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
-from evaluation.jobs import execute_run
 from evaluation.models import EvalRun, FailureKind, RunStatus
 from evaluation.routing import cluster_get
 from evaluation.selectors import run_progress, run_queue_position, runs_in_queue
-from evaluation.services import (
-    REAPER_SCHEDULE,
-    run_cancel,
-    run_claim,
-    run_enqueue,
-    runs_reap,
-)
+from evaluation.services import run_enqueue
 from evaluation.templatetags.runs import progress_text
+from pipeline.jobs import execute_run
+from pipeline.lifecycle import REAPER_SCHEDULE, run_start, runs_reap
 from submissions.models import Status
+from submissions.services import submission_cancel
 from tests.evaluation.helpers import queued_submission
 
 
@@ -42,7 +38,7 @@ def test_a_delivery_claims_the_highest_priority_then_the_oldest_run(suites, tiny
     assert [r.pk for r in runs_in_queue()] == [high.pk, high_later.pk, low.pk, low_later.pk]
 
     default = cluster_get("default")
-    claimed = [run_claim(cluster=default) for _ in range(5)]
+    claimed = [run_start(cluster=default) for _ in range(5)]
     assert [r.pk if r else None for r in claimed] == [high.pk, high_later.pk, low.pk, low_later.pk, None]
     high.refresh_from_db()
     assert high.status == RunStatus.RUNNING and high.submission.status == Status.RUNNING
@@ -56,8 +52,8 @@ def test_a_cluster_claims_only_its_own_runs(suites, tiny_model, settings):
     model_id, sha = tiny_model
     big_run = run_enqueue(queued_submission(model_id, sha, suites["demo-medical"], facts={"num_params": 2 * 10**9}))
     assert big_run.cluster == "big"
-    assert run_claim(cluster=cluster_get("small")) is None
-    assert run_claim(cluster=cluster_get("big")).pk == big_run.pk
+    assert run_start(cluster=cluster_get("small")) is None
+    assert run_start(cluster=cluster_get("big")).pk == big_run.pk
 
 
 def test_a_run_that_does_not_fit_is_handed_on(suites, tiny_model, settings, django_capture_on_commit_callbacks):
@@ -67,11 +63,11 @@ def test_a_run_that_does_not_fit_is_handed_on(suites, tiny_model, settings, djan
     assert run.cluster == "small"  # 89.4 GiB fitted the small host as configured then
     settings.EVAL_CLUSTERS = {"small": {"gpu_gib": 24}, "big": {"gpu_gib": 200}}  # it was a 24 GiB GPU after all
     with django_capture_on_commit_callbacks(execute=True):
-        assert run_claim(cluster=cluster_get("small")) is None
+        assert run_start(cluster=cluster_get("small")) is None
     run.refresh_from_db()
     assert (run.status, run.cluster) == (RunStatus.QUEUED, "big")
     assert OrmQ.objects.filter(key="big").count() == 1  # a delivery for the cluster it went to
-    assert run_claim(cluster=cluster_get("big")).pk == run.pk
+    assert run_start(cluster=cluster_get("big")).pk == run.pk
 
 
 def test_concurrent_deliveries_skip_each_others_runs(transactional_db, suites, tiny_model):
@@ -82,7 +78,7 @@ def test_concurrent_deliveries_skip_each_others_runs(transactional_db, suites, t
 
     def worker_a():
         with transaction.atomic():
-            got["a"] = run_claim(cluster=cluster_get("default"))
+            got["a"] = run_start(cluster=cluster_get("default"))
             holding.set()
             got["released"] = release.wait(10)  # False if worker b blocked on our lock instead
         connection.close()
@@ -90,7 +86,7 @@ def test_concurrent_deliveries_skip_each_others_runs(transactional_db, suites, t
     thread = threading.Thread(target=worker_a)
     thread.start()
     assert holding.wait(10)
-    got["b"] = run_claim(cluster=cluster_get("default"))  # does not wait for worker a's lock
+    got["b"] = run_start(cluster=cluster_get("default"))  # does not wait for worker a's lock
     release.set()
     thread.join()
     assert got["released"] and (got["a"].pk, got["b"].pk) == (first.pk, second.pk)
@@ -101,7 +97,7 @@ def test_the_reaper_requeues_a_stale_run_then_gives_up(transactional_db, suites,
     model_id, sha = tiny_model
     submission = queued_submission(model_id, sha, suites["demo-medical"])
     run_enqueue(submission)
-    first = run_claim(cluster=cluster_get("default"))
+    first = run_start(cluster=cluster_get("default"))
     OrmQ.objects.all().delete()  # as if a worker had taken the delivery
     assert runs_reap() == []  # alive
 
@@ -117,7 +113,7 @@ def test_the_reaper_requeues_a_stale_run_then_gives_up(transactional_db, suites,
     assert (second.attempt, second.cluster) == (2, "default")
     assert OrmQ.objects.filter(key="default").count() == 1  # a delivery for the new attempt, and only one
 
-    assert run_claim(cluster=cluster_get("default")).pk == second.pk
+    assert run_start(cluster=cluster_get("default")).pk == second.pk
     EvalRun.objects.filter(pk=second.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=61))
     assert runs_reap() == [second.pk]
     second.refresh_from_db()
@@ -137,7 +133,7 @@ def test_a_queued_run_whose_delivery_was_lost_gets_another(transactional_db, sui
     assert OrmQ.objects.filter(key="default").count() == 3
     runs_reap()
     assert OrmQ.objects.filter(key="default").count() == 3  # never more than needed
-    assert [run_claim(cluster=cluster_get("default")).pk for _ in runs] == [r.pk for r in runs]
+    assert [run_start(cluster=cluster_get("default")).pk for _ in runs] == [r.pk for r in runs]
 
 
 def test_the_reaper_schedule_runs_runs_reap(db):
@@ -145,14 +141,19 @@ def test_the_reaper_schedule_runs_runs_reap(db):
     call_command("reaper_schedule", "--minutes", "2")  # updates, never duplicates
     schedule = Schedule.objects.get(name=REAPER_SCHEDULE)
     assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.cluster) == (
-        "evaluation.services.runs_reap", Schedule.MINUTES, 2, None
+        "pipeline.lifecycle.runs_reap",
+        Schedule.MINUTES,
+        2,
+        None,
     )
 
 
 def test_a_worker_refuses_what_it_cannot_run_with_a_clear_reason(suites, tiny_model, settings):
     model_id, sha = tiny_model
     settings.EVAL_CLUSTERS = {"default": {"gpu_gib": 8}}
-    too_big = queued_submission(model_id, sha, suites["demo-medical"], precision="float16", facts={"num_params": 7 * 10**9})
+    too_big = queued_submission(
+        model_id, sha, suites["demo-medical"], precision="float16", facts={"num_params": 7 * 10**9}
+    )
     run_enqueue(too_big)
     assert execute_run(0) == "refused"
     too_big.refresh_from_db()
@@ -177,10 +178,10 @@ def test_a_queued_run_is_cancelled_before_any_worker_takes_it(suites, tiny_model
     model_id, sha = tiny_model
     submission = queued_submission(model_id, sha, suites["demo-medical"])
     run = run_enqueue(submission)
-    run_cancel(submission, actor=User.objects.create_user("alice"), note="withdrawn")
+    submission_cancel(submission, actor=User.objects.create_user("alice", is_staff=True), note="withdrawn")
     run.refresh_from_db()
     assert run.status == RunStatus.CANCELLED
-    assert execute_run(run.pk) == "delivery for run %d: nothing queued on cluster default" % run.pk
+    assert execute_run(run.pk) == f"delivery for run {run.pk}: nothing queued on cluster default"
 
 
 def test_staff_cancel_runs_from_the_admin(suites, tiny_model, client):
@@ -201,7 +202,7 @@ def test_progress_elapsed_and_eta(suites, tiny_model, client):
     run = run_enqueue(queued_submission(model_id, sha, suites["demo-medical"]))
     assert progress_text(run_progress(run)) == "queued, 1st in line"
 
-    run = run_claim(cluster=cluster_get("default"))
+    run = run_start(cluster=cluster_get("default"))
     now = timezone.now()
     EvalRun.objects.filter(pk=run.pk).update(
         started_at=now - timedelta(seconds=100),
@@ -215,7 +216,9 @@ def test_progress_elapsed_and_eta(suites, tiny_model, client):
     p = run_progress(run, now=now)
     # 250 requests in the 50 s before the last heartbeat: 750 more take 150 s, 10 of which have passed.
     assert (p.done, p.total, p.percent, p.elapsed_s, p.eta_s) == (250, 1000, 25.0, 100, 140)
-    assert progress_text(p) == "running requests · 250 / 1,000 requests (25%) · 1 min 40 s elapsed · about 2 min 20 s left"
+    assert (
+        progress_text(p) == "running requests · 250 / 1,000 requests (25%) · 1 min 40 s elapsed · about 2 min 20 s left"
+    )
 
     data = client.get(f"/runs/{run.pk}/progress.json").json()
     assert (data["status"], data["done"], data["total"], data["final"]) == ("RUNNING", 250, 1000, False)

@@ -57,7 +57,9 @@ def test_a_run_goes_to_the_smallest_cluster_that_fits(gpu_hosts):
 
 def test_enqueue_routes_by_the_submissions_facts(gpu_hosts, suites, tiny_model):
     model_id, sha = tiny_model
-    big = queued_submission(model_id, sha, suites["demo-medical"], precision="float32", facts={"num_params": 13_000_000_000})
+    big = queued_submission(
+        model_id, sha, suites["demo-medical"], precision="float32", facts={"num_params": 13_000_000_000}
+    )
     run = run_enqueue(big)
     assert run.cluster == "h100" and run.memory_gib == pytest.approx(58.114, abs=1e-3)
     unknown = queued_submission(model_id, sha, suites["medical"], precision="float16")

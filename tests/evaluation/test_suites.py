@@ -16,14 +16,29 @@ def test_load_suites_loads_the_three_shipped_suites_idempotently(db):
     assert load() == load()
     assert set(Suite.objects.values_list("slug", flat=True)) == {"medical", "open-llm-v1", "demo-medical"}
     medical = SuiteTask.objects.filter(suite__slug="medical")
-    assert sorted(medical.values_list("task", flat=True)) == sorted([
-        "medmcqa", "medqa_4options", "mmlu_anatomy", "mmlu_clinical_knowledge", "mmlu_college_biology",
-        "mmlu_college_medicine", "mmlu_medical_genetics", "mmlu_professional_medicine", "pubmedqa_pqal",
-    ])  # fmt: skip
+    assert sorted(medical.values_list("task", flat=True)) == sorted(
+        [
+            "medmcqa",
+            "medqa_4options",
+            "mmlu_anatomy",
+            "mmlu_clinical_knowledge",
+            "mmlu_college_biology",
+            "mmlu_college_medicine",
+            "mmlu_medical_genetics",
+            "mmlu_professional_medicine",
+            "pubmedqa_pqal",
+        ]
+    )
     assert set(medical.values_list("num_fewshot", "metric")) == {(0, "acc")}
     open_llm = dict(SuiteTask.objects.filter(suite__slug="open-llm-v1").values_list("task", "num_fewshot"))
-    assert open_llm == {"arc_challenge": 25, "hellaswag": 10, "mmlu": 5, "truthfulqa_mc2": 0, "winogrande": 5,
-                        "gsm8k": 5}  # fmt: skip
+    assert open_llm == {
+        "arc_challenge": 25,
+        "hellaswag": 10,
+        "mmlu": 5,
+        "truthfulqa_mc2": 0,
+        "winogrande": 5,
+        "gsm8k": 5,
+    }
     assert SuiteTask.objects.get(suite__slug="open-llm-v1", task="gsm8k").metric_filter == "strict-match"
 
 

@@ -14,8 +14,14 @@ from lm_eval.tasks._yaml_loader import load_yaml
 
 PACKS = Path(__file__).resolve().parents[2] / "evaluation" / "task_packs"
 UPSTREAM = Path(upstream_medqa.__file__).resolve().parents[1]
-MMLU_SUBJECTS = ["anatomy", "clinical_knowledge", "college_biology", "college_medicine", "medical_genetics",
-                 "professional_medicine"]  # fmt: skip
+MMLU_SUBJECTS = [
+    "anatomy",
+    "clinical_knowledge",
+    "college_biology",
+    "college_medicine",
+    "medical_genetics",
+    "professional_medicine",
+]
 
 
 def upstream_mmlu(subject):
@@ -72,16 +78,24 @@ def test_pubmedqa_pqal_keeps_the_official_test_set_with_upstreams_prompt():
         {
             "pubid": int(pubid),
             "question": f"Does treatment {i} help?",
-            "context": {"contexts": [f"Background {i}.", f"Results {i}."], "labels": ["B", "R"], "meshes": ["Humans"],
-                        "reasoning_required_pred": ["y", "e", "s"], "reasoning_free_pred": ["n", "o"]},
+            "context": {
+                "contexts": [f"Background {i}.", f"Results {i}."],
+                "labels": ["B", "R"],
+                "meshes": ["Humans"],
+                "reasoning_required_pred": ["y", "e", "s"],
+                "reasoning_free_pred": ["n", "o"],
+            },
             "long_answer": "It may.",
             "final_decision": ["yes", "no", "maybe"][i % 3],
         }
         for i, pubid in enumerate([*test_ids, "1", "2", "3"])  # three training questions besides the test set
-    ]  # fmt: skip
+    ]
     docs = pqal.process_docs(datasets.Dataset.from_list(rows))
     assert len(docs) == 500 and sorted(docs["pubid"]) == sorted(test_ids)
     doc = docs[0]
     assert pqal.doc_to_text(doc) == upstream_pubmedqa.doc_to_text(doc)
-    assert pqal.doc_to_text(doc) == f"Abstract: {doc['CONTEXTS'][0]}\n{doc['CONTEXTS'][1]}\nQuestion: {doc['QUESTION']}\nAnswer:"
+    assert (
+        pqal.doc_to_text(doc)
+        == f"Abstract: {doc['CONTEXTS'][0]}\n{doc['CONTEXTS'][1]}\nQuestion: {doc['QUESTION']}\nAnswer:"
+    )
     assert doc["reasoning_required_pred"] == "yes"

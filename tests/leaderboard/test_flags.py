@@ -28,8 +28,10 @@ def alice(client):
 
 
 def flag_page(client, **data):
-    return client.post("/models/cheat/model/flag/", {"reason": "contamination", "explanation": "It saw the test.",
-                                                     "evidence": "", **data})  # fmt: skip
+    return client.post(
+        "/models/cheat/model/flag/",
+        {"reason": "contamination", "explanation": "It saw the test.", "evidence": "", **data},
+    )
 
 
 def test_flagging_needs_an_account(client, ranked):
@@ -39,8 +41,11 @@ def test_flagging_needs_an_account(client, ranked):
 
 
 def test_a_user_flags_a_ranked_model_once(client, ranked, alice):
-    response = flag_page(client, explanation="<script>alert(1)</script> trained on MedQA test",
-                         evidence="https://example.org/proof\n\nhttps://example.org/more")  # fmt: skip
+    response = flag_page(
+        client,
+        explanation="<script>alert(1)</script> trained on MedQA test",
+        evidence="https://example.org/proof\n\nhttps://example.org/more",
+    )
     flag = Flag.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/flags/{flag.pk}/"
     assert (flag.user, flag.model_id, flag.status) == (alice, "cheat/model", FlagStatus.OPEN)
@@ -105,7 +110,9 @@ def test_upheld_flag_marks_and_hides_the_model_dismissed_restores_it(client, ran
     assert "uphold" in admin.get(url).content.decode()
     response = admin.post(url, {**inline, "status": "upheld", "moderation_note": ""})
     assert response.status_code == 200  # the note is required
-    response = admin.post(url, {**inline, "status": "upheld", "moderation_note": "The model card says it trained on MedQA test."})
+    response = admin.post(
+        url, {**inline, "status": "upheld", "moderation_note": "The model card says it trained on MedQA test."}
+    )
     assert response.status_code == 302
     flag.refresh_from_db()
     assert flag.status == FlagStatus.UPHELD and flag.moderator.username == "mod"
@@ -122,7 +129,9 @@ def test_upheld_flag_marks_and_hides_the_model_dismissed_restores_it(client, ran
     assert client.get("/api/leaderboard/demo-medical/").json()["rows"][0]["model"] == "honest/model"
     assert "cheat/model" in client.get("/flags/").content.decode()
 
-    admin.post(url, {**inline, "status": "dismissed", "moderation_note": "The author showed the overlap is a coincidence."})
+    admin.post(
+        url, {**inline, "status": "dismissed", "moderation_note": "The author showed the overlap is a coincidence."}
+    )
     entry.refresh_from_db()
     assert entry.flag_id is None
     assert 'data-model="cheat/model"' in client.get("/leaderboards/demo-medical/").content.decode()

@@ -9,13 +9,58 @@ from hypothesis import strategies as st
 from leaderboard.models import Flag
 from tests.leaderboard.conftest import log_sample, rank_model, uniform
 
-NAMES = ["search", "type", "precision", "size", "params_min", "params_max", "license", "show_flagged", "scores",
-         "average", "cols", "sort", "page", "filter", "outcome", "q", "status", "model_id", "suite", "weight_type"]  # fmt: skip
-AWKWARD = ["", "-1", "0", "1e400", "nan", "inf", "-inf", "99999999999999999999", "1.5", "70+", "unknown", "norm",
-           "visible", "avg", "-avg", "rank", "-rank", "correct", "acc", "none", "true", "on", "medqa", "demo_medqa"]  # fmt: skip
+NAMES = [
+    "search",
+    "type",
+    "precision",
+    "size",
+    "params_min",
+    "params_max",
+    "license",
+    "show_flagged",
+    "scores",
+    "average",
+    "cols",
+    "sort",
+    "page",
+    "filter",
+    "outcome",
+    "q",
+    "status",
+    "model_id",
+    "suite",
+    "weight_type",
+]
+AWKWARD = [
+    "",
+    "-1",
+    "0",
+    "1e400",
+    "nan",
+    "inf",
+    "-inf",
+    "99999999999999999999",
+    "1.5",
+    "70+",
+    "unknown",
+    "norm",
+    "visible",
+    "avg",
+    "-avg",
+    "rank",
+    "-rank",
+    "correct",
+    "acc",
+    "none",
+    "true",
+    "on",
+    "medqa",
+    "demo_medqa",
+]
 VALUES = st.one_of(st.sampled_from(AWKWARD), st.text(max_size=12))
-QUERIES = st.dictionaries(st.one_of(st.sampled_from(NAMES), st.text(max_size=6)), st.lists(VALUES, max_size=3),
-                          max_size=6)  # fmt: skip
+QUERIES = st.dictionaries(
+    st.one_of(st.sampled_from(NAMES), st.text(max_size=6)), st.lists(VALUES, max_size=3), max_size=6
+)
 
 
 @pytest.fixture
@@ -28,19 +73,43 @@ def pages(client, demo):
     Flag.objects.create(user=user, model_id="org/model", reason="metadata", explanation="size")
     client.force_login(user)
     run = entry.run_id
-    return ["/", "/leaderboards/demo-medical/", "/leaderboards/demo-medical/ranking.csv",
-            "/leaderboards/demo-medical/ranking.json", "/leaderboards/demo-medical/plots/", "/models/org/model/",
-            f"/runs/{run}/samples/demo_medqa/", f"/runs/{run}/samples/demo_medqa/1/", "/flags/", "/queue/", "/about/",
-            "/submit/", "/accounts/profile/", "/accounts/tokens/", "/admin/submissions/modelsubmission/",
-            "/admin/leaderboard/flag/"]  # fmt: skip
+    return [
+        "/",
+        "/leaderboards/demo-medical/",
+        "/leaderboards/demo-medical/ranking.csv",
+        "/leaderboards/demo-medical/ranking.json",
+        "/leaderboards/demo-medical/plots/",
+        "/models/org/model/",
+        f"/runs/{run}/samples/demo_medqa/",
+        f"/runs/{run}/samples/demo_medqa/1/",
+        "/flags/",
+        "/queue/",
+        "/about/",
+        "/submit/",
+        "/accounts/profile/",
+        "/accounts/tokens/",
+        "/admin/submissions/modelsubmission/",
+        "/admin/leaderboard/flag/",
+    ]
 
 
-def test_no_page_answers_a_query_string_with_a_server_error(client, pages):
+@pytest.fixture
+def unlimited(settings):
+    """Rate limits far above the fuzzing's hundreds of requests a minute."""
+    settings.RATELIMITS = {**settings.RATELIMITS, "pages": ("100000/m",) * 2, "exports": ("100000/m",) * 2}
+
+
+def test_no_page_answers_a_query_string_with_a_server_error(client, pages, unlimited):
     answered = []
 
     @given(url=st.sampled_from(pages), query=QUERIES)
-    @settings(max_examples=40 * len(pages), deadline=None, suppress_health_check=list(HealthCheck), database=None,
-              derandomize=True)  # fmt: skip
+    @settings(
+        max_examples=40 * len(pages),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        derandomize=True,
+    )
     def visit(url, query):
         status = client.get(url, query).status_code
         assert status < 500, (url, query)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 
 from leaderboard.models import LeaderboardEntry
 from leaderboard.services import reference_save, score_normalise
@@ -33,11 +34,25 @@ def get(client, url, **params):
 
 def test_entry_holds_what_the_ranking_filters_and_shows(demo):
     scores = {t.task: 0.25 + 0.05 * i for i, t in enumerate(demo.tasks.all())}
-    entry = rank_model(demo, "org-a/model-7b", scores, num_params=7_240_000_000, architecture="MistralForCausalLM",
-                       license="apache-2.0", likes=42, is_moe=True, private=True, model_type="merge")  # fmt: skip
+    entry = rank_model(
+        demo,
+        "org-a/model-7b",
+        scores,
+        num_params=7_240_000_000,
+        architecture="MistralForCausalLM",
+        license="apache-2.0",
+        likes=42,
+        is_moe=True,
+        private=True,
+        model_type="merge",
+    )
     entry.refresh_from_db()
-    assert (entry.params_billions, entry.architecture, entry.license, entry.likes) == (7.24, "MistralForCausalLM",
-                                                                                      "apache-2.0", 42)  # fmt: skip
+    assert (entry.params_billions, entry.architecture, entry.license, entry.likes) == (
+        7.24,
+        "MistralForCausalLM",
+        "apache-2.0",
+        42,
+    )
     assert entry.is_moe and entry.is_merged and not entry.on_hub and not entry.is_reference
     assert entry.average == pytest.approx(sum(scores.values()) / len(scores))
     assert entry.raw == [scores[t.task] for t in demo.tasks.all()]
@@ -60,16 +75,46 @@ def test_page_ranks_best_average_first_with_every_column(client, demo):
     rank_model(demo, "org-c/mid", uniform(demo, 0.50))
     page = get(client, "/leaderboards/demo-medical/")
     assert rows(page) == ["org-b/high", "org-c/mid", "org-a/low"]
-    assert headers(page) == ["#", "T", "Model", "Average ⬆️", *[t.name for t in demo.tasks.all()], "Precision",
-                             "#Params (B)", "Hub ❤️", "Submitted"]  # fmt: skip
+    assert headers(page) == [
+        "#",
+        "Band",
+        "T",
+        "Model",
+        "Average ⬆️",
+        *[t.name for t in demo.tasks.all()],
+        "Precision",
+        "#Params (B)",
+        "Hub ❤️",
+        "Submitted",
+    ]
     assert 'href="/models/org-b/high/"' in page and 'href="https://huggingface.co/org-b/high"' in page
     assert "70.00" in page  # the average, as a percentage
 
-    everything = [t.task for t in demo.tasks.all()] + ["model_type", "architecture", "weight_type", "precision",
-                                                         "license", "params", "likes", "on_hub", "sha", "submitted"]  # fmt: skip
+    everything = [t.task for t in demo.tasks.all()] + [
+        "model_type",
+        "architecture",
+        "weight_type",
+        "precision",
+        "license",
+        "params",
+        "likes",
+        "on_hub",
+        "sha",
+        "submitted",
+    ]
     page = get(client, "/leaderboards/demo-medical/", cols=everything)
-    assert headers(page)[-10:] == ["Type", "Architecture", "Weight type", "Precision", "License", "#Params (B)",
-                                   "Hub ❤️", "On the hub", "Commit", "Submitted"]  # fmt: skip
+    assert headers(page)[-10:] == [
+        "Type",
+        "Architecture",
+        "Weight type",
+        "Precision",
+        "License",
+        "#Params (B)",
+        "Hub ❤️",
+        "On the hub",
+        "Commit",
+        "Submitted",
+    ]
     assert ">mit<" in page
 
 
@@ -79,7 +124,7 @@ def test_column_picker_hides_columns_and_can_average_the_visible_ones(client, de
     rank_model(demo, "org/first-task-expert", good_first)
     rank_model(demo, "org/all-rounder", uniform(demo, 0.4))
     page = get(client, "/leaderboards/demo-medical/", cols=tasks[1:])
-    assert headers(page) == ["#", "T", "Model", "Average ⬆️", *[t.name for t in demo.tasks.all()][1:]]
+    assert headers(page) == ["#", "Band", "T", "Model", "Average ⬆️", *[t.name for t in demo.tasks.all()][1:]]
     # the average over all tasks still counts the hidden one...
     assert rows(page) == ["org/first-task-expert", "org/all-rounder"]
     # ...unless asked to average the visible columns only
@@ -138,8 +183,16 @@ def test_filters(client, demo):
 
 def test_bad_parameters_are_ignored_not_errors(client, demo):
     rank_model(demo, "org/m", uniform(demo, 0.5))
-    for params in [{"params_min": "lots"}, {"cols": "nope"}, {"sort": "nope"}, {"page": "999"}, {"type": "nope"},
-                   {"scores": "<b>"}, {"size": "huge"}, {"page": "-1"}]:  # fmt: skip
+    for params in [
+        {"params_min": "lots"},
+        {"cols": "nope"},
+        {"sort": "nope"},
+        {"page": "999"},
+        {"type": "nope"},
+        {"scores": "<b>"},
+        {"size": "huge"},
+        {"page": "-1"},
+    ]:
         response = client.get("/leaderboards/demo-medical/", params)
         assert response.status_code in (200, 404), params
         assert response.status_code == 200 or "page" in params
@@ -171,7 +224,17 @@ def test_exports_follow_the_view(client, demo):
     data = client.get("/leaderboards/demo-medical/ranking.json").json()
     assert set(data) == {"suite", "tasks", "rows"} and data["tasks"] == [t.task for t in tasks]
     assert [r["model"] for r in data["rows"]] == ["other/gamma", "org/alpha", "org/beta"]
-    assert set(data["rows"][0]) == {"model", "revision", "precision", "scores", "average"}
+    assert set(data["rows"][0]) == {
+        "model",
+        "revision",
+        "precision",
+        "scores",
+        "average",
+        "ci",
+        "average_ci",
+        "rank_band",
+        "comparable",
+    }
     assert data["rows"][1]["scores"] == uniform(demo, 0.6) and data["rows"][1]["average"] == pytest.approx(0.6)
 
     query = {"search": "org/", "sort": "model_id", "cols": [tasks[0].task, "license"], "scores": "norm"}
@@ -183,10 +246,24 @@ def test_exports_follow_the_view(client, demo):
     response = client.get("/leaderboards/demo-medical/ranking.csv", query)
     assert response["Content-Type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(response.content.decode())))
-    assert table[0] == ["rank", "model", "reference", "flagged", "average", tasks[0].name, "License"]
+    assert table[0] == [
+        "rank",
+        "model",
+        "reference",
+        "flagged",
+        "average",
+        tasks[0].name,
+        "License",
+        "rank best",
+        "rank worst",
+        "average 95% low",
+        "average 95% high",
+        f"{tasks[0].name} 95% low",
+        f"{tasks[0].name} 95% high",
+    ]
     assert [row[1] for row in table[1:]] == ["org/alpha", "org/beta"]
     assert [row[0] for row in table[1:]] == ["2", "3"]  # ranks on the whole leaderboard
-    assert table[2][-1].startswith("'=")  # no formula for a spreadsheet to run
+    assert table[2][6].startswith("'=")  # no formula for a spreadsheet to run
 
 
 def test_one_page_is_a_few_queries_at_any_size(client, demo, django_assert_max_num_queries):
@@ -213,23 +290,44 @@ def test_user_text_is_escaped(client, demo):
 
 def test_staff_add_reference_rows_in_the_admin(client, demo):
     User.objects.create_superuser("admin", "a@example.org", "admin-pass-123")
-    client.login(username="admin", password="admin-pass-123")
-    response = client.post("/admin/leaderboard/leaderboardentry/add/", {
-        "suite": demo.pk, "model_id": "Random baseline", "reference_source": "1/choices", "scores": "",
-        "random_baseline": "on", "model_type": "", "params_billions": "", "license": "",
-    })  # fmt: skip
+    client.login(request=HttpRequest(), username="admin", password="admin-pass-123")  # django-axes needs the request
+    response = client.post(
+        "/admin/leaderboard/leaderboardentry/add/",
+        {
+            "suite": demo.pk,
+            "model_id": "Random baseline",
+            "reference_source": "1/choices",
+            "scores": "",
+            "random_baseline": "on",
+            "model_type": "",
+            "params_billions": "",
+            "license": "",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[-3000:]
     baseline = LeaderboardEntry.objects.get(model_id="Random baseline")
     assert baseline.is_reference and baseline.submission is None
     assert baseline.scores == {t.task: pytest.approx(1 / t.choices) for t in demo.tasks.all()}
     assert baseline.average_norm == 0
 
-    response = client.post("/admin/leaderboard/leaderboardentry/add/", {
-        "suite": demo.pk, "model_id": "Bad", "scores": '{"no_such_task": 0.5}', "model_type": "",
-    })  # fmt: skip
+    response = client.post(
+        "/admin/leaderboard/leaderboardentry/add/",
+        {
+            "suite": demo.pk,
+            "model_id": "Bad",
+            "scores": '{"no_such_task": 0.5}',
+            "model_type": "",
+        },
+    )
     assert response.status_code == 200 and "has no task no_such_task" in response.content.decode()
-    response = client.post("/admin/leaderboard/leaderboardentry/add/", {
-        "suite": demo.pk, "model_id": "Bad", "scores": '{"demo_medmcqa": 80}', "model_type": "",
-    })  # fmt: skip
+    response = client.post(
+        "/admin/leaderboard/leaderboardentry/add/",
+        {
+            "suite": demo.pk,
+            "model_id": "Bad",
+            "scores": '{"demo_medmcqa": 80}',
+            "model_type": "",
+        },
+    )
     assert response.status_code == 200 and "must be a number from 0 to 1" in response.content.decode()
     assert not LeaderboardEntry.objects.filter(model_id="Bad").exists()

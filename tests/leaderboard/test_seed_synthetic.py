@@ -15,6 +15,7 @@ def test_seed_synthetic_ranks_models_with_samples_and_replaces_them_when_run_aga
     assert TaskResult.objects.count() == 30 * n_tasks
     assert SampleLog.objects.count() == 30 * n_tasks * 2
     assert LeaderboardEntry.objects.exclude(flag=None).count() == 1  # about 1% flagged, at least one
+    assert LeaderboardEntry.objects.filter(rank_best__isnull=False, average_ci_low__isnull=False).count() == 29
     page = client.get("/leaderboards/demo-medical/", {"show_flagged": "on"}).content.decode()
     assert "30 rows" in page
     entry = LeaderboardEntry.objects.order_by("-average").first()

@@ -4,16 +4,17 @@ import json
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Permission
 
-from evaluation.tiny_model import (
+from devtools.tiny_model import (
     GITATTRIBUTES,
     build_tiny_model,
     repo_cache_dir,
     write_repo,
 )
 from submissions.hub import HUB_INFO_FILE
-from submissions.services import submission_create
+from submissions.services import submission_check, submission_create
+from tests.factories import StaffFactory, UserFactory
 
 
 class HubCache:
@@ -23,7 +24,7 @@ class HubCache:
         self.root = root
 
     def build(self, repo_id: str, *, info: dict | None = None, **variant) -> str:
-        """A tiny model (see evaluation.tiny_model for the variants); ``info``: the hub's fields
+        """A tiny model (see devtools.tiny_model for the variants); ``info``: the hub's fields
         (private, gated, likes) in the offline stand-in file."""
         sha = build_tiny_model(repo_id, hub_cache=self.root, **variant)
         self.set_info(repo_id, info or {})
@@ -55,27 +56,34 @@ def suite(suites):
 
 @pytest.fixture
 def user(db):
-    return User.objects.create_user("bob", email="bob@example.org", password="pw-bob-12345")
+    return UserFactory(username="bob")
 
 
 @pytest.fixture
 def other_user(db):
-    return User.objects.create_user("carol", email="carol@example.org", password="pw-carol-12345")
+    return UserFactory(username="carol")
 
 
 @pytest.fixture
 def staff(db):
     """A moderator: staff, with the submissions app's permissions (not a superuser)."""
-    moderator = User.objects.create_user("mod", email="mod@example.org", password="pw-mod-12345", is_staff=True)
-    moderator.user_permissions.set(Permission.objects.filter(content_type__app_label="submissions"))
-    return moderator
+    return StaffFactory(username="mod", permissions=Permission.objects.filter(content_type__app_label="submissions"))
 
 
 @pytest.fixture
 def submit(suite):
-    """submission_create with the defaults of a plain float32 submission to the demo suite."""
+    """submission_create with the defaults of a plain float32 submission to the demo suite. The hub checks run
+    at once, in their child process as the checks cluster runs them, raising SubmissionError on a refusal;
+    ``check_now=False`` leaves the submission CHECKING (for tests of what the web request does)."""
 
-    def submit(user, model_id, **fields):
-        return submission_create(user=user, model_id=model_id, **{"precision": "float32", "suite": suite, **fields})
+    def submit(user, model_id, check_now=True, **fields):
+        fields = {"precision": "float32", "suite": suite, **fields}
+        return submission_create(user=user, model_id=model_id, check_now=check_now, **fields)
 
     return submit
+
+
+def run_checks(submission) -> None:
+    """Run the checks task for a CHECKING submission here and now (as the checks cluster would), then reload it."""
+    submission_check(submission.pk)
+    submission.refresh_from_db()

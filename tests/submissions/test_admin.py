@@ -12,6 +12,7 @@ from submissions.models import (
     UserQuota,
 )
 from submissions.services import submission_approve, submission_transition
+from tests.factories import ModelSubmissionFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/submissions/modelsubmission/"
@@ -23,18 +24,6 @@ def moderator(client, staff):
     return client
 
 
-@pytest.fixture
-def make(suite, user):
-    def make(name: str, status: str = Status.PENDING_REVIEW, **fields) -> ModelSubmission:
-        row = {
-            "user": user, "model_id": f"org/{name}", "commit_sha": "c" * 40, "precision": "float32", "suite": suite,
-            "status": status, "facts": {"model_id": f"org/{name}", "num_params": 270912, "license": "apache-2.0"},
-        }  # fmt: skip
-        return ModelSubmission.objects.create(**{**row, **fields})
-
-    return make
-
-
 def act(client, action: str, submissions, **extra):
     return client.post(CHANGELIST, {"action": action, "_selected_action": [s.pk for s in submissions], **extra})
 
@@ -43,8 +32,9 @@ def statuses(*submissions):
     return [ModelSubmission.objects.get(pk=s.pk).status for s in submissions]
 
 
-def test_approve(moderator, make, staff):
-    pending, finished = make("a"), make("b", Status.FINISHED)
+def test_approve(moderator, user, staff):
+    pending = ModelSubmissionFactory(user=user, model_id="org/a")
+    finished = ModelSubmissionFactory(user=user, model_id="org/b", status=Status.FINISHED)
     response = act(moderator, "approve", [pending, finished])
     assert response.status_code == 302
     assert statuses(pending, finished) == [Status.QUEUED, Status.FINISHED]
@@ -55,8 +45,8 @@ def test_approve(moderator, make, staff):
     assert any("a finished submission cannot be approved" in m for m in messages)
 
 
-def test_reject_asks_for_a_reason_then_rejects(moderator, make, mailoutbox, django_capture_on_commit_callbacks):
-    a, b = make("a"), make("b")
+def test_reject_asks_for_a_reason_then_rejects(moderator, user, mailoutbox, django_capture_on_commit_callbacks):
+    a, b = ModelSubmissionFactory(user=user, model_id="org/a"), ModelSubmissionFactory(user=user, model_id="org/b")
     page = act(moderator, "reject", [a, b])
     assert page.status_code == 200 and b"Reject 2 pending submissions" in page.content
     assert statuses(a, b) == [Status.PENDING_REVIEW] * 2
@@ -74,32 +64,34 @@ def test_reject_asks_for_a_reason_then_rejects(moderator, make, mailoutbox, djan
     assert "Not a <em>medical</em> model." in mailoutbox[0].body
 
 
-def test_requeue(moderator, make):
-    failed, running = make("a", Status.FAILED, failure_reason="out of GPU memory"), make("b", Status.RUNNING)
+def test_requeue(moderator, user):
+    failed = ModelSubmissionFactory(user=user, status=Status.FAILED, failure_reason="out of GPU memory")
+    running = ModelSubmissionFactory(user=user, status=Status.RUNNING)
     act(moderator, "requeue", [failed, running])
     assert statuses(failed, running) == [Status.QUEUED, Status.RUNNING]
     assert ModelSubmission.objects.get(pk=failed.pk).failure_reason == ""
     assert EvalRun.objects.get().submission_id == failed.pk
 
 
-def test_cancel(moderator, make, staff):
-    queued = make("a")
+def test_cancel(moderator, user, staff):
+    queued = ModelSubmissionFactory(user=user)
     submission_approve(queued, actor=staff)
-    pending, finished = make("b"), make("c", Status.FINISHED)
+    pending, finished = ModelSubmissionFactory(user=user), ModelSubmissionFactory(user=user, status=Status.FINISHED)
     act(moderator, "cancel", [queued, pending, finished])
     assert statuses(queued, pending, finished) == [Status.CANCELLED, Status.CANCELLED, Status.FINISHED]
     assert EvalRun.objects.get(submission=queued).status == RunStatus.CANCELLED
 
 
-def test_raise_priority(moderator, make):
-    a, b = make("a", priority=2), make("b")
+def test_raise_priority(moderator, user):
+    a = ModelSubmissionFactory(user=user, model_id="org/a", priority=2)
+    b = ModelSubmissionFactory(user=user, model_id="org/b")
     act(moderator, "raise_priority", [a, b])
     assert list(ModelSubmission.objects.order_by("model_id").values_list("priority", flat=True)) == [3, 1]
     assert LogEntry.objects.filter(change_message="priority raised to 3").exists()
 
 
-def test_a_submission_page_shows_facts_history_runs_and_failure_reason(moderator, make, staff):
-    submission = make("a")
+def test_a_submission_page_shows_facts_history_runs_and_failure_reason(moderator, user, staff):
+    submission = ModelSubmissionFactory(user=user, facts__num_params=270912, facts__license="apache-2.0")
     submission_approve(submission, actor=staff)
     run = submission.runs.get()
     submission_transition(submission, Status.RUNNING)
@@ -116,8 +108,8 @@ def test_a_submission_page_shows_facts_history_runs_and_failure_reason(moderator
     assert f"/admin/evaluation/evalrun/{run.pk}/change/" in page
 
 
-def test_submissions_cannot_be_added_or_deleted_in_the_admin(moderator, make):
-    submission = make("a")
+def test_submissions_cannot_be_added_or_deleted_in_the_admin(moderator, user):
+    submission = ModelSubmissionFactory(user=user)
     assert moderator.get(f"{CHANGELIST}add/").status_code == 403
     assert moderator.post(f"{CHANGELIST}{submission.pk}/delete/", {"post": "yes"}).status_code == 403
     assert ModelSubmission.objects.filter(pk=submission.pk).exists()
@@ -135,8 +127,10 @@ def test_submissions_cannot_be_added_or_deleted_in_the_admin(moderator, make):
         ("created_at__gte=2000-01-01+00:00:00%2B00:00", ["org/a", "org/b", "org/c"]),
     ],
 )
-def test_filters_and_search(moderator, make, suite, query, shown):
-    make("a"), make("b", Status.FAILED), make("c", precision="float16", model_type="merge")
+def test_filters_and_search(moderator, user, suite, query, shown):
+    ModelSubmissionFactory(user=user, suite=suite, model_id="org/a")
+    ModelSubmissionFactory(user=user, suite=suite, model_id="org/b", status=Status.FAILED)
+    ModelSubmissionFactory(user=user, suite=suite, model_id="org/c", precision="float16", model_type="merge")
     response = moderator.get(f"{CHANGELIST}?{query.format(suite=suite.pk)}")
     assert response.status_code == 200
     assert sorted(s.model_id for s in response.context["cl"].result_list) == shown
@@ -146,9 +140,15 @@ def test_quotas_trusted_organisations_and_blocked_models_are_edited_there(modera
     org = Organisation.objects.create(name="big-lab")
     response = moderator.post(
         "/admin/submissions/organisation/",
-        {"form-TOTAL_FORMS": 1, "form-INITIAL_FORMS": 1, "form-0-id": org.pk, "form-0-trusted": "on",
-         "form-0-max_submissions": 20, "_save": "Save"},
-    )  # fmt: skip
+        {
+            "form-TOTAL_FORMS": 1,
+            "form-INITIAL_FORMS": 1,
+            "form-0-id": org.pk,
+            "form-0-trusted": "on",
+            "form-0-max_submissions": 20,
+            "_save": "Save",
+        },
+    )
     assert response.status_code == 302
     org.refresh_from_db()
     assert (org.trusted, org.max_submissions) == (True, 20)
@@ -156,7 +156,9 @@ def test_quotas_trusted_organisations_and_blocked_models_are_edited_there(modera
     response = moderator.post("/admin/submissions/userquota/add/", {"user": user.pk, "max_submissions": 12, "note": ""})
     assert response.status_code == 302 and UserQuota.objects.get(user=user).max_submissions == 12
 
-    response = moderator.post("/admin/submissions/blockedmodel/add/", {"model_id": " org/Bad ", "reason": "Contaminated."})
+    response = moderator.post(
+        "/admin/submissions/blockedmodel/add/", {"model_id": " org/Bad ", "reason": "Contaminated."}
+    )
     assert response.status_code == 302
     blocked = BlockedModel.objects.get()
     assert (blocked.model_id, blocked.reason, blocked.created_by) == ("org/Bad", "Contaminated.", staff)

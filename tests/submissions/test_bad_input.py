@@ -38,8 +38,15 @@ def user_client(client, db):
 
 
 def form(model_id, revision="main", **extra):
-    return {"model_id": model_id, "revision": revision, "precision": "float32", "weight_type": "Original",
-            "model_type": "pretrained", "suite": "demo-medical", **extra}  # fmt: skip
+    return {
+        "model_id": model_id,
+        "revision": revision,
+        "precision": "float32",
+        "weight_type": "Original",
+        "model_type": "pretrained",
+        "suite": "demo-medical",
+        **extra,
+    }
 
 
 @pytest.mark.parametrize("model_id,message", BAD_IDS.items())

@@ -7,10 +7,16 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from submissions.errors import SubmissionError
-from submissions.models import ModelSubmission
+from submissions.models import ModelSubmission, Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 N = 20
+
+
+@pytest.fixture
+def submit(submit):
+    """What the web request does under concurrency: its submissions stay CHECKING (no checks run here)."""
+    return lambda user, model_id, **fields: submit(user, model_id, check_now=False, **fields)
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +72,13 @@ def test_concurrent_submits_of_different_models_by_one_user_never_exceed_the_quo
 
 
 def test_concurrent_submits_of_one_organisations_models_never_exceed_its_quota(models, suite, submit, settings):
+    """The organisation's quota counts approved or queued submissions: with its quota used up, every one of
+    20 parallel submits is refused, and none of them counts (refused in the request, nothing is stored)."""
     settings.SUBMISSION_QUOTA_PER_USER, settings.SUBMISSION_QUOTA_PER_ORG = 1000, 5
     users = [User.objects.create_user(f"u{i}") for i in range(N)]
-    created, refused = split(in_parallel(lambda i: submit(users[i], models[i][0])))
-    assert len(created) == 5
-    assert all("Models of i3-quota were submitted 5 times" in exc.message for exc in refused)
+    for i in range(5):
+        ModelSubmission.objects.filter(pk=submit(users[i], models[i][0]).pk).update(status=Status.QUEUED)
+    created, refused = split(in_parallel(lambda i: submit(users[i], models[i][0], precision="float16")))
+    assert not created
+    assert all("Models of i3-quota were approved or queued 5 times" in exc.message for exc in refused)
+    assert ModelSubmission.objects.count() == 5

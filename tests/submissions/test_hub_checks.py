@@ -5,9 +5,10 @@ import json
 import pytest
 from huggingface_hub import ModelCard, ModelCardData
 
-from evaluation.tiny_model import build_tiny_adapter, repo_cache_dir, tiny_model_files
+from devtools.tiny_model import build_tiny_adapter, repo_cache_dir, tiny_model_files
+from submissions.checks_child import model_facts
 from submissions.errors import SubmissionError
-from submissions.hub import CARD_MIN_WORDS, model_facts
+from submissions.hub import CARD_MIN_WORDS
 from submissions.models import ModelSubmission, Status
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,10 @@ def refused(submit, user, model_id, field, message, **fields):
         submit(user, model_id, **fields)
     assert caught.value.field == field
     assert message in caught.value.message, caught.value.message
-    assert not ModelSubmission.objects.exists()
+    # the web request's refusals store nothing; the checks' leave the submission REJECTED with their message
+    # (it counts against its submitter's quota)
+    stored = ModelSubmission.objects.filter(model_id=model_id)
+    assert [(s.status, s.failure_reason) for s in stored] in ([], [(Status.REJECTED, caught.value.message)])
     return caught.value.message
 
 
@@ -34,10 +38,19 @@ def test_a_valid_model_passes_and_its_facts_are_stored(hub, user, submit):
     submission = submit(user, "i3-checks/valid")
     assert submission.status == Status.PENDING_REVIEW and submission.commit_sha == sha
     assert submission.facts == {
-        "model_id": "i3-checks/valid", "commit_sha": sha, "num_params": expected_params(hub, "i3-checks/valid", sha),
-        "architecture": "LlamaForCausalLM", "license": "apache-2.0", "likes": 7, "is_moe": False, "private": False,
-        "gated": False, "quantization": "", "base_model": "", "base_commit_sha": "",
-    }  # fmt: skip
+        "model_id": "i3-checks/valid",
+        "commit_sha": sha,
+        "num_params": expected_params(hub, "i3-checks/valid", sha),
+        "architecture": "LlamaForCausalLM",
+        "license": "apache-2.0",
+        "likes": 7,
+        "is_moe": False,
+        "private": False,
+        "gated": False,
+        "quantization": "",
+        "base_model": "",
+        "base_commit_sha": "",
+    }
 
 
 def test_the_parameter_count_is_the_models_own(hub):
@@ -89,6 +102,7 @@ def test_a_revision_that_does_not_exist(hub, user, submit):
 def test_a_revision_resolves_to_the_commit_sha_which_is_stored(hub, user, submit):
     first = hub.build("i3-checks/moving", num_layers=1)
     second = hub.build("i3-checks/moving", num_layers=2)  # a new push: main moves
+    hub.set_info("i3-checks/moving", {"main_history": [first]})  # and the first commit stays in its history
     assert submit(user, "i3-checks/moving", revision="main").commit_sha == second
     by_sha = submit(user, "i3-checks/moving", revision=first)
     assert (by_sha.revision, by_sha.commit_sha) == (first, first)
@@ -110,7 +124,13 @@ def test_a_broken_safetensors_header(hub, user, submit):
     files = tiny_model_files("i3-checks/broken-header")
     files["model.safetensors"] = b"\xff" * 8 + b"{}"
     hub.write("i3-checks/broken-header", files)
-    refused(submit, user, "i3-checks/broken-header", "model_id", "model.safetensors of i3-checks/broken-header is not a valid safetensors file")
+    refused(
+        submit,
+        user,
+        "i3-checks/broken-header",
+        "model_id",
+        "model.safetensors of i3-checks/broken-header is not a valid safetensors file",
+    )
 
 
 def test_sharded_weights_are_counted_over_every_shard(hub, user, submit):
@@ -140,7 +160,9 @@ def test_a_card_without_a_license(hub, user, submit):
 
 def test_license_other_needs_a_name_and_a_link(hub, user, submit):
     hub.build("i3-checks/other-no-link", license="other", license_name="tiny-license")
-    refused(submit, user, "i3-checks/other-no-link", "model_id", "`license: other` with `license_name` and `license_link`")
+    refused(
+        submit, user, "i3-checks/other-no-link", "model_id", "`license: other` with `license_name` and `license_link`"
+    )
     hub.build("i3-checks/custom-license", license_name="tiny-license", license_link="https://example.org/LICENSE")
     assert submit(user, "i3-checks/custom-license").facts["license"] == "tiny-license"
 
@@ -182,18 +204,36 @@ def test_a_config_that_does_not_load(hub, user, submit):
     files = tiny_model_files("i3-checks/bad-config")
     files["config.json"] = b'{"model_type": "no-such-architecture"}'
     hub.write("i3-checks/bad-config", files)
-    refused(submit, user, "i3-checks/bad-config", "model_id", "The config of i3-checks/bad-config does not load with AutoConfig")
+    refused(
+        submit,
+        user,
+        "i3-checks/bad-config",
+        "model_id",
+        "The config of i3-checks/bad-config does not load with AutoConfig",
+    )
 
 
 def test_a_tokenizer_that_does_not_load(hub, user, submit):
-    files = {k: v for k, v in tiny_model_files("i3-checks/no-tokenizer").items() if not k.startswith(("tokenizer", "special"))}
+    files = {
+        k: v
+        for k, v in tiny_model_files("i3-checks/no-tokenizer").items()
+        if not k.startswith(("tokenizer", "special"))
+    }
     hub.write("i3-checks/no-tokenizer", files)
-    refused(submit, user, "i3-checks/no-tokenizer", "model_id", "The tokenizer of i3-checks/no-tokenizer does not load with AutoTokenizer")
+    refused(
+        submit,
+        user,
+        "i3-checks/no-tokenizer",
+        "model_id",
+        "The tokenizer of i3-checks/no-tokenizer does not load with AutoTokenizer",
+    )
 
 
 def test_chat_template_asked_for_but_missing(hub, user, submit):
     hub.build("i3-checks/no-chat-template")
-    refused(submit, user, "i3-checks/no-chat-template", "use_chat_template", "has no chat template", use_chat_template=True)
+    refused(
+        submit, user, "i3-checks/no-chat-template", "use_chat_template", "has no chat template", use_chat_template=True
+    )
 
 
 def test_chat_template_asked_for_and_present(hub, user, submit):
@@ -227,7 +267,9 @@ def test_gptq_4bit_gets_four_times_the_16bit_limit(hub, user, submit, settings):
 def test_delta_and_adapter_need_a_base_model(hub, user, submit):
     hub.build("i3-checks/valid")
     refused(submit, user, "i3-checks/valid", "base_model", "need the base model", weight_type="Delta")
-    refused(submit, user, "i3-checks/valid", "base_model", "organisation/name", weight_type="Delta", base_model="../etc")
+    refused(
+        submit, user, "i3-checks/valid", "base_model", "organisation/name", weight_type="Delta", base_model="../etc"
+    )
 
 
 @pytest.mark.parametrize("weight_type", ["Delta", "Adapter"])
@@ -263,15 +305,24 @@ def test_an_adapter_counts_its_base_models_parameters_too(hub, user, submit):
     lora = layers * 2 * (r * h + h * r)  # A and B of q_proj and v_proj in each layer
     assert submission.facts["num_params"] == expected_params(hub, "i3-checks/valid", base_sha) + lora
     assert (submission.base_model, submission.facts["base_commit_sha"], submission.commit_sha) == (
-        "i3-checks/valid", base_sha, sha
+        "i3-checks/valid",
+        base_sha,
+        sha,
     )
     assert submission.facts["architecture"] == "LlamaForCausalLM"
 
 
 def test_an_adapter_needs_adapter_files(hub, user, submit):
     hub.build("i3-checks/valid")
-    refused(submit, user, "i3-checks/valid", "model_id", "is not a PEFT adapter", weight_type="Adapter",
-            base_model="i3-checks/valid")  # fmt: skip
+    refused(
+        submit,
+        user,
+        "i3-checks/valid",
+        "model_id",
+        "is not a PEFT adapter",
+        weight_type="Adapter",
+        base_model="i3-checks/valid",
+    )
 
 
 def test_a_delta_passes_with_a_good_base(hub, user, submit):

@@ -14,24 +14,23 @@ from submissions.services import (
     submission_notify,
     submission_transition,
 )
+from tests.factories import ModelSubmissionFactory
+from tests.submissions.conftest import run_checks
 
 pytestmark = pytest.mark.django_db
 XSS = '<script>alert("x")</script>'
 
 
-@pytest.fixture
-def make(suite, user):
-    def make(name: str, status: str = Status.PENDING_REVIEW, owner=None, **fields) -> ModelSubmission:
-        row = {"user": owner or user, "model_id": f"org/{name}", "commit_sha": "d" * 40, "precision": "float32",
-               "suite": suite, "status": status, **fields}  # fmt: skip
-        return ModelSubmission.objects.create(**row)
-
-    return make
-
-
 def form(model_id, **extra):
-    return {"model_id": model_id, "revision": "main", "precision": "float32", "weight_type": "Original",
-            "model_type": "pretrained", "suite": "demo-medical", **extra}  # fmt: skip
+    return {
+        "model_id": model_id,
+        "revision": "main",
+        "precision": "float32",
+        "weight_type": "Original",
+        "model_type": "pretrained",
+        "suite": "demo-medical",
+        **extra,
+    }
 
 
 def text(response) -> str:
@@ -41,9 +40,25 @@ def text(response) -> str:
 def test_submit_form_fields_checklist_and_icons(client, user, suites):
     client.force_login(user)
     page = client.get("/submit/").content.decode()
-    for name in ("model_id", "revision", "precision", "weight_type", "base_model", "model_type", "use_chat_template", "suite"):
+    for name in (
+        "model_id",
+        "revision",
+        "precision",
+        "weight_type",
+        "base_model",
+        "model_type",
+        "use_chat_template",
+        "suite",
+    ):
         assert f'name="{name}"' in page
-    for icon in ("🟢 pretrained", "🟩 continuously pretrained", "🔶 fine-tuned", "💬 chat / instruction-tuned", "🤝 merge", "🌸 multimodal"):
+    for icon in (
+        "🟢 pretrained",
+        "🟩 continuously pretrained",
+        "🔶 fine-tuned",
+        "💬 chat / instruction-tuned",
+        "🤝 merge",
+        "🌸 multimodal",
+    ):
         assert icon in page
     assert "Before you submit" in page and "trust_remote_code" in page and "safetensors" in page
 
@@ -54,7 +69,7 @@ def test_submitting_leads_to_the_submissions_page(client, user, suites, hub):
     response = client.post("/submit/", form("i3-pages/valid"), follow=True)
     submission = ModelSubmission.objects.get()
     assert response.redirect_chain == [(f"/submissions/{submission.pk}/", 302)]
-    assert "i3-pages/valid is submitted: pending review." in text(response)
+    assert "i3-pages/valid is submitted: checking." in text(response)
 
 
 def test_without_review_a_valid_submission_is_queued_at_once(client, user, suites, hub, settings):
@@ -63,14 +78,23 @@ def test_without_review_a_valid_submission_is_queued_at_once(client, user, suite
     client.force_login(user)
     client.post("/submit/", form("i3-pages/valid"))
     submission = ModelSubmission.objects.get()
+    run_checks(submission)  # as the checks cluster does
     assert submission.status == Status.QUEUED
     assert submission.runs.get().status == RunStatus.QUEUED
-    assert list(submission.events.values_list("to_status", flat=True)) == [Status.PENDING_REVIEW, Status.QUEUED]
+    assert list(submission.events.values_list("to_status", flat=True)) == [Status.CHECKING, Status.QUEUED]
 
 
-def test_submit_again_fills_in_the_form(client, user, make):
-    failed = make("again", Status.FAILED, precision="bfloat16", weight_type="Adapter", base_model="org/base",
-                  model_type="fine-tuned", use_chat_template=True)  # fmt: skip
+def test_submit_again_fills_in_the_form(client, user):
+    failed = ModelSubmissionFactory(
+        user=user,
+        model_id="org/again",
+        status=Status.FAILED,
+        precision="bfloat16",
+        weight_type="Adapter",
+        base_model="org/base",
+        model_type="fine-tuned",
+        use_chat_template=True,
+    )
     client.force_login(user)
     detail = client.get(f"/submissions/{failed.pk}/").content.decode()
     link = unescape(re.search(r'href="(/submit/\?[^"]+)">Submit it again', detail).group(1))
@@ -81,29 +105,40 @@ def test_submit_again_fills_in_the_form(client, user, make):
     assert re.search(r'<input type="checkbox" name="use_chat_template"[^>]* checked>', page)
 
 
-def test_the_queue_lists_every_state_with_position_progress_and_reason(client, make, staff, other_user):
-    low = make("low")
-    high = make("high", priority=5)
-    later = make("later")
+def test_the_queue_lists_every_state_with_position_progress_and_reason(client, user, staff, other_user):
+    low = ModelSubmissionFactory(user=user, model_id="org/low")
+    high = ModelSubmissionFactory(user=user, model_id="org/high", priority=5)
+    later = ModelSubmissionFactory(user=user, model_id="org/later")
     for s in (low, high, later):
         submission_approve(s, actor=staff)
-    running = make("running")
+    running = ModelSubmissionFactory(user=user, model_id="org/running")
     submission_approve(running, actor=staff)
     submission_transition(running, Status.RUNNING)
     EvalRun.objects.filter(submission=running).update(
-        status=RunStatus.RUNNING, started_at=timezone.now(), progress_done=250, progress_total=1000,
+        status=RunStatus.RUNNING,
+        started_at=timezone.now(),
+        progress_done=250,
+        progress_total=1000,
         progress_stage="medqa_4options",
-    )  # fmt: skip
-    make("pending", owner=other_user)
-    make("failed", Status.FAILED, failure_reason="out of GPU memory: needs 140 GiB")
-    make("finished", Status.FINISHED)
-    make("rejected", Status.REJECTED, failure_reason="Not a medical model.")
-    make("cancelled", Status.CANCELLED)
+    )
+    ModelSubmissionFactory(user=other_user, model_id="org/pending")
+    ModelSubmissionFactory(user=user, status=Status.FAILED, failure_reason="out of GPU memory: needs 140 GiB")
+    ModelSubmissionFactory(user=user, status=Status.FINISHED)
+    ModelSubmissionFactory(user=user, status=Status.REJECTED, failure_reason="Not a medical model.")
+    ModelSubmissionFactory(user=user, status=Status.CANCELLED)
 
     page = client.get("/queue/")
     assert page.status_code == 200
     content = text(page)
-    for heading in ("Running (1)", "Queued (3)", "Pending review (1)", "Failed (1)", "Finished (1)", "Rejected (1)", "Cancelled (1)"):
+    for heading in (
+        "Running (1)",
+        "Queued (3)",
+        "Pending review (1)",
+        "Failed (1)",
+        "Finished (1)",
+        "Rejected (1)",
+        "Cancelled (1)",
+    ):
         assert heading in content
     queued = re.findall(r"(\d+) org/(\w+)", content.split("Queued (3)")[-1].split("Pending review")[0])
     assert queued == [("1", "high"), ("2", "low"), ("3", "later")]
@@ -111,9 +146,9 @@ def test_the_queue_lists_every_state_with_position_progress_and_reason(client, m
     assert "out of GPU memory: needs 140 GiB" in content and "Not a medical model." in content
 
 
-def test_nothing_disappears_from_the_queue(client, make, django_assert_max_num_queries):
+def test_nothing_disappears_from_the_queue(client, user, django_assert_max_num_queries):
     for i in range(60):
-        make(f"f{i:02d}", Status.FINISHED)
+        ModelSubmissionFactory(user=user, model_id=f"org/f{i:02d}", status=Status.FINISHED)
     with django_assert_max_num_queries(20):
         overview = client.get("/queue/")
     assert text(overview).count("org/f") == 50 and "All 60 finished" in text(overview)
@@ -124,34 +159,46 @@ def test_nothing_disappears_from_the_queue(client, make, django_assert_max_num_q
     assert client.get("/queue/?status=FINISHED&page=999").status_code == 200
 
 
-def test_a_submissions_page(client, make, staff):
-    submission = make("detail", facts={"num_params": 270912, "license": "apache-2.0", "architecture": "LlamaForCausalLM"})
+def test_a_submissions_page(client, user, staff):
+    submission = ModelSubmissionFactory(
+        user=user,
+        model_id="org/detail",
+        facts__num_params=270912,
+        facts__license="apache-2.0",
+        facts__architecture="LlamaForCausalLM",
+    )
     submission_approve(submission, actor=staff, note="looks fine")
     content = text(client.get(f"/submissions/{submission.pk}/"))
-    assert "org/detail" in content and "270,912" in content and "apache-2.0" in content and "LlamaForCausalLM" in content
+    assert (
+        "org/detail" in content and "270,912" in content and "apache-2.0" in content and "LlamaForCausalLM" in content
+    )
     assert "pending review queued looks fine" in content
     assert "#1 in line" in content
     assert client.get("/submissions/999999/").status_code == 404
 
 
-def test_the_profile_lists_only_ones_own_submissions(client, user, other_user, make, staff):
-    mine = make("mine", Status.FAILED, failure_reason="the model did not load")
-    running = make("mine-running")
+def test_the_profile_lists_only_ones_own_submissions(client, user, other_user, staff):
+    mine = ModelSubmissionFactory(
+        user=user, model_id="org/mine", status=Status.FAILED, failure_reason="the model did not load"
+    )
+    running = ModelSubmissionFactory(user=user, model_id="org/mine-running")
     submission_approve(running, actor=staff)
     submission_transition(running, Status.RUNNING)
     EvalRun.objects.filter(submission=running).update(status=RunStatus.RUNNING, progress_done=1, progress_total=4)
-    make("theirs", owner=other_user)
+    ModelSubmissionFactory(user=other_user, model_id="org/theirs")
     client.force_login(user)
     page = client.get("/accounts/profile/")
     content, html = text(page), page.content.decode()
     assert "org/mine" in content and "org/theirs" not in content
     assert "the model did not load" in content and "Submit again" in content and "25%" in content
-    assert f'href="/submissions/{mine.pk}/"' in html and f"https://huggingface.co/org/mine/tree/{'d' * 40}" in html
+    assert (
+        f'href="/submissions/{mine.pk}/"' in html and f"https://huggingface.co/org/mine/tree/{mine.commit_sha}" in html
+    )
     assert f'action="/submissions/{running.pk}/cancel/"' not in html  # started: only a moderator stops it
 
 
-def test_user_text_is_escaped_on_every_page(client, user, make, staff):
-    submission = make("xss", Status.FAILED, failure_reason=XSS)
+def test_user_text_is_escaped_on_every_page(client, user, staff):
+    submission = ModelSubmissionFactory(user=user, status=Status.FAILED, failure_reason=XSS)
     submission_transition(submission, Status.QUEUED, actor=staff, note=XSS)
     client.force_login(user)
     for url in ("/queue/", f"/submissions/{submission.pk}/", "/accounts/profile/", "/queue/?status=QUEUED"):
@@ -167,8 +214,10 @@ def test_user_text_is_escaped_on_every_page(client, user, make, staff):
         (Status.FAILED, "org/mail: failed", "failed: out of GPU memory\nYou can submit it again."),
     ],
 )
-def test_the_submitter_is_emailed_when_the_evaluation_ends(make, staff, status, subject, says, django_capture_on_commit_callbacks):
-    submission = make("mail")
+def test_the_submitter_is_emailed_when_the_evaluation_ends(
+    user, staff, status, subject, says, django_capture_on_commit_callbacks
+):
+    submission = ModelSubmissionFactory(user=user, model_id="org/mail")
     submission_approve(submission, actor=staff)
     submission_transition(submission, Status.RUNNING)
     ModelSubmission.objects.filter(pk=submission.pk).update(failure_reason="out of GPU memory")
@@ -179,15 +228,19 @@ def test_the_submitter_is_emailed_when_the_evaluation_ends(make, staff, status, 
     assert says in email.body and f"http://127.0.0.1:8000/submissions/{submission.pk}/" in email.body
 
 
-def test_no_email_without_an_address_and_a_mail_server_failure_is_logged(make, user, settings, caplog):
-    submission = make("mail", Status.FAILED)
+def test_no_email_without_an_address_and_a_mail_server_failure_is_logged(user, settings, caplog):
+    submission = ModelSubmissionFactory(user=user, status=Status.FAILED)
     user.email = ""
     user.save()
     submission_notify(submission.pk)
     assert not mail.outbox
     user.email = "bob@example.org"
     user.save()
-    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = "django.core.mail.backends.smtp.EmailBackend", "127.0.0.1", 1
+    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = (
+        "django.core.mail.backends.smtp.EmailBackend",
+        "127.0.0.1",
+        1,
+    )
     submission_notify(submission.pk)  # does not raise
     assert "could not email bob@example.org" in caplog.text
 
@@ -197,10 +250,17 @@ def test_a_refused_submission_says_why_at_the_top_and_escapes_the_reason(client,
 
     hub.build("i3-pages/valid")
     client.force_login(user)
-    response = client.post("/submit/", form("i3-pages/valid", use_chat_template="on"))
+    response = client.post("/submit/", form("i3-pages/valid", revision="refs/pr/1"))
     assert response.status_code == 400
     summary = text(response).split("The model was not submitted:")[1].split("Before you submit")[0]
-    assert "Use chat template: The tokenizer config of i3-pages/valid has no chat template" in summary
+    assert "Revision: refs/pr/1 is a pull request" in summary
+    # what the checks refuse later is said on the submission's page
+    client.post("/submit/", form("i3-pages/valid", use_chat_template="on"))
+    refused = ModelSubmission.objects.get()
+    run_checks(refused)
+    page = text(client.get(f"/submissions/{refused.pk}/"))
+    assert "rejected" in page and "The tokenizer config of i3-pages/valid has no chat template" in page
+    refused.delete()
 
     BlockedModel.objects.create(model_id="i3-pages/valid", reason=XSS)
     page = client.post("/submit/", form("i3-pages/valid")).content.decode()
@@ -208,8 +268,8 @@ def test_a_refused_submission_says_why_at_the_top_and_escapes_the_reason(client,
     assert not ModelSubmission.objects.exists()
 
 
-def test_a_finished_submission_links_its_scores_samples_and_files(client, make, staff):
-    submission = make("done")
+def test_a_finished_submission_links_its_scores_samples_and_files(client, user, staff):
+    submission = ModelSubmissionFactory(user=user, model_id="org/done")
     submission_approve(submission, actor=staff)
     submission_transition(submission, Status.RUNNING)
     submission_transition(submission, Status.FINISHED)

@@ -1,10 +1,10 @@
 """Who may do what: every view that writes, for anonymous, the user, another user and a moderator (staff)."""
 
 import pytest
-from django.contrib.auth.models import User
 
 from submissions.models import BlockedModel, ModelSubmission, Organisation, Status
 from submissions.services import submission_approve
+from tests.factories import ModelSubmissionFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 ACTORS = ["anonymous", "user", "another user", "staff"]
@@ -14,13 +14,7 @@ ADMIN_LIST = "/admin/submissions/modelsubmission/"
 @pytest.fixture
 def world(client, suite, user, other_user, staff, hub):
     hub.build("i3-perm/valid")
-
-    def make(name, status=Status.PENDING_REVIEW):
-        return ModelSubmission.objects.create(
-            user=user, model_id=f"org/{name}", commit_sha="e" * 40, precision="float32", suite=suite, status=status
-        )
-
-    return {"client": client, "make": make, "users": {"user": user, "another user": other_user, "staff": staff}}
+    return {"client": client, "users": {"user": user, "another user": other_user, "staff": staff}}
 
 
 def as_actor(world, actor):
@@ -45,16 +39,40 @@ MATRIX = {
     "admin reject": {"anonymous": "admin login", "user": "admin login", "another user": "admin login", "staff": "ok"},
     "admin requeue": {"anonymous": "admin login", "user": "admin login", "another user": "admin login", "staff": "ok"},
     "admin cancel": {"anonymous": "admin login", "user": "admin login", "another user": "admin login", "staff": "ok"},
-    "admin raise priority": {"anonymous": "admin login", "user": "admin login", "another user": "admin login", "staff": "ok"},
-    "admin trust an organisation": {"anonymous": "admin login", "user": "admin login", "another user": "admin login", "staff": "ok"},
-    "admin block a model": {"anonymous": "admin login", "user": "admin login", "another user": "admin login", "staff": "ok"},
+    "admin raise priority": {
+        "anonymous": "admin login",
+        "user": "admin login",
+        "another user": "admin login",
+        "staff": "ok",
+    },
+    "admin trust an organisation": {
+        "anonymous": "admin login",
+        "user": "admin login",
+        "another user": "admin login",
+        "staff": "ok",
+    },
+    "admin block a model": {
+        "anonymous": "admin login",
+        "user": "admin login",
+        "another user": "admin login",
+        "staff": "ok",
+    },
     "change password": {"anonymous": "login", "user": "ok", "another user": "ok", "staff": "ok"},
-}  # fmt: skip
+}
 
 
 def do_submit(world, client):
-    response = client.post("/submit/", {"model_id": "i3-perm/valid", "revision": "main", "precision": "float32",
-                                        "weight_type": "Original", "model_type": "pretrained", "suite": "demo-medical"})  # fmt: skip
+    response = client.post(
+        "/submit/",
+        {
+            "model_id": "i3-perm/valid",
+            "revision": "main",
+            "precision": "float32",
+            "weight_type": "Original",
+            "model_type": "pretrained",
+            "suite": "demo-medical",
+        },
+    )
     return response, ModelSubmission.objects.filter(model_id="i3-perm/valid").first()
 
 
@@ -67,7 +85,7 @@ def check_submit(world, actor, outcome, response, created):
 
 def admin_action(action, start_status, done_status, **extra):
     def do(world, client):
-        submission = world["make"]("x", start_status)
+        submission = ModelSubmissionFactory(user=world["users"]["user"], status=start_status)
         if start_status == Status.QUEUED:
             ModelSubmission.objects.filter(pk=submission.pk).update(status=Status.PENDING_REVIEW)
             submission_approve(submission, actor=None)
@@ -84,7 +102,7 @@ def admin_action(action, start_status, done_status, **extra):
 
 
 def do_cancel(world, client):
-    submission = world["make"]("x")
+    submission = ModelSubmissionFactory(user=world["users"]["user"])
     return client.post(f"/submissions/{submission.pk}/cancel/"), submission
 
 
@@ -98,7 +116,7 @@ def check_cancel(world, actor, outcome, response, submission):
 
 
 def do_priority(world, client):
-    submission = world["make"]("x")
+    submission = ModelSubmissionFactory(user=world["users"]["user"])
     return client.post(ADMIN_LIST, {"action": "raise_priority", "_selected_action": [submission.pk]}), submission
 
 
@@ -112,7 +130,9 @@ def check_priority(world, actor, outcome, response, submission):
 
 def do_trust(world, client):
     org = Organisation.objects.create(name="lab")
-    response = client.post(f"/admin/submissions/organisation/{org.pk}/change/", {"name": "lab", "trusted": "on", "note": ""})
+    response = client.post(
+        f"/admin/submissions/organisation/{org.pk}/change/", {"name": "lab", "trusted": "on", "note": ""}
+    )
     return response, org
 
 
@@ -136,7 +156,9 @@ def check_block(world, actor, outcome, response, _):
 
 
 def do_password(world, client):
-    response = client.post("/accounts/password_change/", {"old_password": "ignored", "new_password1": "x", "new_password2": "x"})
+    response = client.post(
+        "/accounts/password_change/", {"old_password": "ignored", "new_password1": "x", "new_password2": "x"}
+    )
     return response, None
 
 
@@ -170,40 +192,32 @@ def test_permission_matrix(world, write, actor):
     check(world, actor, MATRIX[write][actor], response, obj)
 
 
-def test_staff_without_the_submissions_permissions_cannot_moderate(client, suite, user):
-    helper = User.objects.create_user("helper", is_staff=True)
-    submission = ModelSubmission.objects.create(
-        user=user, model_id="org/x", commit_sha="e" * 40, precision="float32", suite=suite
-    )
+def test_staff_without_the_submissions_permissions_cannot_moderate(client, user):
+    helper = StaffFactory(username="helper")
+    submission = ModelSubmissionFactory(user=user)
     client.force_login(helper)
     response = client.post(ADMIN_LIST, {"action": "approve", "_selected_action": [submission.pk]})
     assert response.status_code == 403 and status_of(submission) == Status.PENDING_REVIEW
 
 
-def test_cancel_takes_only_post(client, user, suite):
-    submission = ModelSubmission.objects.create(
-        user=user, model_id="org/x", commit_sha="e" * 40, precision="float32", suite=suite
-    )
+def test_cancel_takes_only_post(client, user):
+    submission = ModelSubmissionFactory(user=user)
     client.force_login(user)
     assert client.get(f"/submissions/{submission.pk}/cancel/").status_code == 405
     assert client.post("/submissions/999999/cancel/").status_code == 404
     assert status_of(submission) == Status.PENDING_REVIEW
 
 
-def test_cancelling_what_has_ended_is_a_message_not_an_error(client, user, suite):
-    submission = ModelSubmission.objects.create(
-        user=user, model_id="org/x", commit_sha="e" * 40, precision="float32", suite=suite, status=Status.FINISHED
-    )
+def test_cancelling_what_has_ended_is_a_message_not_an_error(client, user):
+    submission = ModelSubmissionFactory(user=user, status=Status.FINISHED)
     client.force_login(user)
     response = client.post(f"/submissions/{submission.pk}/cancel/", follow=True)
     assert response.status_code == 200 and b"cannot be cancelled" in response.content
     assert status_of(submission) == Status.FINISHED
 
 
-def test_the_submitter_cannot_stop_a_running_evaluation_but_staff_can(client, user, suite, staff):
-    submission = ModelSubmission.objects.create(
-        user=user, model_id="org/running", commit_sha="a" * 40, precision="float32", suite=suite, status=Status.RUNNING
-    )
+def test_the_submitter_cannot_stop_a_running_evaluation_but_staff_can(client, user, staff):
+    submission = ModelSubmissionFactory(user=user, status=Status.RUNNING)
     client.force_login(user)
     page = client.get(f"/submissions/{submission.pk}/").content.decode()
     assert f"/submissions/{submission.pk}/cancel/" not in page

@@ -9,9 +9,21 @@ from django.utils import timezone
 
 from submissions.errors import SubmissionError
 from submissions.models import ModelSubmission, Organisation, Status, UserQuota
-from submissions.services import submission_reject, submission_transition
+from submissions.services import submission_cancel, submission_reject, submission_transition
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def submit(submit):
+    """The quotas and duplicates are the web request's: its submissions stay CHECKING (no checks run)."""
+    return lambda user, model_id, **fields: submit(user, model_id, check_now=False, **fields)
+
+
+def queued(submission):
+    """As a moderator's approval (or no review) leaves it after the checks."""
+    submission_transition(submission, Status.QUEUED)
+    return submission
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +35,7 @@ def models(hub):
 def test_the_same_model_config_cannot_be_active_twice(models, user, other_user, submit):
     model_id, _ = models[0]
     submit(user, model_id)
-    with pytest.raises(SubmissionError, match=r"already submitted to Medical Demo.*\(pending review\)"):
+    with pytest.raises(SubmissionError, match=r"already submitted to Medical Demo.*\(checking\)"):
         submit(other_user, model_id)
     # another precision, weight type or suite is another evaluation
     assert submit(other_user, model_id, precision="float16").precision == "float16"
@@ -35,6 +47,7 @@ def test_after_failed_rejected_or_cancelled_it_can_be_submitted_again(models, us
     model_id, _ = models[0]
     first = submit(user, model_id)
     if ended == Status.REJECTED:
+        submission_transition(first, Status.PENDING_REVIEW, note="the hub checks passed")
         submission_reject(first, actor=staff, reason="try again with a model card")
     elif ended == Status.CANCELLED:
         submission_transition(first, Status.CANCELLED, actor=user)
@@ -42,7 +55,10 @@ def test_after_failed_rejected_or_cancelled_it_can_be_submitted_again(models, us
         for step in (Status.QUEUED, Status.RUNNING, Status.FAILED):
             submission_transition(first, step)
     again = submit(user, model_id)
-    assert again.pk != first.pk and again.status == Status.PENDING_REVIEW
+    # the checks this commit passed (before it was rejected or failed) do not run again
+    assert again.pk != first.pk and again.status == (
+        Status.CHECKING if ended == Status.CANCELLED else Status.PENDING_REVIEW
+    )
 
 
 @pytest.mark.parametrize("active", [Status.QUEUED, Status.RUNNING, Status.FINISHED])
@@ -67,7 +83,9 @@ def test_a_user_quota(models, user, submit, settings):
     settings.SUBMISSION_QUOTA_PER_USER, settings.SUBMISSION_QUOTA_PER_ORG = 3, 100
     for model_id, _ in models[:3]:
         submit(user, model_id)
-    with pytest.raises(SubmissionError, match=r"You have submitted 3 models in the last 7 days, the most allowed \(3\)") as caught:
+    with pytest.raises(
+        SubmissionError, match=r"You have submitted 3 models in the last 7 days, the most allowed \(3\)"
+    ) as caught:
         submit(user, models[3][0])
     assert caught.value.field is None
     assert ModelSubmission.objects.count() == 3
@@ -82,21 +100,40 @@ def test_the_window_rolls(models, user, submit, settings):
         submit(user, models[3][0])
 
 
-def test_an_organisation_quota(models, user, other_user, submit, settings):
+def test_an_organisation_quota_counts_only_approved_or_queued_submissions(
+    models, user, other_user, staff, submit, settings
+):
     settings.SUBMISSION_QUOTA_PER_USER, settings.SUBMISSION_QUOTA_PER_ORG = 100, 2
-    submit(user, models[0][0])
-    submit(other_user, models[1][0])
-    with pytest.raises(SubmissionError, match="Models of i3-quota were submitted 2 times in the last 7 days"):
-        submit(other_user, models[2][0])
+    submission_cancel(submit(user, models[0][0]), actor=user)  # withdrawn while checking
+    refused = submit(user, models[1][0])
+    submission_transition(refused, Status.REJECTED, note="refused by the hub checks")
+    rejected = submit(user, models[2][0])
+    submission_transition(rejected, Status.PENDING_REVIEW)
+    submission_reject(rejected, actor=staff, reason="no")
+    submit(user, models[3][0])  # still checking: not counted either
+    queued(submit(other_user, models[4][0]))
+    queued(submit(user, models[5][0]))
+    with pytest.raises(SubmissionError, match="Models of i3-quota were approved or queued 2 times in the last 7 days"):
+        submit(other_user, models[6][0])
+
+
+def test_one_account_cannot_lock_an_organisation_out(models, user, other_user, submit, settings):
+    settings.SUBMISSION_QUOTA_PER_USER = settings.SUBMISSION_QUOTA_PER_ORG = 5
+    for model_id, _ in models[:5]:
+        submission_cancel(submit(user, model_id), actor=user)
+    assert submit(other_user, models[5][0]).status == Status.CHECKING
+    # the spam costs the spammer: withdrawn submissions count against their own quota
+    with pytest.raises(SubmissionError, match=r"You have submitted 5 models in the last 7 days"):
+        submit(user, models[6][0])
 
 
 def test_quotas_edited_in_the_admin_override_the_settings(models, user, submit, settings):
     settings.SUBMISSION_QUOTA_PER_USER, settings.SUBMISSION_QUOTA_PER_ORG = 1, 1
     UserQuota.objects.create(user=user, max_submissions=3)
     Organisation.objects.create(name="I3-Quota", max_submissions=2)  # the hub's names ignore case
-    submit(user, models[0][0])
-    submit(user, models[1][0])
-    with pytest.raises(SubmissionError, match="Models of I3-Quota were submitted 2 times"):
+    queued(submit(user, models[0][0]))
+    queued(submit(user, models[1][0]))
+    with pytest.raises(SubmissionError, match="Models of I3-Quota were approved or queued 2 times"):
         submit(user, models[2][0])
     assert Organisation.objects.count() == 1
 
@@ -110,7 +147,7 @@ def test_a_zero_quota_closes_submissions(models, user, submit):
 def test_staff_are_exempt(models, staff, user, submit, settings):
     settings.SUBMISSION_QUOTA_PER_USER = settings.SUBMISSION_QUOTA_PER_ORG = 1
     for model_id, _ in models[:3]:
-        assert submit(staff, model_id).quota_exempt
+        assert queued(submit(staff, model_id)).quota_exempt
     submit(user, models[3][0])  # staff submissions count against nobody's quota
 
 

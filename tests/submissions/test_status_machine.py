@@ -14,17 +14,26 @@ from submissions.services import (
     submission_requeue,
     submission_transition,
 )
+from tests.factories import ModelSubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
 ALLOWED = {
-    (Status.PENDING_REVIEW, Status.QUEUED), (Status.PENDING_REVIEW, Status.REJECTED),
+    (Status.CHECKING, Status.PENDING_REVIEW),
+    (Status.CHECKING, Status.QUEUED),  # the hub checks passed
+    (Status.CHECKING, Status.REJECTED),
+    (Status.CHECKING, Status.CANCELLED),  # they refused it; withdrawn
+    (Status.PENDING_REVIEW, Status.QUEUED),
+    (Status.PENDING_REVIEW, Status.REJECTED),
     (Status.PENDING_REVIEW, Status.CANCELLED),
-    (Status.QUEUED, Status.RUNNING), (Status.QUEUED, Status.CANCELLED),
-    (Status.RUNNING, Status.FINISHED), (Status.RUNNING, Status.FAILED), (Status.RUNNING, Status.CANCELLED),
+    (Status.QUEUED, Status.RUNNING),
+    (Status.QUEUED, Status.CANCELLED),
+    (Status.RUNNING, Status.FINISHED),
+    (Status.RUNNING, Status.FAILED),
+    (Status.RUNNING, Status.CANCELLED),
     (Status.RUNNING, Status.QUEUED),  # the reaper gives a run whose worker died another attempt
     (Status.FAILED, Status.QUEUED),
-}  # fmt: skip
+}
 
 
 def test_the_table_is_the_documented_one():
@@ -32,27 +41,21 @@ def test_the_table_is_the_documented_one():
     assert set(TRANSITIONS) == set(Status.values)
 
 
-@pytest.fixture
-def make(suite, user):
-    def make(status: str) -> ModelSubmission:
-        return ModelSubmission.objects.create(
-            user=user, model_id=f"org/m-{status.lower()}", commit_sha="a" * 40, precision="float32", suite=suite,
-            status=status,
-        )  # fmt: skip
-
-    return make
-
-
 @pytest.mark.parametrize("from_status,to_status", list(itertools.product(Status.values, repeat=2)))
-def test_every_move(make, staff, from_status, to_status, django_capture_on_commit_callbacks):
-    submission = make(from_status)
+def test_every_move(staff, from_status, to_status, django_capture_on_commit_callbacks):
+    submission = ModelSubmissionFactory(status=from_status)
     if (from_status, to_status) in ALLOWED:
         with django_capture_on_commit_callbacks(execute=True):
             submission_transition(submission, to_status, actor=staff, note="a note")
         submission.refresh_from_db()
         assert submission.status == to_status
         event = SubmissionEvent.objects.get(submission=submission)
-        assert (event.actor, event.from_status, event.to_status, event.note) == (staff, from_status, to_status, "a note")
+        assert (event.actor, event.from_status, event.to_status, event.note) == (
+            staff,
+            from_status,
+            to_status,
+            "a note",
+        )
         assert event.created_at is not None
     else:
         with pytest.raises(TransitionError, match="cannot become"):
@@ -62,9 +65,9 @@ def test_every_move(make, staff, from_status, to_status, django_capture_on_commi
         assert not SubmissionEvent.objects.exists()
 
 
-def test_a_stale_object_cannot_skip_the_table(make):
+def test_a_stale_object_cannot_skip_the_table():
     """The function reads the status under a lock, not from the (possibly stale) object it is given."""
-    submission = make(Status.QUEUED)
+    submission = ModelSubmissionFactory(status=Status.QUEUED)
     stale = ModelSubmission.objects.get(pk=submission.pk)
     submission_transition(submission, Status.CANCELLED)
     with pytest.raises(TransitionError):
@@ -72,15 +75,15 @@ def test_a_stale_object_cannot_skip_the_table(make):
     assert ModelSubmission.objects.get(pk=submission.pk).status == Status.CANCELLED
 
 
-def test_approve_queues_a_run(make, staff):
-    submission = make(Status.PENDING_REVIEW)
+def test_approve_queues_a_run(staff):
+    submission = ModelSubmissionFactory(status=Status.PENDING_REVIEW)
     submission_approve(submission, actor=staff)
     assert submission.status == Status.QUEUED
     assert submission.runs.get().status == RunStatus.QUEUED
 
 
-def test_reject_needs_a_reason_and_keeps_it(make, staff):
-    submission = make(Status.PENDING_REVIEW)
+def test_reject_needs_a_reason_and_keeps_it(staff):
+    submission = ModelSubmissionFactory(status=Status.PENDING_REVIEW)
     with pytest.raises(TransitionError, match="needs a reason"):
         submission_reject(submission, actor=staff, reason="  ")
     submission_reject(submission, actor=staff, reason="Not a medical model.")
@@ -89,20 +92,17 @@ def test_reject_needs_a_reason_and_keeps_it(make, staff):
     assert submission.events.get().note == "Not a medical model."
 
 
-def test_requeue_after_failure_clears_the_reason_and_adds_a_run(make, staff):
-    submission = make(Status.FAILED)
-    ModelSubmission.objects.filter(pk=submission.pk).update(failure_reason="out of GPU memory")
+def test_requeue_after_failure_clears_the_reason_and_adds_a_run(staff):
+    submission = ModelSubmissionFactory(status=Status.FAILED, failure_reason="out of GPU memory")
     submission_requeue(submission, actor=staff)
     submission.refresh_from_db()
     assert (submission.status, submission.failure_reason) == (Status.QUEUED, "")
     assert EvalRun.objects.filter(submission=submission).count() == 1
 
 
-def test_requeue_refused_while_an_identical_submission_is_active(make, staff, suite, user):
-    failed = make(Status.FAILED)
-    ModelSubmission.objects.create(
-        user=user, model_id=failed.model_id, commit_sha=failed.commit_sha, precision="float32", suite=suite
-    )
+def test_requeue_refused_while_an_identical_submission_is_active(staff):
+    failed = ModelSubmissionFactory(status=Status.FAILED)
+    ModelSubmissionFactory(model_id=failed.model_id, commit_sha=failed.commit_sha, suite=failed.suite)
     with pytest.raises(TransitionError, match="identical submission"):
         submission_requeue(failed, actor=staff)
     failed.refresh_from_db()
@@ -110,8 +110,8 @@ def test_requeue_refused_while_an_identical_submission_is_active(make, staff, su
 
 
 @pytest.mark.parametrize("status", [Status.FINISHED, Status.REJECTED, Status.CANCELLED, Status.QUEUED])
-def test_requeue_only_after_failure(make, staff, status):
-    submission = make(status)
+def test_requeue_only_after_failure(staff, status):
+    submission = ModelSubmissionFactory(status=status)
     with pytest.raises(TransitionError):
         submission_requeue(submission, actor=staff)
     assert not submission.runs.exists()

@@ -2,6 +2,7 @@
 # lm_eval/tasks/medqa/preprocess_medqa.py (MIT License, Copyright (c) 2020 EleutherAI).
 # Kept identical so the demo task builds exactly the same prompts as upstream.
 
+
 def doc_to_text(doc) -> str:
     option_choices = {
         "A": doc["ending0"],

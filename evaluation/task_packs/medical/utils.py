@@ -15,9 +15,7 @@ import os
 
 import datasets
 
-_PMID_FILE = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "pubmedqa_test_pmids.txt"
-)
+_PMID_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pubmedqa_test_pmids.txt")
 # PMIDs of the official PubMedQA test split: the keys of test_ground_truth.json
 # in https://github.com/pubmedqa/pubmedqa (MIT License, Copyright (c) 2019 pubmedqa).
 N_TEST = 500
@@ -90,8 +88,7 @@ def process_docs(dataset: datasets.Dataset) -> datasets.Dataset:
     test = dataset.filter(lambda doc: str(doc["pubid"]) in pmids)
     if len(test) != N_TEST:
         raise ValueError(
-            f"pubmedqa_pqal: expected {N_TEST} test questions, found {len(test)}; "
-            "is this qiaojin/PubMedQA pqa_labeled?"
+            f"pubmedqa_pqal: expected {N_TEST} test questions, found {len(test)}; is this qiaojin/PubMedQA pqa_labeled?"
         )
     return test.map(_to_bigbio, remove_columns=test.column_names, features=_FEATURES)
 

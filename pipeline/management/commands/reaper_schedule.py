@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from evaluation.services import reaper_schedule
+from pipeline.lifecycle import reaper_schedule
 
 
 class Command(BaseCommand):

@@ -14,8 +14,7 @@ lays out a downloaded repo::
 Blob names ("etags") follow the hub: files the hub stores in Git LFS (``*.safetensors``,
 ``*.bin``, ... -- the patterns of the hub's default ``.gitattributes`` -- or anything
 larger than 10 MiB) are named by the **sha256** of their content; every other file is
-named by its **git blob sha1** (``git hash-object``, i.e. ``sha1(b"blob <len>\\0" +
-content)``, the same as ``huggingface_hub.utils.sha.git_hash``).
+named by its **git blob sha1** (``git hash-object``: ``huggingface_hub.utils.sha.git_hash``).
 
 The commit sha is a genuine git commit id computed from the files: a git tree whose
 entries are the regular files' blob ids and, for LFS files, the blob id of their LFS
@@ -32,8 +31,8 @@ with ``HF_HUB_OFFLINE=1``, ``AutoConfig``/``AutoTokenizer``/``AutoModelForCausal
 ``try_to_load_from_cache`` and ``hf_hub_download(..., local_files_only=True)`` all work,
 and so does ``lm_eval --model hf --model_args pretrained=org/name,revision=<sha>``.
 
-This module is plain Python (no Django); torch/transformers/tokenizers are imported
-lazily, so importing it is cheap.
+Model ids follow the platform's one rule (``submissions.hub.check_model_id``); torch,
+transformers and tokenizers are imported lazily, so importing this module is cheap.
 """
 
 from __future__ import annotations
@@ -45,60 +44,21 @@ import hashlib
 import io
 import json
 import os
-import re
 import tempfile
 import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
-__all__ = [
-    "TinyModelVariant",
-    "build_tiny_model",
-    "tiny_model_files",
-    "compute_commit_sha",
-    "blob_etag",
-    "git_blob_sha1",
-    "is_lfs_file",
-    "repo_cache_dir",
-    "validate_repo_id",
-    "REPO_ID_RE",
-]
+from huggingface_hub.file_download import repo_folder_name
+from huggingface_hub.utils.sha import git_hash
 
-# ---------------------------------------------------------------------------------
-# repo ids
-# ---------------------------------------------------------------------------------
-
-#: ``ORG/NAME``: letters, digits, ``-``, ``_`` and ``.``, exactly one slash.
-REPO_ID_RE = re.compile(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")
-
-
-def validate_repo_id(repo_id: str) -> str:
-    """Return ``repo_id`` if it is a valid ``ORG/NAME`` model id, else raise ``ValueError``.
-
-    Besides the character set, the rules huggingface_hub enforces are applied too: no
-    ``--`` or ``..``, no part starting or ending with ``-`` or ``.``, at most 96 chars.
-    """
-    if not isinstance(repo_id, str) or not REPO_ID_RE.match(repo_id):
-        raise ValueError(
-            f"Invalid model id {repo_id!r}: expected ORG/NAME made of letters, digits, "
-            "'-', '_' and '.', with exactly one '/'."
-        )
-    if "--" in repo_id or ".." in repo_id:
-        raise ValueError(f"Invalid model id {repo_id!r}: '--' and '..' are not allowed.")
-    for part in repo_id.split("/"):
-        if part[0] in "-." or part[-1] in "-.":
-            raise ValueError(
-                f"Invalid model id {repo_id!r}: {part!r} must not start or end with '-' or '.'."
-            )
-    if len(repo_id) > 96:
-        raise ValueError(f"Invalid model id {repo_id!r}: longer than 96 characters.")
-    return repo_id
+from submissions.hub import check_model_id
 
 
 def repo_cache_dir(hub_cache: Path | str, repo_id: str) -> Path:
-    """``<hub_cache>/models--ORG--NAME`` (the folder huggingface_hub uses for a model repo)."""
-    return Path(hub_cache) / ("models--" + repo_id.replace("/", "--"))
+    """``<hub_cache>/models--ORG--NAME``: the folder huggingface_hub keeps a model repo in."""
+    return Path(hub_cache) / repo_folder_name(repo_id=repo_id, repo_type="model")
 
 
 # ---------------------------------------------------------------------------------
@@ -107,18 +67,46 @@ def repo_cache_dir(hub_cache: Path | str, repo_id: str) -> Path:
 
 #: Patterns of the hub's default ``.gitattributes`` (files stored in Git LFS).
 LFS_PATTERNS = (
-    "*.7z", "*.arrow", "*.bin", "*.bz2", "*.ckpt", "*.ftz", "*.gz", "*.h5", "*.joblib",
-    "*.lfs.*", "*.mlmodel", "*.model", "*.msgpack", "*.npy", "*.npz", "*.onnx", "*.ot",
-    "*.parquet", "*.pb", "*.pickle", "*.pkl", "*.pt", "*.pth", "*.rar", "*.safetensors",
-    "saved_model/**/*", "*.tar.*", "*.tar", "*.tflite", "*.tgz", "*.wasm", "*.xz",
-    "*.zip", "*.zst", "*tfevents*",
+    "*.7z",
+    "*.arrow",
+    "*.bin",
+    "*.bz2",
+    "*.ckpt",
+    "*.ftz",
+    "*.gz",
+    "*.h5",
+    "*.joblib",
+    "*.lfs.*",
+    "*.mlmodel",
+    "*.model",
+    "*.msgpack",
+    "*.npy",
+    "*.npz",
+    "*.onnx",
+    "*.ot",
+    "*.parquet",
+    "*.pb",
+    "*.pickle",
+    "*.pkl",
+    "*.pt",
+    "*.pth",
+    "*.rar",
+    "*.safetensors",
+    "saved_model/**/*",
+    "*.tar.*",
+    "*.tar",
+    "*.tflite",
+    "*.tgz",
+    "*.wasm",
+    "*.xz",
+    "*.zip",
+    "*.zst",
+    "*tfevents*",
 )
 #: The hub refuses regular (non-LFS) files above 10 MiB.
 LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
 
-GITATTRIBUTES = "".join(
-    f"{pattern} filter=lfs diff=lfs merge=lfs -text\n" for pattern in LFS_PATTERNS
-)
+GITATTRIBUTES = "".join(f"{pattern} filter=lfs diff=lfs merge=lfs -text\n" for pattern in LFS_PATTERNS)
 
 
 def is_lfs_file(filename: str, size: int = 0) -> bool:
@@ -126,25 +114,12 @@ def is_lfs_file(filename: str, size: int = 0) -> bool:
     base = filename.rsplit("/", 1)[-1]
     if size > LFS_SIZE_THRESHOLD:
         return True
-    return any(
-        fnmatch.fnmatchcase(base, pat) or fnmatch.fnmatchcase(filename, pat)
-        for pat in LFS_PATTERNS
-    )
-
-
-def git_blob_sha1(data: bytes) -> str:
-    """git blob id of ``data`` (``git hash-object``)."""
-    h = hashlib.sha1(usedforsecurity=False)
-    h.update(b"blob %d\0" % len(data))
-    h.update(data)
-    return h.hexdigest()
+    return any(fnmatch.fnmatchcase(base, pat) or fnmatch.fnmatchcase(filename, pat) for pat in LFS_PATTERNS)
 
 
 def _lfs_pointer(data: bytes) -> bytes:
     return (
-        "version https://git-lfs.github.com/spec/v1\n"
-        f"oid sha256:{hashlib.sha256(data).hexdigest()}\n"
-        f"size {len(data)}\n"
+        f"version https://git-lfs.github.com/spec/v1\noid sha256:{hashlib.sha256(data).hexdigest()}\nsize {len(data)}\n"
     ).encode()
 
 
@@ -156,7 +131,7 @@ def blob_etag(filename: str, data: bytes) -> str:
     """
     if is_lfs_file(filename, len(data)):
         return hashlib.sha256(data).hexdigest()
-    return git_blob_sha1(data)
+    return git_hash(data)
 
 
 def _git_object(kind: str, body: bytes) -> tuple[str, bytes]:
@@ -178,7 +153,7 @@ def compute_commit_sha(files: dict[str, bytes], message: str = "Tiny random mode
         for p in parts[:-1]:
             node = node.setdefault(p, {})
         blob = _lfs_pointer(data) if is_lfs_file(name, len(data)) else data
-        node[parts[-1]] = git_blob_sha1(blob)
+        node[parts[-1]] = git_hash(blob)
 
     def tree_sha(node: dict[str, Any]) -> str:
         entries = []
@@ -193,10 +168,17 @@ def compute_commit_sha(files: dict[str, bytes], message: str = "Tiny random mode
 
     ident = b"tiny-model-builder <tiny-model-builder@localhost> 0 +0000"
     body = (
-        b"tree " + tree_sha(root).encode() + b"\n"
-        + b"author " + ident + b"\n"
-        + b"committer " + ident + b"\n\n"
-        + message.encode() + b"\n"
+        b"tree "
+        + tree_sha(root).encode()
+        + b"\n"
+        + b"author "
+        + ident
+        + b"\n"
+        + b"committer "
+        + ident
+        + b"\n\n"
+        + message.encode()
+        + b"\n"
     )
     return _git_object("commit", body)[0]
 
@@ -222,6 +204,9 @@ class TinyModelVariant:
     hidden_size: int = 64
     gptq: bool = False
     gptq_group_size: int = 32
+    files: dict[str, bytes] | None = None
+    seed: int | None = None
+    init_std: float = 0.02
 
     def __post_init__(self) -> None:
         if not isinstance(self.num_layers, int) or self.num_layers < 1:
@@ -362,9 +347,7 @@ def _tokenizer_files() -> tuple[tuple[str, bytes], ...]:
         single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, tok.token_to_id(bos))]
     )
 
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, model_max_length=_MODEL_MAX_LENGTH, **_SPECIAL_TOKENS
-    )
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, model_max_length=_MODEL_MAX_LENGTH, **_SPECIAL_TOKENS)
     with tempfile.TemporaryDirectory() as tmp:
         fast.save_pretrained(tmp)
         out = {name: Path(tmp, name).read_bytes() for name in sorted(os.listdir(tmp))}
@@ -410,8 +393,13 @@ class TinyCustomForCausalLM(LlamaForCausalLM):
 '''
 
 _LINEAR_SUFFIXES = (
-    "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-    "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj",
+    "self_attn.q_proj",
+    "self_attn.k_proj",
+    "self_attn.v_proj",
+    "self_attn.o_proj",
+    "mlp.gate_proj",
+    "mlp.up_proj",
+    "mlp.down_proj",
 )
 
 
@@ -437,23 +425,17 @@ def _gptq_pack(state: dict, variant: TinyModelVariant, seed: int) -> dict:
                 -(2**31), 2**31 - 1, (in_f // pack, out_f), dtype=torch.int32, generator=gen
             )
             # symmetric 4-bit: zero point 8, stored as 8 - 1 = 7 in every nibble
-            out[prefix + ".qzeros"] = torch.full(
-                (in_f // group, out_f // pack), 0x77777777, dtype=torch.int32
+            out[prefix + ".qzeros"] = torch.full((in_f // group, out_f // pack), 0x77777777, dtype=torch.int32)
+            out[prefix + ".scales"] = (torch.rand((in_f // group, out_f), generator=gen) * 0.01 + 0.001).to(
+                torch.float16
             )
-            out[prefix + ".scales"] = (
-                torch.rand((in_f // group, out_f), generator=gen) * 0.01 + 0.001
-            ).to(torch.float16)
-            out[prefix + ".g_idx"] = (torch.arange(in_f, dtype=torch.int32) // group).to(
-                torch.int32
-            )
+            out[prefix + ".g_idx"] = (torch.arange(in_f, dtype=torch.int32) // group).to(torch.int32)
         else:
             out[name] = tensor.to(torch.float16)
     return out
 
 
-def _model_files(
-    repo_id: str, variant: TinyModelVariant, vocab: dict[str, int]
-) -> tuple[dict[str, bytes], int]:
+def _model_files(repo_id: str, variant: TinyModelVariant, vocab: dict[str, int]) -> tuple[dict[str, bytes], int]:
     """The model files and the (unquantized) parameter count."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -472,9 +454,10 @@ def _model_files(
         eos_token_id=vocab[_SPECIAL_TOKENS["eos_token"]],
         pad_token_id=vocab[_SPECIAL_TOKENS["pad_token"]],
         tie_word_embeddings=False,
+        initializer_range=variant.init_std,
         dtype="float32",
     )
-    seed = _seed_for(repo_id)
+    seed = _seed_for(repo_id) if variant.seed is None else variant.seed
     with _lock, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = LlamaForCausalLM(config).to(torch.float32).eval()
@@ -507,9 +490,7 @@ def _model_files(
         }
         cfg["quantization_config"] = quant
         cfg["dtype"] = "float16"
-        files["quantize_config.json"] = _json_bytes(
-            {k: v for k, v in quant.items() if k != "quant_method"}
-        )
+        files["quantize_config.json"] = _json_bytes({k: v for k, v in quant.items() if k != "quant_method"})
     if variant.safetensors:
         from safetensors.torch import save as st_save
 
@@ -599,7 +580,7 @@ def tiny_model_files(repo_id: str, **variant: Any) -> dict[str, bytes]:
 
     Accepts the same keyword arguments as :func:`build_tiny_model`; writes nothing.
     """
-    validate_repo_id(repo_id)
+    repo_id = check_model_id(repo_id)
     try:
         v = TinyModelVariant(**variant)
     except TypeError as exc:
@@ -620,6 +601,7 @@ def tiny_model_files(repo_id: str, **variant: Any) -> dict[str, bytes]:
     files.update(model_files)
     if v.card:
         files["README.md"] = _card(repo_id, v, num_params)
+    files.update(v.files or {})
     return dict(sorted(files.items()))
 
 
@@ -700,9 +682,18 @@ def build_tiny_model(repo_id: str, *, hub_cache: Path, **variant: Any) -> str:
         ``safetensors=False``.
     ``gptq_group_size: int = 32``
         ``g`` above; must divide ``hidden_size``.
+    ``seed: int | None = None``
+        Seeds the weights (None: a seed derived from ``repo_id``): models built with different seeds answer
+        differently (``make demo`` ranks several).
+    ``init_std: float = 0.02``
+        The standard deviation of the random weights (the config's ``initializer_range``). Larger weights make
+        the answers depend more on each question, so random models score differently per task.
+    ``files: dict[str, bytes] | None = None``
+        Files (name -> content) added last, replacing any of the same name: hostile or broken
+        cards, configs and tokenizers for the hub checks' tests.
 
     Unknown keyword arguments raise ``TypeError``; an invalid ``repo_id`` raises
-    ``ValueError``.
+    ``submissions.errors.SubmissionError`` (a ``ValueError``).
     """
     files = tiny_model_files(repo_id, **variant)
     return write_repo(repo_id, files, hub_cache=hub_cache, message=f"Tiny random model {repo_id}")
@@ -736,8 +727,6 @@ def write_repo(repo_id: str, files: dict[str, bytes], *, hub_cache: Path, messag
 def build_tiny_adapter(repo_id: str, *, base_id: str, hub_cache: Path) -> str:
     """A LoRA adapter (saved by PEFT) of the tiny model ``base_id`` already in ``hub_cache``, with random
     non-zero weights so that it changes the base model's answers; returns its commit sha."""
-    import tempfile
-
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM

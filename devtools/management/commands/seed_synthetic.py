@@ -18,6 +18,8 @@ from evaluation.ingest import SAMPLE_COLUMNS
 from evaluation.models import EvalRun, RunStatus, SampleLog, Suite, TaskResult
 from leaderboard.models import Flag, FlagReason, FlagStatus, LeaderboardEntry
 from leaderboard.services import (
+    Result,
+    _run_statistics,
     _scores_summary,
     _submission_columns,
     suite_ranks_refresh,
@@ -27,10 +29,39 @@ from submissions.models import ModelSubmission, ModelType, Precision, Status
 PREFIX = "synthetic-"
 SIZES = [0.5, 1.1, 1.5, 2.7, 3.8, 7.2, 8.0, 13.0, 14.0, 34.0, 46.7, 70.0, 72.0, 141.0]
 LICENSES = ["apache-2.0", "mit", "llama2", "llama3", "gemma", "cc-by-nc-4.0", "other", "openrail"]
-ARCHITECTURES = ["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "GemmaForCausalLM",
-                 "MixtralForCausalLM", "PhiForCausalLM"]  # fmt: skip
-WORDS = ("patient presents with acute chronic pain fever renal hepatic cardiac lesion therapy dose diagnosis "
-         "syndrome deficiency enzyme receptor nerve artery muscle infection antibiotic").split()  # fmt: skip
+ARCHITECTURES = [
+    "LlamaForCausalLM",
+    "MistralForCausalLM",
+    "Qwen2ForCausalLM",
+    "GemmaForCausalLM",
+    "MixtralForCausalLM",
+    "PhiForCausalLM",
+]
+WORDS = [
+    "patient",
+    "presents",
+    "with",
+    "acute",
+    "chronic",
+    "pain",
+    "fever",
+    "renal",
+    "hepatic",
+    "cardiac",
+    "lesion",
+    "therapy",
+    "dose",
+    "diagnosis",
+    "syndrome",
+    "deficiency",
+    "enzyme",
+    "receptor",
+    "nerve",
+    "artery",
+    "muscle",
+    "infection",
+    "antibiotic",
+]
 
 
 class Command(BaseCommand):
@@ -40,8 +71,9 @@ class Command(BaseCommand):
         parser.add_argument("--models", type=int, required=True)
         parser.add_argument("--suite", required=True, help="suite slug (load_suites first)")
         parser.add_argument("--samples", type=int, default=0, help="logged samples per task and model")
-        parser.add_argument("--sample-models", type=int, default=None,
-                            help="log samples for only the first K models (default: all)")  # fmt: skip
+        parser.add_argument(
+            "--sample-models", type=int, default=None, help="log samples for only the first K models (default: all)"
+        )
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, models, suite, samples, sample_models, seed, **options):
@@ -96,31 +128,51 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {ModelSubmission._meta.db_table} SET created_at = %s WHERE id = %s",
-                [(date, s.pk) for date, s in zip(dates, submissions)],
+                [(date, s.pk) for date, s in zip(dates, submissions, strict=True)],
             )
-        for date, submission in zip(dates, submissions):
+        for date, submission in zip(dates, submissions, strict=True):
             submission.created_at = date
         runs = EvalRun.objects.bulk_create(
-            [EvalRun(submission=s, status=RunStatus.FINISHED, started_at=s.created_at, finished_at=s.created_at,
-                     record={"commands": [f"lm_eval --model hf --model_args pretrained={s.model_id}"]})
-             for s in submissions],
+            [
+                EvalRun(
+                    submission=s,
+                    status=RunStatus.FINISHED,
+                    started_at=s.created_at,
+                    finished_at=s.created_at,
+                    record={"commands": [f"lm_eval --model hf --model_args pretrained={s.model_id}"]},
+                )
+                for s in submissions
+            ],
             batch_size=2000,
-        )  # fmt: skip
+        )
         results, entries = [], []
-        for submission, run in zip(submissions, runs):
+        for submission, run in zip(submissions, runs, strict=True):
             # Better models over time and with size, plus noise per model and task.
             age = (now - submission.created_at).days / 730
             size = submission.facts["num_params"] / 1e9
             quality = 0.3 + 0.25 * (1 - age) + 0.05 * min(size, 70) ** 0.5 / 8.4 + rng.gauss(0, 0.08)
             scores = {t.task: min(1.0, max(0.0, quality + rng.gauss(0, 0.06))) for t in suite_tasks}
             for t in suite_tasks:
-                results.append(TaskResult(run=run, task=t.task, metric=t.metric, metric_filter=t.metric_filter,
-                                          value=scores[t.task], stderr=0.012))  # fmt: skip
+                results.append(
+                    TaskResult(
+                        run=run,
+                        task=t.task,
+                        metric=t.metric,
+                        metric_filter=t.metric_filter,
+                        value=scores[t.task],
+                        stderr=0.012,
+                    )
+                )
+            found = {t.task: Result(scores[t.task], 0.012, None, t.num_fewshot) for t in suite_tasks}
             entries.append(
                 LeaderboardEntry(
-                    suite=suite, run=run, submission=submission,
-                    **_submission_columns(submission, None), **_scores_summary(scores, suite_tasks),
-                )  # fmt: skip
+                    suite=suite,
+                    run=run,
+                    submission=submission,
+                    **_submission_columns(submission, None),
+                    **_scores_summary(scores, suite_tasks),
+                    **_run_statistics(found, suite_tasks, imported=False, subjects=[]),
+                )
             )
         TaskResult.objects.bulk_create(results, batch_size=5000)
         LeaderboardEntry.objects.bulk_create(entries, batch_size=2000)
@@ -133,9 +185,14 @@ class Command(BaseCommand):
         flagger, _ = get_user_model().objects.get_or_create(username=f"{PREFIX}flagger")
         for entry in rng.sample(entries, max(1, len(entries) // 100)):
             flag = Flag.objects.create(
-                model_id=entry.model_id, user=flagger, reason=FlagReason.CONTAMINATION, status=FlagStatus.UPHELD,
-                explanation="synthetic", moderation_note="synthetic", moderated_at=timezone.now(),
-            )  # fmt: skip
+                model_id=entry.model_id,
+                user=flagger,
+                reason=FlagReason.CONTAMINATION,
+                status=FlagStatus.UPHELD,
+                explanation="synthetic",
+                moderation_note="synthetic",
+                moderated_at=timezone.now(),
+            )
             LeaderboardEntry.objects.filter(pk=entry.pk).update(flag=flag)
 
     def _samples(self, runs, suite_tasks, per_task, rng) -> int:
@@ -143,26 +200,42 @@ class Command(BaseCommand):
         count = 0
         table = SampleLog._meta.db_table
         letters = "ABCDE"
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy,
+        ):
             for run in runs:
                 for t in suite_tasks:
                     k = t.choices or 4
                     for doc_id in range(per_task):
                         question = " ".join(rng.choice(WORDS) for _ in range(14)).capitalize() + "?"
                         options = [" ".join(rng.choice(WORDS) for _ in range(3)) for _ in range(k)]
-                        prompt = f"Question: {question}\nChoices:\n" + "".join(
-                            f"{letters[i]}. {option}\n" for i, option in enumerate(options)
-                        ) + "Answer:"
+                        prompt = (
+                            f"Question: {question}\nChoices:\n"
+                            + "".join(f"{letters[i]}. {option}\n" for i, option in enumerate(options))
+                            + "Answer:"
+                        )
                         target = rng.randrange(k)
                         lls = [round(rng.uniform(-12, -1), 6) for _ in range(k)]
                         pick = max(range(k), key=lambda i: lls[i])
                         resps = [[[str(ll), "False"]] for ll in lls]
-                        copy.write_row((
-                            run.pk, t.task, t.metric_filter, doc_id,
-                            json.dumps({"question": question, "options": options, "answer": target}),
-                            json.dumps({f"gen_args_{i}": {"arg_0": prompt, "arg_1": f" {letters[i]}"} for i in range(k)}),
-                            str(target), json.dumps(resps), json.dumps([r[0] for r in resps]),
-                            json.dumps({t.metric: 1.0 if pick == target else 0.0}), "", "",
-                        ))  # fmt: skip
+                        copy.write_row(
+                            (
+                                run.pk,
+                                t.task,
+                                t.metric_filter,
+                                doc_id,
+                                json.dumps({"question": question, "options": options, "answer": target}),
+                                json.dumps(
+                                    {f"gen_args_{i}": {"arg_0": prompt, "arg_1": f" {letters[i]}"} for i in range(k)}
+                                ),
+                                str(target),
+                                json.dumps(resps),
+                                json.dumps([r[0] for r in resps]),
+                                json.dumps({t.metric: 1.0 if pick == target else 0.0}),
+                                "",
+                                "",
+                            )
+                        )
                         count += 1
         return count

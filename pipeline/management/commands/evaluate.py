@@ -2,10 +2,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation.jobs import execute_run_now
 from evaluation.models import Suite
+from evaluation.precision import Precision
+from pipeline.jobs import execute_run_now
 from submissions.errors import SubmissionError
-from submissions.models import Precision, Status
+from submissions.models import Status
 from submissions.services import submission_approve, submission_create
 
 FINAL = (Status.FINISHED, Status.FAILED, Status.CANCELLED)
@@ -32,7 +33,13 @@ class Command(BaseCommand):
             raise CommandError(f"no suite {suite!r}; load it with `manage.py load_suites`")
         try:
             submission = submission_create(
-                user=None, model_id=model_id, revision=revision, precision=precision, suite=suite_obj, review=True
+                user=None,
+                model_id=model_id,
+                revision=revision,
+                precision=precision,
+                suite=suite_obj,
+                review=True,
+                check_now=True,
             )
         except SubmissionError as exc:
             raise CommandError(exc.message) from exc

@@ -8,6 +8,17 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class Scope(models.TextChoices):
+    """What a token may do, each scope including the ones before it; the user's own permissions still apply."""
+
+    READ = "read", "read: only GET"
+    SUBMIT = "submit", "submit: also submit, cancel, flag and comment"
+    MODERATE = "moderate", "moderate: also approve, reject, requeue and cancel others' submissions (staff)"
+
+
+SCOPE_ORDER = [Scope.READ, Scope.SUBMIT, Scope.MODERATE]
+
+
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored: the token itself is shown once, when created."""
 
@@ -17,9 +28,14 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell tokens apart")
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Refused from then on; empty: never expires")
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    def allows(self, scope: str) -> bool:
+        return SCOPE_ORDER.index(self.scope) >= SCOPE_ORDER.index(scope)

@@ -6,14 +6,12 @@ from django.db import IntegrityError, transaction
 
 from evaluation.ingest import HarnessOutputError, harness_output_read
 from evaluation.models import Suite
+from evaluation.precision import UNQUANTIZED, Precision
 from evaluation.record import record_build
-from evaluation.services import run_import
 from leaderboard.services import IncompleteRunError
+from pipeline.lifecycle import run_import
 from submissions.errors import SubmissionError
-from submissions.models import Precision
 from submissions.services import submission_create
-
-DTYPES = ("float16", "bfloat16", "float32")
 
 
 def _model_args(config: dict) -> dict:
@@ -72,7 +70,7 @@ class Command(BaseCommand):
         if not model:
             raise CommandError("the results do not say which model they are for: give --model ORG/NAME")
         if precision not in Precision.values:
-            raise CommandError(f"the results' dtype is {precision!r}: give --precision ({', '.join(DTYPES)}, ...)")
+            raise CommandError(f"the results' dtype is {precision!r}: give --precision ({', '.join(UNQUANTIZED)}, ...)")
         revision = revision or str(model_args.get("revision") or "main")
         suite_obj = _suite_for(output.results, suite)
         spec = {
@@ -88,7 +86,13 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 submission = submission_create(
-                    user=None, model_id=model, revision=revision, precision=precision, suite=suite_obj, review=True
+                    user=None,
+                    model_id=model,
+                    revision=revision,
+                    precision=precision,
+                    suite=suite_obj,
+                    review=True,
+                    check_now=True,
                 )
                 record = record_build(submission, spec, output.results, duration)
                 record["imported_from"] = str(results.name)

@@ -1,0 +1,51 @@
+"""ApiToken moves from the api app to accounts: the table stays, only Django's record of its owner changes."""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+
+    dependencies = [
+        ("api", "0001_api_tokens"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.CreateModel(
+                    name="ApiToken",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("name", models.CharField(max_length=100)),
+                        ("digest", models.CharField(max_length=64, unique=True)),
+                        (
+                            "prefix",
+                            models.CharField(
+                                help_text="The token's first characters, to tell tokens apart", max_length=12
+                            ),
+                        ),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                        (
+                            "user",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="api_tokens",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                    ],
+                    options={"ordering": ["-created_at"], "db_table": "api_apitoken"},
+                ),
+            ],
+        ),
+    ]

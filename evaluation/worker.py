@@ -1,0 +1,213 @@
+"""What a worker needs to run the harness for a claimed run: the child's spec (model arguments,
+tasks, weights), its working directory and timeout, why a host refuses a run, the progress and
+failure the child reports, and killing its whole process group. pipeline.jobs drives it.
+"""
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+
+from evaluation.models import EvalRun, FailureKind
+from evaluation.precision import FACTS, WeightType
+from evaluation.routing import Cluster, backend_for, missing_packages
+from evaluation.services import Progress
+
+LOG_TAIL_LINES = 40
+
+
+def task_paths(run: EvalRun) -> list[str]:
+    return [str((Path(settings.BASE_DIR) / p).resolve()) for p in run.submission.suite.task_paths]
+
+
+# What the harness child may see of the worker's environment: what Python, torch and CUDA, transformers, lm-eval
+# and the Hugging Face cache read. Never the database URL, the secret key, mail settings or the hub token (the
+# weights are in the cache before the child starts, see weights_download).
+HARNESS_ENV = {
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "TERM",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "HF_HOME",
+    "HF_HUB_CACHE",
+    "HF_DATASETS_CACHE",
+    "HF_HUB_OFFLINE",
+    "HF_DATASETS_OFFLINE",
+    "HF_ENDPOINT",
+    "HF_HUB_DISABLE_TELEMETRY",
+    "HF_HUB_ETAG_TIMEOUT",
+    "HF_HUB_DOWNLOAD_TIMEOUT",
+    "HF_XET_HIGH_PERFORMANCE",
+    "TOKENIZERS_PARALLELISM",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "CUDA_VISIBLE_DEVICES",
+    "CUDA_DEVICE_ORDER",
+    "CUDA_HOME",
+    "CUDA_PATH",
+    "LD_LIBRARY_PATH",
+    "NVIDIA_VISIBLE_DEVICES",
+    "NVIDIA_DRIVER_CAPABILITIES",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+}
+HARNESS_ENV_PREFIXES = ("LC_", "PYTORCH_", "TORCH_", "CUBLAS_", "NCCL_", "VLLM_")
+
+
+def harness_env() -> dict[str, str]:
+    """The harness child's environment: the allow-list above, taken from this worker's, and the project and
+    cache it runs with."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name in HARNESS_ENV or name.startswith(HARNESS_ENV_PREFIXES)
+    }
+    return {**env, "PYTHONPATH": str(settings.BASE_DIR), "HF_HOME": settings.HF_HOME}
+
+
+# Weight files transformers does not read where safetensors are there (the hub checks require them).
+OTHER_WEIGHT_FORMATS = ["*.bin", "*.pt", "*.pth", "*.ckpt", "*.h5", "*.msgpack", "*.onnx", "*.gguf", "original/*"]
+
+
+def weights_download(submission) -> None:
+    """Bring the model a run loads into the Hugging Face cache at the commit the hub checks resolved (an adapter's
+    or delta's base model at its commit), in the worker, with its credentials, before the child starts; offline
+    this is a cache hit. Best effort: what cannot be had here, the child fails to load and says why."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    if submission.weight_type == WeightType.ORIGINAL:
+        repo, revision = submission.model_id, submission.commit_sha
+    else:
+        repo, revision = submission.facts["base_model"], submission.facts["base_commit_sha"]
+    with contextlib.suppress(HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError):
+        snapshot_download(repo, revision=revision, ignore_patterns=OTHER_WEIGHT_FORMATS)
+
+
+def weights_snapshot(submission) -> dict | None:
+    """An adapter's or delta's own files, as a local snapshot: lm-eval would fetch them at the base
+    model's revision otherwise."""
+    if submission.weight_type == WeightType.ORIGINAL:
+        return None
+    from huggingface_hub import snapshot_download
+
+    path = snapshot_download(submission.model_id, revision=submission.commit_sha)
+    return {"model_id": submission.model_id, "revision": submission.commit_sha, "path": path}
+
+
+def model_args(submission, weights: dict | None = None) -> str:
+    """dtype follows the precision; quantized weights compute in float16. Adapter and delta weights load
+    on their base model (at the commit the hub checks resolved) through lm-eval's peft= and delta=."""
+    dtype = FACTS[submission.precision].dtype
+    if weights is None:
+        return f"pretrained={submission.model_id},revision={submission.commit_sha},dtype={dtype}"
+    option = "peft" if submission.weight_type == WeightType.ADAPTER else "delta"
+    base, base_sha = submission.facts["base_model"], submission.facts["base_commit_sha"]
+    return f"pretrained={base},revision={base_sha},dtype={dtype},{option}={weights['path']}"
+
+
+def harness_spec(run: EvalRun, cluster: Cluster, work_dir: Path) -> dict:
+    submission = run.submission
+    weights_download(submission)
+    weights = weights_snapshot(submission)
+    return {
+        "model_args": model_args(submission, weights),
+        "weights": weights,
+        "backend": backend_for(cluster, submission.precision),
+        "quantization": submission.precision if FACTS[submission.precision].bitsandbytes else None,
+        "tasks": [{"task": t.task, "num_fewshot": t.num_fewshot} for t in submission.suite.tasks.all()],
+        "task_paths": task_paths(run),
+        "device": settings.EVAL_DEVICE,
+        "batch_size": settings.EVAL_BATCH_SIZE,
+        "apply_chat_template": submission.use_chat_template,
+        "output_dir": str(work_dir / "output"),
+        "progress_path": str(work_dir / "progress.json"),
+        "error_path": str(work_dir / "error.json"),
+        "parent_pid": os.getpid(),
+    }
+
+
+def harness_cwd(run: EvalRun, work_dir: Path) -> Path:
+    """lm-eval resolves data_files against the working directory: run where the pack is."""
+    paths = task_paths(run)
+    return Path(paths[0]) if paths else work_dir
+
+
+def suite_timeout_s(run: EvalRun) -> int:
+    return settings.EVAL_SUITE_TIMEOUTS.get(run.submission.suite.slug, settings.EVAL_TIMEOUT_S)
+
+
+def refusal(run: EvalRun, cluster: Cluster) -> str:
+    """Why this worker cannot run the run at all ("" when it can)."""
+    submission = run.submission
+    if not cluster.fits(run.memory_gib):
+        return (
+            f"{submission.model_id} needs about {run.memory_gib:.3g} GiB of GPU memory "
+            f"({submission.facts['num_params']:,} parameters in {submission.precision}), more than the largest "
+            f"GPU host ({cluster.name}, {cluster.gpu_gib:g} GiB) has"
+        )
+    missing = missing_packages(submission.precision)
+    if missing:
+        return f"{submission.precision} weights need {' and '.join(missing)}, which the workers of {cluster.name} lack"
+    return ""
+
+
+def read_progress(path: Path) -> Progress | None:
+    try:
+        data = json.loads(path.read_text())
+        started = data.get("requests_started")
+        return Progress(
+            stage=str(data["stage"]),
+            done=int(data["done"]),
+            total=int(data["total"]),
+            requests_started=datetime.fromtimestamp(started, tz=UTC) if started else None,
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def harness_failure(returncode: int, error_path: Path) -> tuple[FailureKind, str]:
+    """What the child said went wrong, or what its exit status tells."""
+    try:
+        error = json.loads(error_path.read_text())
+        return FailureKind(error["kind"]), str(error["message"])[:2000]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if returncode < 0:
+        name = signal.Signals(-returncode).name
+        hint = " (the host may have run out of memory)" if returncode == -signal.SIGKILL else ""
+        return FailureKind.HARNESS, f"the harness was killed by {name}{hint}"
+    return FailureKind.HARNESS, f"the harness exited with status {returncode}"
+
+
+def log_tail(path: Path) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:])
+
+
+def kill(process: subprocess.Popen) -> None:
+    """SIGKILL the child's whole process group: every process it started, and so its GPU memory."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

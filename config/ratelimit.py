@@ -1,0 +1,61 @@
+"""Rate limits of the web pages, exports, downloads and account forms (django-ratelimit), answered with a 429.
+
+The API has DRF's throttles instead (REST_FRAMEWORK). Each limit is a group of settings.RATELIMITS, counted per
+client address (config.client_ip) for anonymous clients and per user for signed-in ones, in fixed windows.
+"""
+
+from django.conf import settings
+from django.shortcuts import render
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage
+
+
+def email(group: str, request) -> str:
+    """The address a password reset is asked for, as one address however it is spelled."""
+    return request.POST.get("email", "").strip().lower()
+
+
+# url name: the extra limits (group, key, method) its requests count against, besides "pages" or "exports".
+FORMS = {
+    "login": [("login", "ip", "POST")],
+    "signup": [("signup", "ip", "POST")],
+    "password_reset": [("password-reset", "ip", "POST"), ("password-reset-email", email, "POST")],
+}
+EXPORTS = {"leaderboard-csv", "leaderboard-json", "run-download"}
+
+
+def rate(group: str, request) -> str:
+    """The group's rate for this request: settings.RATELIMITS[group] is (anonymous, signed in)."""
+    anonymous, signed_in = settings.RATELIMITS[group]
+    return signed_in if request.user.is_authenticated else anonymous
+
+
+def limits(url_name: str) -> list[tuple[str, str, object]]:
+    return [("exports" if url_name in EXPORTS else "pages", "user_or_ip", ALL), *FORMS.get(url_name, [])]
+
+
+def too_many_requests(request, retry_after: int):
+    response = render(request, "429.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class WebRateLimit:
+    """Counts every request to a page (not the API, which DRF throttles) against its limits; over one: a 429."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match.route.startswith("api/"):
+            return None
+        retry_after = 0
+        for group, key, method in limits(match.url_name or ""):
+            usage = get_usage(request, group=group, key=key, rate=rate, method=method, increment=True)
+            if usage and usage["should_limit"]:
+                retry_after = max(retry_after, usage["time_left"], 1)
+        return too_many_requests(request, retry_after) if retry_after else None

@@ -1,0 +1,122 @@
+"""`manage.py serve` (what `make run` runs) in a terminal: gunicorn, a django-q2 cluster and the embedded
+Postgres of its own DATA_DIR; the ^C a person types stops all of it within 30 s."""
+
+import contextlib
+import os
+import pty
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+from tests.conftest import wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def processes_of(data_dir: Path) -> dict[psutil.Process, str]:
+    """The live gunicorn, qcluster and postgres processes serving ``data_dir``, with their command lines."""
+    found = {}
+    for process in psutil.process_iter(["cmdline", "status"]):
+        with contextlib.suppress(psutil.Error):
+            cmdline = " ".join(process.info["cmdline"] or [])
+            if process.info["status"] == psutil.STATUS_ZOMBIE:
+                continue
+            ours = str(data_dir / "pg") in cmdline if "postgres" in cmdline else process.environ().get("DATA_DIR")
+            if any(name in cmdline for name in ("postgres", "gunicorn", "qcluster")) and ours in (True, str(data_dir)):
+                found[process] = cmdline
+    return found
+
+
+def answer(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def test_ctrl_c_in_a_terminal_stops_the_server_the_cluster_and_the_database():
+    data_dir = Path(tempfile.mkdtemp(prefix="serve-test-"))
+    data_dir.chmod(0o755)  # the embedded Postgres runs as its own user when we are root
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "SECRET_KEY", "DEBUG")}
+    env.update(DATA_DIR=str(data_dir), PORT=str(port), PYTHONUNBUFFERED="1")
+    for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput"]):  # as `make setup`
+        setup = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=REPO, env=env, capture_output=True, text=True
+        )
+        assert setup.returncode == 0, setup.stderr
+    key = (data_dir / "secret_key").read_text()
+    assert stat.S_IMODE((data_dir / "secret_key").stat().st_mode) == 0o600
+
+    pid, terminal = pty.fork()  # the child: a session of its own, on the terminal, in its foreground group
+    if pid == 0:
+        os.chdir(REPO)
+        os.execve(sys.executable, [sys.executable, "manage.py", "serve"], env)
+    output = bytearray()
+
+    def read():
+        while True:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the terminal closed: everything on it exited
+                return
+            if not chunk:
+                return
+            output.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    site = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: answer(f"{site}/about/") == 200 and b"running." in output, 120, "the site and the cluster")
+        page = urllib.request.urlopen(f"{site}/about/", timeout=5)
+        assert page.headers["Server"].startswith("gunicorn")
+        # whitenoise, DEBUG off: the page names the stylesheet by its content's hash; served compressed, for good.
+        href = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page.read().decode()).group(1)
+        request = urllib.request.Request(site + href, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=5) as stylesheet:
+            assert stylesheet.headers["Content-Encoding"] == "gzip"
+            assert "immutable" in stylesheet.headers["Cache-Control"]
+        assert answer(f"{site}/no-such-page/") == 404
+        running = " ".join(processes_of(data_dir).values())
+        assert all(name in running for name in ("gunicorn", "qcluster", "postgres"))
+
+        os.write(terminal, b"\x03")  # Ctrl-C
+        stopped = time.monotonic()
+        wait_for(lambda: not processes_of(data_dir) and os.waitpid(pid, os.WNOHANG)[0] == pid, 30, "all to stop")
+        assert time.monotonic() - stopped < 30
+        assert (data_dir / "secret_key").read_text() == key  # generated once, reused
+    except AssertionError as failure:
+        left = list(processes_of(data_dir).values())
+        raise AssertionError(f"{failure}; left: {left}; the terminal:\n{output.decode()}") from None
+    finally:  # after a failure, leave nothing behind
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        for process in processes_of(data_dir):
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        os.close(terminal)
+        shutil.rmtree(data_dir, ignore_errors=True)

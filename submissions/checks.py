@@ -1,0 +1,91 @@
+"""Run the hub checks of one submission in a child process (``submissions.checks_child``) with limits.
+
+The child gets RLIMIT_AS (CHECKS_MEMORY_MB) and RLIMIT_CPU (CHECKS_CPU_S) before it starts, and
+is killed after CHECKS_TIMEOUT_S of wall-clock time. Whatever a repository holds, this process
+reads one bounded line of JSON from it.
+"""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from huggingface_hub import constants
+
+from submissions.hub import CheckLimits
+from submissions.models import ModelSubmission
+
+MAX_OUTPUT_CHARS = 64 * 1024
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One try: the facts (the checks passed), a refusal (a check failed, with its field), or trouble (the
+    checks could not run: the hub did not answer, a limit was hit; worth another try)."""
+
+    facts: dict | None = None
+    field: str | None = None
+    refusal: str = ""
+    trouble: str = ""
+
+
+def _limit_child() -> None:  # runs in the child between fork and exec
+    memory = settings.CHECKS_MEMORY_MB * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (settings.CHECKS_CPU_S, settings.CHECKS_CPU_S))
+
+
+def checks_spec(submission: ModelSubmission) -> dict:
+    return {
+        "model_id": submission.model_id,
+        "commit_sha": submission.commit_sha,
+        "precision": submission.precision,
+        "weight_type": submission.weight_type,
+        "base_model": submission.base_model,
+        "base_commit_sha": submission.facts.get("base_commit_sha", ""),
+        "use_chat_template": submission.use_chat_template,
+        "limits": asdict(CheckLimits.from_settings()),
+    }
+
+
+def checks_run(submission: ModelSubmission) -> CheckOutcome:
+    """Run the checks child once for ``submission``."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(settings.BASE_DIR),
+        "HF_HOME": str(settings.HF_HOME),
+        "HF_HUB_OFFLINE": "1" if constants.HF_HUB_OFFLINE else "0",
+        "HF_ENDPOINT": constants.ENDPOINT,
+    }
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "submissions.checks_child", json.dumps(checks_spec(submission))],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            timeout=settings.CHECKS_TIMEOUT_S,
+            preexec_fn=_limit_child,  # safe here: the qcluster worker (or command) that calls this runs no threads
+        )
+    except subprocess.TimeoutExpired:
+        return CheckOutcome(trouble=f"the checks took longer than {settings.CHECKS_TIMEOUT_S} s")
+    stderr = done.stderr[-2000:].decode(errors="replace")
+    if done.returncode != 0:
+        if done.returncode < 0 or "MemoryError" in stderr:
+            return CheckOutcome(
+                trouble=f"the checks went over their limits ({settings.CHECKS_MEMORY_MB} MiB of memory, "
+                f"{settings.CHECKS_CPU_S} s of CPU time)"
+            )
+        return CheckOutcome(trouble=f"the checks stopped with exit status {done.returncode}")
+    try:
+        result = json.loads(done.stdout[-MAX_OUTPUT_CHARS:].decode().splitlines()[-1])
+    except (ValueError, IndexError):
+        return CheckOutcome(trouble="the checks gave no answer")
+    return CheckOutcome(
+        facts=result.get("facts"),
+        field=result.get("field"),
+        refusal=str(result.get("refusal") or ""),
+        trouble=str(result.get("trouble") or ""),
+    )

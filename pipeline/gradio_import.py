@@ -1,0 +1,434 @@
+"""Bring a Gradio leaderboard's history (its requests and results datasets, see pipeline.gradio) into a suite.
+
+A model in one precision and weight type becomes one submission, owned by the "imported" system user and
+marked imported: FINISHED with one finished run per results file (the newest one ranked, the others kept
+as earlier runs) when it has results; else PENDING_REVIEW, QUEUED (a run queued here) or FAILED as its
+request says. Rows go in with COPY in one transaction, each with the history rows its status machine
+(submissions.services.TRANSITIONS, evaluation.services.TRANSITIONS) would have written, and the ranking
+is refreshed once at the end. Imported runs have task results with their stderr, the results file as it
+was, and no samples.
+
+Running it again adds only what is new: a results file already imported is skipped, a request whose
+submission exists changes nothing, and new results files of an imported model add runs to it.
+"""
+
+import json
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from evaluation import services as run_services
+from evaluation.models import EvalRun, ResultsFile, RunEvent, RunStatus, Suite, SuiteTask, TaskResult
+from evaluation.precision import WeightType
+from leaderboard.services import entries_refresh_runs
+from pipeline.gradio import GradioFileError, GradioRequest, GradioResult, json_files, request_read, results_read
+from submissions import services as submission_services
+from submissions.hub import ModelFacts
+from submissions.models import ACTIVE_STATUSES, ModelSubmission, ModelType, Status, SubmissionEvent
+
+IMPORTED_USERNAME = "imported"
+FAILED_THERE = "failed on the Gradio leaderboard before the import (it kept no reason)"
+# The columns an import fills; every other one takes its field's default.
+SUBMISSION_FIELDS = (
+    "id",
+    "user",
+    "model_id",
+    "revision",
+    "commit_sha",
+    "precision",
+    "weight_type",
+    "base_model",
+    "model_type",
+    "suite",
+    "status",
+    "failure_reason",
+    "facts",
+    "quota_exempt",
+    "imported",
+    "created_at",
+    "updated_at",
+)
+RUN_FIELDS = ("id", "submission", "status", "created_at", "finished_at", "progress_stage", "failure_reason", "record")
+
+
+class GradioImportError(ValueError):
+    """The import cannot start (nothing was read or written)."""
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    problems: list[str] = field(default_factory=list)  # "path: reason", one per file skipped
+    created: Counter = field(default_factory=Counter)  # submissions by status
+    runs: int = 0  # finished runs written
+    extended: int = 0  # imported submissions that got new runs
+    unchanged: int = 0  # submissions imported before, with nothing new
+    ranked: int = 0  # ranking entries written
+
+    def problem(self, path: Path, reason: str) -> None:
+        self.problems.append(f"{path}: {reason}")
+
+    def summary(self, suite: Suite) -> str:
+        made = ", ".join(f"{count} {Status(status).label}" for status, count in sorted(self.created.items())) or "none"
+        verb = "would import" if self.dry_run else "imported"
+        return (
+            f"{verb} into {suite.slug}: new submissions {made}; {self.runs} finished runs; {self.extended} submissions "
+            f"imported before got new runs; {self.unchanged} unchanged; {len(self.problems)} files skipped"
+            + ("" if self.dry_run else f"; {self.ranked} ranking entries refreshed")
+        )
+
+
+@dataclass
+class _Unit:
+    """What becomes one submission: a model in one precision and weight type, its request and results."""
+
+    model_id: str
+    precision: str
+    weight_type: str
+    request: GradioRequest | None
+    results: list[GradioResult] = field(default_factory=list)  # oldest first
+
+    @property
+    def path(self) -> Path:
+        return self.request.path if self.request else self.results[-1].path
+
+
+@dataclass
+class _New:
+    unit: _Unit
+    status: str
+    commit_sha: str
+    submitted_at: datetime
+    results: list[GradioResult]
+
+
+@dataclass
+class _Extend:
+    submission_id: int
+    status: str
+    results: list[GradioResult]
+
+
+def leaderboard_import(*, suite: Suite, results_dir: Path, requests_dir: Path, dry_run: bool = False) -> ImportReport:
+    """Import every file under ``results_dir`` and ``requests_dir`` into ``suite`` (see the module's doc);
+    with ``dry_run`` only say what it would do. Files that cannot be imported are in the report's problems."""
+    for folder in (results_dir, requests_dir):
+        if not Path(folder).is_dir():
+            raise GradioImportError(f"{folder} is not a folder")
+    report = ImportReport(dry_run=dry_run)
+    suite_tasks = list(suite.tasks.all())
+    if not suite_tasks:
+        raise GradioImportError(f"the suite {suite.slug} has no tasks")
+    results = []
+    for path in json_files(Path(results_dir)):
+        try:
+            results.append(results_read(path, Path(results_dir), suite, suite_tasks))
+        except GradioFileError as exc:
+            report.problem(path, str(exc))
+    requests = []
+    for path in json_files(Path(requests_dir)):
+        try:
+            requests.append(request_read(path))
+        except GradioFileError as exc:
+            report.problem(path, str(exc))
+    units = _units(results, requests, report)
+    with transaction.atomic():
+        if not dry_run:  # one import of a suite at a time
+            Suite.objects.select_for_update().filter(pk=suite.pk).exists()
+        new, extend = _plan(suite, units, report)
+        if not dry_run:
+            _write(suite, suite_tasks, new, extend, report)
+    return report
+
+
+def _units(results: list[GradioResult], requests: list[GradioRequest], report: ImportReport) -> list[_Unit]:
+    """One unit per model, precision and weight type; a model's results join its request of that precision
+    (the FINISHED one first, as the template does), or stand alone as Original weights."""
+    oldest = datetime.min.replace(tzinfo=UTC)
+    by_key: dict[tuple[str, str, str], GradioRequest] = {}
+    for request in sorted(requests, key=lambda r: (r.finished, r.submitted_at or oldest, str(r.path)), reverse=True):
+        key = (request.model_id, request.precision, request.weight_type)
+        if key in by_key:
+            report.problem(request.path, f"{by_key[key].path.name} is for the same model, precision and weight type")
+        else:
+            by_key[key] = request
+    by_precision: dict[tuple[str, str], GradioRequest] = {}
+    for (model_id, precision, _), request in by_key.items():
+        by_precision.setdefault((model_id, precision), request)
+    units = {key: _Unit(*key, request=request) for key, request in by_key.items()}
+    grouped: dict[tuple[str, str], list[GradioResult]] = defaultdict(list)
+    for result in results:
+        grouped[result.model_id, result.precision].append(result)
+    for (model_id, precision), found in grouped.items():
+        request = by_precision.get((model_id, precision))
+        key = (model_id, precision, request.weight_type if request else WeightType.ORIGINAL)
+        units.setdefault(key, _Unit(*key, request=None)).results = sorted(found, key=lambda r: (r.date, r.name))
+    return list(units.values())
+
+
+def _path(transitions: dict[str, set[str]], start: str, goal: str) -> list[str] | None:
+    """The statuses a machine passes through from ``start`` to ``goal`` (shortest way), None if none."""
+    ways = {start: []}
+    queue = deque([start])
+    while queue:
+        status = queue.popleft()
+        if status == goal:
+            return ways[status]
+        for after in sorted(transitions[status]):
+            if after not in ways:
+                ways[after] = [*ways[status], after]
+                queue.append(after)
+    return None
+
+
+def _plan(suite: Suite, units: list[_Unit], report: ImportReport) -> tuple[list[_New], list[_Extend]]:
+    imported = ModelSubmission.objects.filter(suite=suite, imported=True).order_by("pk")
+    existing = {
+        (m, p, w): (pk, status)
+        for pk, m, p, w, status in imported.values_list("pk", "model_id", "precision", "weight_type", "status")
+    }
+    done = set(
+        EvalRun.objects.filter(submission__suite=suite, submission__imported=True).values_list(
+            "record__results_file", flat=True
+        )
+    )
+    active = {
+        (m, sha, p, w): status
+        for m, sha, p, w, status in ModelSubmission.objects.filter(
+            suite=suite, imported=False, status__in=ACTIVE_STATUSES
+        ).values_list("model_id", "commit_sha", "precision", "weight_type", "status")
+    }
+    new, extend = [], []
+    for unit in units:
+        fresh = [result for result in unit.results if result.name not in done]
+        found = existing.get((unit.model_id, unit.precision, unit.weight_type))
+        if not fresh and (found or unit.results):  # imported before (results: perhaps under another request)
+            report.unchanged += 1
+            continue
+        if found:
+            submission_id, status = found
+            # A run of ours is on it (QUEUED, RUNNING), or a moderator closed it (REJECTED, CANCELLED).
+            if (
+                status in (Status.QUEUED, Status.RUNNING)
+                or _path(submission_services.TRANSITIONS, status, Status.FINISHED) is None
+            ):
+                for result in fresh:
+                    report.problem(result.path, f"{unit.model_id} ({unit.precision}) is {Status(status).label} here")
+                continue
+            extend.append(_Extend(submission_id, status, fresh))
+            report.extended += 1
+            report.runs += len(fresh)
+            continue
+        if fresh:
+            status = Status.FINISHED
+        elif unit.request.status == Status.FINISHED:
+            report.problem(
+                unit.path, f"finished there, but no usable results file of {unit.model_id} in {unit.precision}"
+            )
+            continue
+        else:
+            status = unit.request.status
+        commit_sha = (fresh[-1].model_sha if fresh else "") or (unit.request.revision if unit.request else "main")
+        clash = active.get((unit.model_id, commit_sha, unit.precision, unit.weight_type))
+        if clash:
+            report.problem(
+                unit.path,
+                f"{unit.model_id} at {commit_sha[:7]} in {unit.precision} is already submitted here "
+                f"({Status(clash).label})",
+            )
+            continue
+        submitted_at = (unit.request and unit.request.submitted_at) or (fresh[0].date if fresh else timezone.now())
+        new.append(_New(unit, status, commit_sha, submitted_at, fresh))
+        report.created[status] += 1
+        report.runs += len(fresh)
+    return new, extend
+
+
+def imported_user():
+    """The system user imported submissions belong to: created on first use, never able to log in."""
+    user, created = get_user_model().objects.get_or_create(username=IMPORTED_USERNAME, defaults={"is_active": False})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    elif user.has_usable_password():
+        raise GradioImportError(f"a person's account is named {IMPORTED_USERNAME!r}: rename it to import")
+    return user
+
+
+def _ids(model, count: int) -> list[int]:
+    """``count`` primary keys of ``model``'s table, taken from its sequence (rows are then COPYed with them)."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _copy(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """COPY ``rows`` (values of ``fields``) into ``model``'s table; its other columns get their fields' defaults."""
+    rest = [f for f in model._meta.concrete_fields if f.name not in fields and not f.primary_key]
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+    columns = ", ".join([*(model._meta.get_field(name).column for name in fields), *(f.column for f in rest)])
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row + defaults)
+
+
+class _Rows:
+    """The rows an import writes, built in memory, then COPYed table by table (parents first)."""
+
+    def __init__(self, suite_tasks: list[SuiteTask], actor_id: int, run_ids: list[int]):
+        self.suite_tasks, self.actor_id, self.run_ids = suite_tasks, actor_id, iter(run_ids)
+        self.submissions, self.submission_events, self.runs, self.run_events = [], [], [], []
+        self.results, self.files = [], []
+
+    def created(self, submission_id: int, moment: datetime, note: str) -> None:
+        """The first event of a submission: it is created PENDING_REVIEW (imports skip the hub checks)."""
+        self.submission_events.append((submission_id, self.actor_id, "", Status.PENDING_REVIEW, note, moment))
+
+    def history(self, submission_id: int, start: str, goal: str, moment: datetime, note: str) -> None:
+        """The submission's events from ``start`` along its status machine to ``goal``."""
+        for status in _path(submission_services.TRANSITIONS, start, goal):
+            self.submission_events.append((submission_id, self.actor_id, start, status, note, moment))
+            start = status
+
+    def run(self, submission_id: int, status: str, moment: datetime, result: GradioResult | None = None) -> None:
+        """A run that ended ``status`` (FINISHED with ``result``'s scores, or FAILED), with its history."""
+        run_id = next(self.run_ids)
+        record = {"imported_from": "a Gradio leaderboard"}
+        if result is not None:
+            record.update(results_file=result.name, model_sha=result.model_sha)
+        reason = FAILED_THERE if status == RunStatus.FAILED else ""
+        self.runs.append(
+            (
+                run_id,
+                submission_id,
+                status,
+                moment,
+                moment if result else None,
+                "finished" if result else "",
+                reason,
+                json.dumps(record),
+            )
+        )
+        note = f"imported: {result.name}" if result else f"imported: {FAILED_THERE}"
+        start = ""
+        for step in [RunStatus.QUEUED, *_path(run_services.TRANSITIONS, RunStatus.QUEUED, status)]:
+            self.run_events.append((run_id, start, step, note, moment))
+            start = step
+        if result is not None:
+            for t in self.suite_tasks:
+                value, stderr = result.scores[t.task]
+                self.results.append((run_id, t.task, t.metric, t.metric_filter, value, stderr, t.num_fewshot))
+            self.files.append((run_id, result.date_id, result.data))
+
+    def copy(self) -> None:
+        _copy(ModelSubmission, SUBMISSION_FIELDS, self.submissions)
+        _copy(
+            SubmissionEvent,
+            ("submission", "actor", "from_status", "to_status", "note", "created_at"),
+            self.submission_events,
+        )
+        _copy(EvalRun, RUN_FIELDS, self.runs)
+        _copy(RunEvent, ("run", "from_status", "to_status", "note", "created_at"), self.run_events)
+        _copy(TaskResult, ("run", "task", "metric", "metric_filter", "value", "stderr", "num_fewshot"), self.results)
+        _copy(ResultsFile, ("run", "date_id", "data"), self.files)
+
+
+def _write(
+    suite: Suite, suite_tasks: list[SuiteTask], new: list[_New], extend: list[_Extend], report: ImportReport
+) -> None:
+    user = imported_user()
+    now = timezone.now()
+    locked = dict(
+        ModelSubmission.objects.select_for_update()
+        .filter(pk__in=[e.submission_id for e in extend])
+        .values_list("pk", "status")
+    )
+    for item in [e for e in extend if locked[e.submission_id] != e.status]:  # a moderator acted meanwhile
+        extend.remove(item)
+        report.extended -= 1
+        report.runs -= len(item.results)
+        for result in item.results:
+            report.problem(result.path, f"its submission became {Status(locked[item.submission_id]).label} meanwhile")
+    failed = sum(item.status == Status.FAILED for item in new)
+    count = failed + sum(len(item.results) for item in [*new, *extend])
+    rows = _Rows(suite_tasks, user.pk, _ids(EvalRun, count))
+    to_queue, to_rank = [], [e.submission_id for e in extend]
+    for item, submission_id in zip(new, _ids(ModelSubmission, len(new)), strict=True):
+        unit, request = item.unit, item.unit.request
+        status = Status.PENDING_REVIEW if item.status == Status.QUEUED else item.status  # queued below, by the service
+        facts = request.facts(item.commit_sha) if request else ModelFacts(unit.model_id, item.commit_sha).as_dict()
+        rows.submissions.append(
+            (
+                submission_id,
+                user.pk,
+                unit.model_id,
+                request.revision if request else "main",
+                item.commit_sha,
+                unit.precision,
+                unit.weight_type,
+                facts["base_model"],
+                request.model_type if request else ModelType.PRETRAINED,
+                suite.pk,
+                status,
+                FAILED_THERE if status == Status.FAILED else "",
+                json.dumps(facts),
+                True,
+                True,
+                item.submitted_at,
+                now,
+            )
+        )
+        source = f"imported from {unit.request.path.name if request else 'a Gradio leaderboard (no request file)'}"
+        rows.created(submission_id, item.submitted_at, source)
+        if item.status == Status.FINISHED:
+            to_rank.append(submission_id)
+            rows.history(
+                submission_id,
+                Status.PENDING_REVIEW,
+                Status.FINISHED,
+                item.results[0].date,
+                f"imported: {len(item.results)} results file(s); the newest is ranked",
+            )
+            for result in item.results:
+                rows.run(submission_id, RunStatus.FINISHED, result.date, result)
+        elif item.status == Status.FAILED:
+            rows.history(submission_id, Status.PENDING_REVIEW, Status.FAILED, item.submitted_at, FAILED_THERE)
+            rows.run(submission_id, RunStatus.FAILED, item.submitted_at)
+        elif item.status == Status.QUEUED:
+            to_queue.append(submission_id)
+    for item in extend:
+        rows.history(
+            item.submission_id,
+            item.status,
+            Status.FINISHED,
+            item.results[0].date,
+            f"imported: {len(item.results)} more results file(s)",
+        )
+        for result in item.results:
+            rows.run(item.submission_id, RunStatus.FINISHED, result.date, result)
+    rows.copy()
+    ModelSubmission.objects.filter(pk__in=[e.submission_id for e in extend]).exclude(status=Status.FINISHED).update(
+        status=Status.FINISHED, failure_reason="", updated_at=now
+    )
+    for submission in ModelSubmission.objects.filter(pk__in=to_queue):
+        submission_services.submission_approve(
+            submission, actor=user, note="running on the Gradio leaderboard when imported: queued here"
+        )
+    newest = (
+        EvalRun.objects.filter(submission_id__in=to_rank, status=RunStatus.FINISHED)
+        .order_by("submission_id", "-finished_at", "-pk")
+        .distinct("submission_id")
+        .values_list("pk", flat=True)
+    )
+    report.ranked = entries_refresh_runs(list(newest))

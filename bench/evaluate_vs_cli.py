@@ -2,9 +2,9 @@
 as it ships (12-16 questions per task), and the same nine tasks on 100 real-sized questions each.
 
 The 100-question pack is made here, in DATA_DIR/bench_medical_100, as a suite of its own (bench-medical-100):
-PubMedQA takes the first 100 expert-labelled records of ../shared/data/pubmedqa (the bench only reads it,
-never the tests); the other tasks repeat the demo's questions (real exam questions of real length) as 100
-distinct documents. The CLI gets the seed leaderboard's reproduction flags (--batch_size 1, 0-shot) plus
+PubMedQA takes the first 100 expert-labelled records of ../shared/data/pubmedqa where it exists (the bench
+only reads it, never the tests; a clone without it repeats the demo's PubMedQA records too); the other tasks
+repeat the demo's questions (real exam questions of real length) as 100 distinct documents. The CLI gets the seed leaderboard's reproduction flags (--batch_size 1, 0-shot) plus
 --log_samples, since the platform stores every sample too. Both evaluate the same freshly built model.
 Prints both wall times and their ratio per pack (goal: platform / CLI <= 1.0).
 
@@ -42,24 +42,30 @@ def timed(command: list[str], cwd: Path) -> float:
 def make_pack_100(pack: Path) -> Path:
     """The demo pack with 100 questions per task in ``pack``, and its suite file there; returns the suite file."""
     shutil.copytree(PACK, pack, ignore=shutil.ignore_patterns("__pycache__"))
-    for data in [
+    repeated = [
         pack / "data" / "medmcqa.jsonl",
         pack / "data" / "medqa_4options.jsonl",
         *sorted((pack / "data" / "mmlu").glob("*_test.jsonl")),
-    ]:
+    ]
+    if not PUBMEDQA.exists():  # a clone without ../shared: PubMedQA repeats the demo's records like the rest
+        print(f"{PUBMEDQA} is absent: PubMedQA repeats the demo pack's records")
+        repeated.append(pack / "data" / "pubmedqa.jsonl")
+    for data in repeated:
         docs = [json.loads(line) for line in data.read_text().splitlines() if line.strip()]
-        question = "sent1" if "sent1" in docs[0] else "question"
+        question = next(key for key in ("sent1", "QUESTION", "question") if key in docs[0])
         more = []
         for i in range(QUESTIONS):
             doc = dict(docs[i % len(docs)])
             doc[question] = f"(Question {i + 1}) {doc[question]}"
-            if "id" in doc:
-                doc["id"] = f"bench-{i:05d}"
+            for key in ("id", "pubid"):
+                if key in doc:
+                    doc[key] = f"bench-{i:05d}"
             more.append(doc)
         data.write_text("".join(json.dumps(doc) + "\n" for doc in more))
-    records = json.loads(PUBMEDQA.read_text())
-    pubmedqa = [{"pubid": pubid, **record} for pubid, record in list(records.items())[:QUESTIONS]]
-    (pack / "data" / "pubmedqa.jsonl").write_text("".join(json.dumps(doc) + "\n" for doc in pubmedqa))
+    if PUBMEDQA.exists():
+        records = json.loads(PUBMEDQA.read_text())
+        pubmedqa = [{"pubid": pubid, **record} for pubid, record in list(records.items())[:QUESTIONS]]
+        (pack / "data" / "pubmedqa.jsonl").write_text("".join(json.dumps(doc) + "\n" for doc in pubmedqa))
     suite = (REPO / "evaluation" / "suites" / "demo-medical.yaml").read_text()
     suite = suite.replace("slug: demo-medical", "slug: bench-medical-100", 1)
     suite = suite.replace("name: Medical Demo (offline)", f"name: Medical bench ({QUESTIONS} questions per task)", 1)

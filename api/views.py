@@ -154,7 +154,6 @@ class Compare(MatrixView):
         responses=s.ComparisonSerializer,
     )
     def get(self, request, slug):
-        get_object_or_404(Suite, slug=slug)
         model_ids = compare_models_parse(request.query_params.get("models", ""))
         try:
             compared = comparison_for(slug, model_ids, settings.RANKING_CACHE_SECONDS)

@@ -402,7 +402,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "api.throttling.SignedInRateThrottle",
     ],
     # API_THROTTLE_ANON, API_THROTTLE_USER: API requests per client, anonymous and logged in;
     # defaults 120/min and 600/min.

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 import django_filters
@@ -243,12 +243,21 @@ def _values(data, name: str) -> list[str]:
     return sorted({value.strip()[:200] for value in data.getlist(name) if value.strip()})
 
 
-def ranking_query(data, *, paging: bool = True) -> QueryDict:
+def ranking_query(data: QueryDict, *, paging: bool = True) -> QueryDict:
     """The parameters of ``data`` that a ranking reads, each as its form cleans it (an invalid one dropped, as
     the ranking ignores it; ``per_page`` clamped to MAX_PER_PAGE), in a fixed order; anything else left out.
     Requests that ask for the same ranking get the same query: the key of its cached page and exports, and
     what they are rendered from. Licenses and columns, whose choices are the suite's, are kept as asked (the
-    ranking checks them): no query is needed. Without ``paging``: no page nor rows per page (for the exports)."""
+    ranking checks them): no query is needed. Without ``paging``: no page nor rows per page (for the exports).
+    Immutable, like request.GET."""
+    return QueryDict(_cleaned(data.urlencode(), paging))
+
+
+@lru_cache(maxsize=512)
+def _cleaned(query_string: str, paging: bool) -> str:
+    """ranking_query of a query string, remembered: cleaning through the forms costs more than serving a cached
+    page. Bounded (query strings are at most a request line long), so junk parameters cannot grow a process."""
+    data = QueryDict(query_string)
     query = QueryDict(mutable=True)
     filters = RankingFilter(data, licenses=_values(data, "license"), queryset=LeaderboardEntry.objects.none()).form
     filters.is_valid()
@@ -274,4 +283,4 @@ def ranking_query(data, *, paging: bool = True) -> QueryDict:
     for name in ("sort", "page", "per_page") if paging else ("sort",):
         if table.cleaned_data.get(name):
             query[name] = str(table.cleaned_data[name])
-    return query
+    return query.urlencode()

@@ -104,6 +104,8 @@ class LeaderboardEntry(models.Model):
             models.Index(fields=["model_id"], name="entry_model_id"),
             models.Index(fields=["suite", "license"], name="entry_suite_license"),
             models.Index(fields=["suite", "rank_best", "rank_worst"], name="entry_suite_band"),
+            # the count of a ranking's default view (flagged rows hidden) read from the index alone
+            models.Index(fields=["suite"], condition=Q(flag__isnull=True), name="entry_suite_unflagged"),
         ]
         constraints = [
             models.CheckConstraint(

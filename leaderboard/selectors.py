@@ -1,5 +1,6 @@
 """Reads behind the public pages. A ranking page is one indexed query on LeaderboardEntry."""
 
+import hashlib
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -641,14 +642,18 @@ class Comparison:
 
 
 def comparison_for(slug: str | None, model_ids: list[str], cache_seconds: int) -> Comparison:
-    """The comparison of ``model_ids`` on the suite ``slug``, kept in the "ranking" cache under the ranking's
-    version and the runs' ids for ``cache_seconds`` (0: not kept). Raises CompareError (see compared_entries)."""
+    """The comparison of ``model_ids`` on the suite ``slug``, kept in the "ranking" cache for ``cache_seconds``
+    (0: not kept) under the ranking's version, which every change of an entry bumps, and the ids: a repeated
+    comparison costs one query. Raises CompareError (see compared_entries), which is not kept."""
     state = ranking_state(slug)
-    suite = Suite.objects.get(slug=state.slug)
-    entries = compared_entries(suite, model_ids)
-    key = f"{state.cache_key}:compare:{','.join(str(entry.run_id) for entry in entries)}"
-    result = _cached(key, lambda: comparison(suite, list(suite.tasks.all()), entries), cache_seconds)
-    return Comparison(suite, entries, result, key)
+    key = f"{state.cache_key}:compare:{hashlib.sha256(','.join(model_ids).encode()).hexdigest()}"
+
+    def compute() -> Comparison:
+        suite = Suite.objects.get(slug=state.slug)
+        entries = compared_entries(suite, model_ids)
+        return Comparison(suite, entries, comparison(suite, list(suite.tasks.all()), entries), key)
+
+    return _cached(key, compute, cache_seconds)
 
 
 def disagreements_for(

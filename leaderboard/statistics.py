@@ -127,6 +127,27 @@ def paired_task(counts: PairedCounts) -> dict:
     }
 
 
+POPCOUNT_WORDS = 16  # up to 1,024 coins a task: counted from random bits; more: numpy's binomial sampler
+
+
+def fair_coin_counts(rng: np.random.Generator, coins: np.ndarray, draws: int) -> np.ndarray:
+    """``draws`` rows of, per task, how many of its ``coins[t]`` fair coins came up heads: binomial(coins[t], ½).
+    Each coin is one random bit, so a count is the popcount of that many bits, about five times faster than
+    numpy's binomial sampler at a suite's numbers of discordant questions; beyond POPCOUNT_WORDS words a task
+    uses the sampler, which keeps the memory bounded."""
+    counts = np.empty((draws, len(coins)), dtype=np.int64)
+    for task, m in enumerate(coins):
+        words, rest = divmod(int(m), 64)
+        if words >= POPCOUNT_WORDS:
+            counts[:, task] = rng.binomial(m, 0.5, size=draws)
+            continue
+        bits = rng.bit_generator.random_raw((draws, words + (rest > 0)))
+        if rest:
+            bits[:, -1] &= np.uint64((1 << rest) - 1)
+        counts[:, task] = np.bitwise_count(bits).sum(axis=1)
+    return counts
+
+
 def paired_average(tasks: list[PairedCounts], *, permutations: int = PERMUTATIONS) -> dict:
     """The difference of the task-mean accuracies, its 95% interval, and the sign-flip permutation
     p-value. Flipping the signs of the discordant questions of task t at random makes the number that
@@ -139,8 +160,7 @@ def paired_average(tasks: list[PairedCounts], *, permutations: int = PERMUTATION
     half = Z95 * math.sqrt(sum(t.diff_variance for t in tasks)) / count
     weights = np.array([1 / (count * t.n) for t in tasks])
     discordant = np.array([t.only_a + t.only_b for t in tasks])
-    rng = np.random.default_rng(SEED)
-    favour_a = rng.binomial(discordant, 0.5, size=(permutations, count))
+    favour_a = fair_coin_counts(np.random.default_rng(SEED), discordant, permutations)
     null = ((2 * favour_a - discordant) * weights).sum(axis=1)
     observed = abs(diff) - 1e-12  # ties count as extreme
     p_value = (1 + int((np.abs(null) >= observed).sum())) / (permutations + 1)

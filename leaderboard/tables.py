@@ -1,9 +1,10 @@
+import html
 from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from evaluation.models import SuiteTask
@@ -98,12 +99,16 @@ def row_intervals(entry, visible: list[tuple[int, SuiteTask]], options: RankingO
 
 
 def _interval_html(interval) -> str:
+    """Short (a page has 500 of them; the legend says what they are), and only numbers: nothing to escape."""
     if not interval:
         return ""
     low, high = interval
-    return format_html(  # short: a page has 500 of them (the legend says what they are)
-        ' <small title="{}–{}">±{}</small>', f"{low * 100:.1f}", f"{high * 100:.1f}", f"{(high - low) * 50:.1f}"
-    )
+    return f' <small title="{low * 100:.1f}–{high * 100:.1f}">±{(high - low) * 50:.1f}</small>'
+
+
+def _escape(value) -> str:
+    """conditional_escape for the 1,000 cells of a page, without its lazy-string wrapper."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
 class RankingTable(tables.Table):
@@ -178,7 +183,7 @@ class RankingTable(tables.Table):
             if record.flag_id
             else ""
         )
-        compare = f"{reverse('compare')}?{urlencode({'suite': self.suite_slug, 'models': value})}"
+        compare = f"{self.compare_url}&{urlencode({'models': value})}"
         return format_html(
             '<a href="{}" title="commit {}">{}</a> <a class="hub" href="https://huggingface.co/{}" rel="noopener"'
             ' title="{} on the Hugging Face hub">🤗</a> <a class="compare-link" href="{}" title="compare">⇄</a>{}{}',
@@ -222,10 +227,10 @@ class RankingTable(tables.Table):
             cells = []
             for field, render, td, interval in plan:
                 value = getattr(record, field)
-                html = "—" if value is None or value == "" else conditional_escape(render(value=value, record=record))
+                cell = "—" if value is None or value == "" else _escape(render(value=value, record=record))
                 if interval and value is not None:
-                    html += _interval_html(ci.get(interval))
-                cells.append(f"<td{td}>{html}</td>")
+                    cell += _interval_html(ci.get(interval))
+                cells.append(f"<td{td}>{cell}</td>")
             classes = " ".join(
                 n
                 for n, on in (
@@ -261,6 +266,7 @@ def ranking_table(
         exclude=exclude,
         order_by="-subject_score" if options.subject else "-avg",
     )
-    table.suite_slug, table.visible, table.options = suite_slug, visible, options
+    table.compare_url = f"{reverse('compare')}?{urlencode({'suite': suite_slug})}"
+    table.visible, table.options = visible, options
     tables.RequestConfig(request, paginate={"per_page": PER_PAGE} if paginate else False).configure(table)
     return table

@@ -434,7 +434,7 @@ def about(request):
 def compare(request):
     """Two to four models of a suite side by side, paired by question (see comparison_for), and the questions
     the first and one other (``b``) disagree on, by task (``task``), 50 a page; every choice is in the URL."""
-    suites = list(Suite.objects.all())
+    suites = Suite.objects.all()  # read only where a body is rendered
     slug = request.GET.get("suite") or None
     model_ids = compare_models_parse(request.GET.get("models", ""))
     context = {"suites": suites, "model_ids": model_ids, "max_models": MAX_COMPARED}

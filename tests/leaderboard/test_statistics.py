@@ -10,6 +10,7 @@ from leaderboard.statistics import (
     PairedCounts,
     average_interval,
     binomial_variance,
+    fair_coin_counts,
     mcnemar_exact,
     paired_average,
     paired_task,
@@ -76,6 +77,24 @@ def test_the_average_p_value_matches_an_exhaustive_sign_flip_test():
     result = paired_average(tasks, permutations=200_000)
     assert result["p_value"] == pytest.approx(exact, abs=0.01)
     assert result["diff"] == pytest.approx(observed)
+
+
+@pytest.mark.parametrize("coins", [1, 7, 64, 65, 300, 1023, 5000])  # one word, a full word, past it, the sampler
+def test_fair_coin_counts_are_binomial(coins):
+    counts = fair_coin_counts(np.random.default_rng(7), np.array([coins, 0]), 20_000)
+    assert (counts[:, 1] == 0).all()
+    # chi-square goodness of fit against scipy's binomial, on bins of at least 5 expected draws each
+    values = np.arange(coins + 1)
+    expected = stats.binom.pmf(values, coins, 0.5) * len(counts)
+    observed = np.bincount(counts[:, 0], minlength=coins + 1)
+    keep = expected >= 5
+    f_obs = np.append(observed[keep], observed[~keep].sum())
+    f_exp = np.append(expected[keep], expected[~keep].sum())
+    if f_exp[-1] < 5:  # the far tails together: folded into the nearest kept bin
+        f_obs, f_exp = f_obs[:-1], f_exp[:-1]
+        f_obs[-1] += observed[~keep].sum()
+        f_exp[-1] += expected[~keep].sum()
+    assert stats.chisquare(f_obs, f_exp * f_obs.sum() / f_exp.sum()).pvalue > 0.001
 
 
 def test_paired_differences_have_a_normal_interval_from_their_variance():

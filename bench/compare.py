@@ -49,11 +49,11 @@ def main():
                 f"-- {label}: four models of {len(models)} with samples, {questions} questions each; gunicorn with "
                 f"{args.workers} sync workers, DEBUG off; 1 client, {args.seconds:g} s per figure"
             )
-            load(server.url, api[:3], clients=args.workers, seconds=2)
+            # every worker warmed on both views (templates compiled, the samples' index read once); cached: each
+            # comparison counted once per worker, then read from its cache
+            load(server.url, api + pages, clients=args.workers, seconds=args.seconds if label == "cached" else 5)
             baseline = load(server.url, ["/no-such-page/"], clients=1, seconds=args.seconds / 2)
             report("baseline: a 404 page", baseline, baseline)
-            if label == "cached":  # each comparison counted once per worker, then read from its cache
-                load(server.url, api + pages, clients=args.workers, seconds=args.seconds)
             for name, paths in (("API, four models", api), ("compare page, four models", pages)):
                 results[f"{name}, {label}"] = figures = load(server.url, paths, clients=1, seconds=args.seconds)
                 report(f"{name} ({label})", figures, baseline)

@@ -473,8 +473,23 @@ def _compare_body(request, compared, context: dict, asked: dict) -> str:
             limit=DISAGREEMENTS_PER_PAGE,
             cache_seconds=settings.RANKING_CACHE_SECONDS,
         )
-        names = {t.task: t.name for t in suite_tasks}
-        listed = {"page": page, "rows": [{**vars(row), "name": names[row.task]} for row in rows], "total": total}
+        names, a = {t.task: t.name for t in suite_tasks}, entries[0]
+        listed = {
+            "page": page,
+            "rows": [  # written out here: the template's lookups cost more than the query, at 50 rows
+                {
+                    "task": row.task,
+                    "name": names[row.task],
+                    "doc_id": row.doc_id,
+                    "prompt": row.prompt if len(row.prompt) <= 160 else f"{row.prompt[:159]}…",
+                    "right": a.model_id if row.a_correct else b.model_id,
+                    "a_url": reverse("sample", args=[a.run_id, row.task, row.doc_id]),
+                    "b_url": reverse("sample", args=[b.run_id, row.task, row.doc_id]),
+                }
+                for row in rows
+            ],
+            "total": total,
+        }
     table = [
         {
             "a": c["a"],

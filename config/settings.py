@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.context_processors.nav",
             ],
         },
     },
@@ -286,8 +287,9 @@ SUBMISSION_QUOTA_DAYS = env.int("SUBMISSION_QUOTA_DAYS", default=7)
 SUBMISSION_MAX_PARAMS_16BIT = int(float(env.str("SUBMISSION_MAX_PARAMS_16BIT", default="100e9")))
 # HUB_TIMEOUT_S: seconds any one request to the Hugging Face hub may take (web request and checks); default 10.
 HUB_TIMEOUT_S = env.float("HUB_TIMEOUT_S", default=10.0)
-# CHECKS_CLUSTER: the django-q2 cluster (CPU queue) that runs the hub checks: run it with
-# `Q_CLUSTER_NAME=checks manage.py qcluster` (`make run` does); default "checks".
+# CHECKS_CLUSTER: the django-q2 cluster (CPU queue, on the web host) that runs the hub checks and builds each
+# finished run's download into DATA_DIR/downloads: run it with `Q_CLUSTER_NAME=checks manage.py qcluster`
+# beside the site (`make run` does); default "checks".
 CHECKS_CLUSTER = env.str("CHECKS_CLUSTER", default="checks")
 # CHECKS_TIMEOUT_S: wall-clock seconds the checks child of one submission may take; default 120.
 CHECKS_TIMEOUT_S = env.int("CHECKS_TIMEOUT_S", default=120)

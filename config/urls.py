@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("evaluation.urls")),
 ]
 
+handler400 = "config.views.bad_request"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"

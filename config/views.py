@@ -1,5 +1,14 @@
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views import defaults
+
+
+def bad_request(request, exception):
+    """Under /api/ a 400 is JSON; elsewhere templates/400.html, rendered with the request like every page (Django's
+    own handler renders it without one, which the header's links need: config.context_processors.nav)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return render(request, "400.html", status=400)
 
 
 def page_not_found(request, exception):

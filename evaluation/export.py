@@ -60,11 +60,20 @@ def run_export_zip(run: EvalRun, fileobj) -> None:
             out.close()
 
 
+def run_export_build(run_id: int) -> None:
+    """The django-q2 task a finished run queues (evaluation.services.run_store): its download built before anyone
+    asks for it. A run gone since, or a repeated delivery, does nothing."""
+    run = EvalRun.objects.select_related("submission").filter(pk=run_id).first()
+    if run is not None and ResultsFile.objects.filter(run=run).exists():
+        run_export_file(run)
+
+
 def run_export_file(run: EvalRun) -> Path:
-    """The run's zip (run_export_zip) in DATA_DIR/downloads, built by the first request that wants it, under a
-    lock so that concurrent requests wait for that one build instead of each making their own; a finished run's
-    results never change, so it is kept. The name carries the run's creation time: a database rebuilt from
-    scratch, whose run ids start again, never gets another database's file."""
+    """The run's zip (run_export_zip) in DATA_DIR/downloads: built when the run finished (run_export_build), or
+    by the first request that wants it where that task has not run yet, under a lock so that concurrent builders
+    wait for one build instead of each making their own; a finished run's results never change, so it is kept.
+    The name carries the run's creation time: a database rebuilt from scratch, whose run ids start again, never
+    gets another database's file."""
     folder = Path(settings.DATA_DIR) / "downloads"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"run-{run.pk}-{int(run.created_at.timestamp() * 1e6)}.zip"

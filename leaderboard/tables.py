@@ -53,6 +53,9 @@ class PercentColumn(Column):
         return f"{value * 100:.2f}"
 
 
+PERCENT = PercentColumn.render  # RankingTable.body_html writes these cells inline
+
+
 class BandColumn(Column):
     """The rank band: sorted by its best rank, then its worst."""
 
@@ -151,7 +154,7 @@ class RankingTable(tables.Table):
     def render_type_icon(self, value, record):
         if record.is_reference:
             return format_html('<span title="reference">📌</span>')
-        return format_html('<span title="{}">{}</span>', value, TYPE_ICONS.get(value, "?"))
+        return mark_safe(f'<span title="{html.escape(value)}">{TYPE_ICONS.get(value, "?")}</span>')
 
     def render_model_id(self, value, record):
         setting = (
@@ -183,18 +186,14 @@ class RankingTable(tables.Table):
             if record.flag_id
             else ""
         )
-        compare = f"{self.compare_url}&{urlencode({'models': value})}"
-        return format_html(
-            '<a href="{}" title="commit {}">{}</a> <a class="hub" href="https://huggingface.co/{}" rel="noopener"'
-            ' title="{} on the Hugging Face hub">🤗</a> <a class="compare-link" href="{}" title="compare">⇄</a>{}{}',
-            reverse("model", args=[org, name]),
-            record.commit_sha,
-            value,
-            value,
-            value,
-            compare,
-            flag,
-            setting,
+        # short, as 50 of them make a page (the commit is a column and on the model page); each value escaped
+        # here once (format_html escapes every argument through a lazy-string wrapper: the row's largest cost)
+        model, url = html.escape(value), html.escape(reverse("model", args=[org, name]))
+        compare = html.escape(f"{self.compare_url}&{urlencode({'models': value})}")
+        return mark_safe(
+            f'<a href="{url}">{model}</a> <a class="hub" href="https://huggingface.co/{model}"'
+            f' title="on the Hugging Face hub">🤗</a> <a class="compare-link" href="{compare}" title="compare">⇄</a>'
+            f"{flag}{setting}"
         )
 
     def render_params(self, value, record):
@@ -216,10 +215,12 @@ class RankingTable(tables.Table):
         plan = []
         for bound in self.columns:
             column = bound.column
-            render = getattr(self, f"render_{bound.name}", None) or column.render
+            render = getattr(self, f"render_{bound.name}", None)
+            if render is None and isinstance(column, PercentColumn):
+                render = PERCENT  # half the page's cells: numbers, written without a call or escaping
             td = column.attrs.get("td", {}).get("class")
             interval = "average" if bound.name == "avg" else tasks.get(bound.name)
-            plan.append((column.field, render, format_html(' class="{}"', td) if td else "", interval))
+            plan.append((column.field, render or column.render, format_html(' class="{}"', td) if td else "", interval))
         rows = []
         for record in (row.record for row in (self.page.object_list if hasattr(self, "page") else self.rows)):
             ci, average_ci = row_intervals(record, self.visible, self.options)
@@ -227,7 +228,12 @@ class RankingTable(tables.Table):
             cells = []
             for field, render, td, interval in plan:
                 value = getattr(record, field)
-                cell = "—" if value is None or value == "" else _escape(render(value=value, record=record))
+                if value is None or value == "":
+                    cell = "—"
+                elif render is PERCENT:
+                    cell = f"{value * 100:.2f}"
+                else:
+                    cell = _escape(render(value=value, record=record))
                 if interval and value is not None:
                     cell += _interval_html(ci.get(interval))
                 cells.append(f"<td{td}>{cell}</td>")
@@ -241,9 +247,7 @@ class RankingTable(tables.Table):
                 )
                 if on
             )
-            rows.append(
-                format_html('<tr class="{}" data-model="{}">', classes, record.model_id) + "".join(cells) + "</tr>"
-            )
+            rows.append(f'<tr class="{classes}" data-model="{html.escape(record.model_id)}">{"".join(cells)}</tr>')
         return mark_safe("\n".join(rows))
 
 

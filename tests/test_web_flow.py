@@ -10,11 +10,12 @@ from submissions.models import ModelSubmission, Status
 from tests.conftest import wait_for
 
 
-def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, start_cluster):
+def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, start_cluster, tmp_path):
     model_id, sha = tiny_model
     settings.DEFAULT_SUITE = "demo-medical"
+    settings.DATA_DIR = tmp_path  # the web host's disk, which the checks cluster beside it shares
     start_cluster()
-    start_cluster("checks")  # the hub checks' CPU queue
+    start_cluster("checks", DATA_DIR=str(tmp_path))  # the hub checks' and the downloads' CPU queue
 
     response = client.post(
         "/accounts/signup/",
@@ -94,3 +95,14 @@ def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, star
     assert entry["model"] == model_id and entry["revision"] == sha and entry["precision"] == "float32"
     assert entry["scores"] == {t.task: scores[t.task] for t in suite_tasks}
     assert entry["average"] == expected[0]
+
+    # The run's download was built by the checks cluster when the run finished, and is served as that file.
+    built = wait_for(
+        lambda: next((tmp_path / "downloads").glob(f"run-{run.pk}-*.zip"), None),
+        timeout=120,
+        what="the checks cluster to build the run's download",
+    )
+    before = built.stat()
+    response = client.get(f"/runs/{run.pk}/download.zip")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == built.read_bytes()
+    assert (built.stat().st_ino, built.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

@@ -34,8 +34,10 @@ urlpatterns = [
     path("api/boom/", fails),
     path("forbidden/", forbidden),
     path("suspicious/", suspicious),
+    path("api/suspicious/", suspicious),
     path("", include(site_urlpatterns)),
 ]
+handler400 = "config.views.bad_request"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
 
@@ -57,6 +59,8 @@ def test_error_pages_show_no_traceback_and_no_environment(db, url, status, title
     assert f"<h1>{title}</h1>" in page
     for leak in ("Traceback", "RuntimeError", os.environ["PATH"], "secret", "DATABASE", "settings"):
         assert leak not in page
+    if status != 500:  # the site's header, with its links (500.html is plain: the process may be failing)
+        assert '<a href="/about/">About</a>' in page and '<a href="/accounts/login/">Log in</a>' in page
 
 
 @pytest.mark.urls(__name__)
@@ -64,6 +68,7 @@ def test_api_errors_are_json(db):
     client = Client(raise_request_exception=False)
     assert client.get("/api/boom/").json() == {"detail": "Server error."}
     assert client.get("/api/no-such-thing/").json() == {"detail": "Not found."}
+    assert client.get("/api/suspicious/").json() == {"detail": "Bad request."}
 
 
 @pytest.mark.parametrize("url", ["/about/", "/flags/", "/accounts/login/", "/no-such-page/", "/api/docs/"])

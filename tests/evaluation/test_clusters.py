@@ -72,7 +72,11 @@ def test_a_cluster_killed_mid_run_loses_nothing_and_doubles_nothing(start_cluste
         timeout=300,
         what="the reaper to requeue the run and the new cluster to finish it",
     )
-    wait_for(lambda: not OrmQ.objects.exists(), timeout=180, what="django-q2 to redeliver the killed delivery")
+    wait_for(  # (the finished run's download waits in the checks cluster's queue: none runs here)
+        lambda: not OrmQ.objects.filter(key="default").exists(),
+        timeout=180,
+        what="django-q2 to redeliver the killed delivery",
+    )
 
     first.refresh_from_db()
     submission.refresh_from_db()

@@ -53,9 +53,6 @@ class PercentColumn(Column):
         return f"{value * 100:.2f}"
 
 
-PERCENT = PercentColumn.render  # RankingTable.body_html writes these cells inline
-
-
 class BandColumn(Column):
     """The rank band: sorted by its best rank, then its worst."""
 
@@ -215,12 +212,10 @@ class RankingTable(tables.Table):
         plan = []
         for bound in self.columns:
             column = bound.column
-            render = getattr(self, f"render_{bound.name}", None)
-            if render is None and isinstance(column, PercentColumn):
-                render = PERCENT  # half the page's cells: numbers, written without a call or escaping
+            render = getattr(self, f"render_{bound.name}", None) or column.render
             td = column.attrs.get("td", {}).get("class")
             interval = "average" if bound.name == "avg" else tasks.get(bound.name)
-            plan.append((column.field, render or column.render, format_html(' class="{}"', td) if td else "", interval))
+            plan.append((column.field, render, format_html(' class="{}"', td) if td else "", interval))
         rows = []
         for record in (row.record for row in (self.page.object_list if hasattr(self, "page") else self.rows)):
             ci, average_ci = row_intervals(record, self.visible, self.options)
@@ -228,12 +223,7 @@ class RankingTable(tables.Table):
             cells = []
             for field, render, td, interval in plan:
                 value = getattr(record, field)
-                if value is None or value == "":
-                    cell = "—"
-                elif render is PERCENT:
-                    cell = f"{value * 100:.2f}"
-                else:
-                    cell = _escape(render(value=value, record=record))
+                cell = "—" if value is None or value == "" else _escape(render(value=value, record=record))
                 if interval and value is not None:
                     cell += _interval_html(ci.get(interval))
                 cells.append(f"<td{td}>{cell}</td>")

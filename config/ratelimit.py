@@ -22,6 +22,7 @@ FORMS = {
     "password_reset": [("password-reset", "ip", "POST"), ("password-reset-email", email, "POST")],
 }
 EXPORTS = {"leaderboard-csv", "leaderboard-json", "run-download"}
+OPERATIONS = {"health-live", "health-ready", "metrics"}  # polled by load balancers and scrapers: never limited
 
 
 def rate(group: str, request) -> str:
@@ -51,7 +52,7 @@ class WebRateLimit:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if match.route.startswith("api/"):
+        if match.route.startswith("api/") or match.url_name in OPERATIONS:
             return None
         retry_after = 0
         for group, key, method in limits(match.url_name or ""):

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_q",
+    "health_check",
+    "django_prometheus",
     "django_tables2",
     "rest_framework",
     "drf_spectacular",
@@ -74,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first and last: times and counts every request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything else answers
     "csp.middleware.CSPMiddleware",
@@ -87,6 +90,8 @@ MIDDLEWARE = [
     "config.ratelimit.WebRateLimit",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out log-in into its page
+    "config.outage.DatabaseUnavailable",  # a database outage: 503 with Retry-After (config/outage.py)
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,6 +129,8 @@ else:
             "HOST": socket_dir(DATA_DIR / "pg"),
         }
     }
+# django-prometheus's Postgres backend (Django's, counting queries and errors for /metrics).
+DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = 60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # TEST_DATABASE_NAME: the test database, so several test sessions share one server; default Django's test_<NAME>.
@@ -428,3 +435,45 @@ SPECTACULAR_SETTINGS = {
         "api.schema.add_error_responses",
     ],
 }
+
+# --- Running as a service: shared state, health, metrics (README "Running in production") ----------
+# REDIS_URL: a Redis every web host and cluster shares (redis://host:6379/0): Django's default cache (the API's
+# throttles, the clusters' heartbeats), the rendered-page cache and the web rate limits (unless
+# RATELIMIT_CACHE_URL says otherwise) live there; default none: the database and each process's memory.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    for _alias in ("default", "ranking", *(() if env.str("RATELIMIT_CACHE_URL", default="") else ("ratelimit",))):
+        CACHES[_alias] = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": _alias,
+        }
+# Q_BROKER: django-q2's queue, "orm" (Postgres) or "redis" (in REDIS_URL); default orm. Either way each cluster
+# notes its heartbeat (evaluation.brokers).
+Q_BROKER = env.str("Q_BROKER", default="orm")
+if Q_BROKER not in ("orm", "redis") or (Q_BROKER == "redis" and not REDIS_URL):
+    raise ImproperlyConfigured('Q_BROKER must be "orm" or, with REDIS_URL set, "redis"')
+Q_CLUSTER["broker_class"] = {"orm": "evaluation.brokers.OrmBroker", "redis": "evaluation.brokers.RedisBroker"}[Q_BROKER]
+if Q_BROKER == "redis":
+    Q_CLUSTER["redis"] = REDIS_URL
+# CLUSTER_HEARTBEAT_S: seconds between a cluster's heartbeats (written by its guard, busy workers or not); default 5.
+CLUSTER_HEARTBEAT_S = env.float("CLUSTER_HEARTBEAT_S", default=5.0)
+CLUSTER_HEARTBEAT_CACHE = "default"
+# Readiness (/health/ready/, config.health): 503 when any of these fails.
+# HEALTH_CLUSTERS: comma-separated clusters whose heartbeat readiness needs; default every one configured
+# (EVAL_DEFAULT_CLUSTER, EVAL_CLUSTERS, CHECKS_CLUSTER). A web host may name only the checks cluster beside it.
+HEALTH_CLUSTERS = env.list(
+    "HEALTH_CLUSTERS", default=list(dict.fromkeys([EVAL_DEFAULT_CLUSTER, *EVAL_CLUSTERS, CHECKS_CLUSTER]))
+)
+# HEALTH_CLUSTER_STALE_S: a cluster without a heartbeat for this many seconds is down; default 60.
+HEALTH_CLUSTER_STALE_S = env.float("HEALTH_CLUSTER_STALE_S", default=60.0)
+# HEALTH_QUEUE_MAX_WAIT_S: the oldest queued run may wait this many seconds; default 86400 (a day).
+HEALTH_QUEUE_MAX_WAIT_S = env.float("HEALTH_QUEUE_MAX_WAIT_S", default=24 * 3600.0)
+# HEALTH_MAX_DISK_PERCENT: the disk of DATA_DIR may be this full, in percent; default 95.
+HEALTH_MAX_DISK_PERCENT = env.float("HEALTH_MAX_DISK_PERCENT", default=95.0)
+# Prometheus (/metrics, config.metrics): a scraper that sends METRICS_TOKEN as "Authorization: Bearer <token>",
+# or comes from an address of METRICS_ALLOWED_IPS (by NUM_PROXIES' rule), may read it; anyone else gets a 403.
+# METRICS_TOKEN: a secret (read as it is, see SECRET_KEY); default none.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# METRICS_ALLOWED_IPS: comma-separated addresses or networks (10.0.0.0/8); default 127.0.0.1,::1.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])

@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config import health, metrics
+
 urlpatterns = [
+    path("health/live/", health.liveness, name="health-live"),
+    path("health/ready/", health.Readiness.as_view(), name="health-ready"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),

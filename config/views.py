@@ -1,6 +1,11 @@
+import sys
+
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views import defaults
+
+from config.outage import unavailable
+from evaluation.outage import is_outage
 
 
 def bad_request(request, exception):
@@ -19,7 +24,10 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    """Under /api/ a 500 is JSON too; elsewhere templates/500.html, with no detail of the failure."""
+    """Under /api/ a 500 is JSON too; elsewhere templates/500.html, with no detail of the failure. A database
+    outage that a middleware ran into (config.outage handles the views') is a 503 with Retry-After."""
+    if is_outage(sys.exc_info()[1]):
+        return unavailable(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)

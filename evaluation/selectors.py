@@ -1,9 +1,12 @@
 """Reads of runs for pages: progress, queue positions, the queue itself."""
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 
-from django.db.models import F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import Count, F, FloatField, Min, Q, QuerySet, Sum, Window
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from evaluation.models import EvalRun, RunStatus
@@ -83,3 +86,67 @@ def runs_in_queue() -> QuerySet[EvalRun]:
         .annotate(queue_position=Window(RowNumber(), partition_by=[F("status"), F("cluster")], order_by=QUEUE_ORDER))
         .order_by("-status", *QUEUE_ORDER)  # RUNNING sorts after QUEUED alphabetically: descending puts it first
     )
+
+
+# --- What operators watch (config.health, config.metrics): computed from the database when asked, so every
+# process and host reads the same values. ---
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Prometheus's shape: how many values were at most each bound (cumulative), how many in all, their sum."""
+
+    bounds: tuple[float, ...]
+    cumulative: tuple[int, ...]
+    count: int
+    total: float
+
+
+def histograms_of(values_sql: str, bounds: tuple[float, ...]) -> dict[str, Histogram]:
+    """Histograms of ``values_sql``, a query of (label, value) rows, one per label, counted in the database."""
+    counts = ", ".join(f"count(*) FILTER (WHERE value <= {float(bound)!r})" for bound in bounds)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT label, count(*), coalesce(sum(value), 0), {counts} FROM ({values_sql}) AS v(label, value) "
+            "GROUP BY label ORDER BY label"
+        )
+        return {
+            label: Histogram(bounds=bounds, cumulative=tuple(cumulative), count=count, total=float(total))
+            for label, count, total, *cumulative in cursor.fetchall()
+        }
+
+
+RUN_DURATION_BOUNDS = (10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0)
+
+
+def runs_counted() -> list[dict]:
+    """How many runs there are of each status, cluster and failure kind."""
+    return list(EvalRun.objects.order_by().values("status", "cluster", "failure_kind").annotate(n=Count("pk")))
+
+
+def runs_oldest_queued() -> dict[str, datetime]:
+    """The creation time of each cluster's oldest queued run (clusters with none queued are left out)."""
+    rows = (
+        EvalRun.objects.filter(status=RunStatus.QUEUED).order_by().values("cluster").annotate(oldest=Min("created_at"))
+    )
+    return {row["cluster"]: row["oldest"] for row in rows}
+
+
+def runs_durations() -> dict[str, Histogram]:
+    """Finished runs' durations (claimed to finished) in seconds, per cluster."""
+    return histograms_of(
+        "SELECT cluster, extract(epoch FROM finished_at - started_at) FROM evaluation_evalrun "
+        f"WHERE status = '{RunStatus.FINISHED}' AND started_at IS NOT NULL AND finished_at IS NOT NULL",
+        RUN_DURATION_BOUNDS,
+    )
+
+
+def runs_gpu_seconds() -> dict[str, float]:
+    """GPU-seconds of the finished runs (their record's wall time on a CUDA device), per cluster."""
+    rows = (
+        EvalRun.objects.filter(status=RunStatus.FINISHED)
+        .order_by()
+        .values("cluster")
+        .annotate(seconds=Sum(Cast(KT("record__gpu_seconds"), FloatField())))
+    )
+    return {row["cluster"]: row["seconds"] or 0.0 for row in rows}

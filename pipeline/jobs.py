@@ -8,6 +8,7 @@ the run claimed or done, and runs the next queued run or nothing.
 """
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from django.db import DatabaseError
 
 from evaluation.ingest import HarnessOutputError, harness_output_find
 from evaluation.models import EvalRun, FailureKind
+from evaluation.outage import OUTAGE_ERRORS, connection_reset, with_retries
 from evaluation.record import record_build
 from evaluation.routing import Cluster, this_cluster
 from evaluation.services import run_heartbeat, run_work_dir
@@ -35,6 +37,8 @@ from evaluation.worker import (
 )
 from leaderboard.services import IncompleteRunError
 from pipeline.lifecycle import run_fail, run_finish, run_start
+
+log = logging.getLogger(__name__)
 
 
 def execute_run(run_id: int) -> str:
@@ -83,18 +87,29 @@ def run_execute(run: EvalRun, cluster: Cluster) -> str:
             start_new_session=True,
         )
         try:
+            wait_s, misses = settings.EVAL_HEARTBEAT_S, 0
             while True:
                 try:
-                    returncode = child.wait(timeout=settings.EVAL_HEARTBEAT_S)
+                    returncode = child.wait(timeout=wait_s)
                     break
                 except subprocess.TimeoutExpired:
-                    if not run_heartbeat(run, read_progress(Path(spec["progress_path"]))):
+                    alive = heartbeat(run, Path(spec["progress_path"]))
+                    if alive is False:
                         kill(child)
                         return "stopped: the run was cancelled or given up"
+                    # While the database is out the harness goes on, and the heartbeat is tried again after
+                    # 1, 2, 4, ... seconds, up to EVAL_HEARTBEAT_S.
+                    misses = 0 if alive else misses + 1
+                    wait_s = (
+                        min(2.0 ** (misses - 1), settings.EVAL_HEARTBEAT_S) if misses else settings.EVAL_HEARTBEAT_S
+                    )
                     if time.monotonic() - started > timeout_s:
                         kill(child)
-                        run_fail(
-                            run, FailureKind.TIMEOUT, f"timed out after {timeout_s} s", log_tail=log_tail(log_path)
+                        write(
+                            lambda: run_fail(
+                                run, FailureKind.TIMEOUT, f"timed out after {timeout_s} s", log_tail=log_tail(log_path)
+                            ),
+                            f"run {run.pk}: failing it (timeout)",
                         )
                         return "timed out"
         except BaseException:
@@ -105,14 +120,36 @@ def run_execute(run: EvalRun, cluster: Cluster) -> str:
     tail = log_tail(log_path)
     if returncode != 0:
         kind, detail = harness_failure(returncode, Path(spec["error_path"]))
-        run_fail(run, kind, detail, log_tail=tail)
+        write(lambda: run_fail(run, kind, detail, log_tail=tail), f"run {run.pk}: failing it")
         return "failed"
-    run_heartbeat(run, read_progress(Path(spec["progress_path"])))
+    heartbeat(run, Path(spec["progress_path"]))
     try:
         output = harness_output_find(Path(spec["output_dir"]))
-        finished = run_finish(run, output, record_build(run.submission, spec, output.results, duration, run=run))
+        record = record_build(run.submission, spec, output.results, duration, run=run)
+        # One transaction: tried again through an outage, it stores everything once or nothing.
+        finished = write(lambda: run_finish(run, output, record), f"run {run.pk}: storing its results")
+    except OUTAGE_ERRORS:
+        raise  # still out after EVAL_STALE_S: the run keeps no heartbeat, and the reaper requeues it
     except (HarnessOutputError, IncompleteRunError, DatabaseError) as exc:
-        run_fail(run, FailureKind.HARNESS, f"its output could not be stored: {exc}", log_tail=tail)
+        reason = f"its output could not be stored: {exc}"
+        write(lambda: run_fail(run, FailureKind.HARNESS, reason, log_tail=tail), f"run {run.pk}: failing it")
         return "failed"
     shutil.rmtree(work_dir, ignore_errors=True)
     return "finished" if finished else "stopped: the run was cancelled or given up"
+
+
+def heartbeat(run: EvalRun, progress_path: Path) -> bool | None:
+    """Store the run's heartbeat and progress: True, or False when it is no longer RUNNING (the worker stops),
+    or None while the database is out (the worker goes on, and tries again)."""
+    try:
+        return run_heartbeat(run, read_progress(progress_path))
+    except OUTAGE_ERRORS as error:
+        connection_reset()
+        log.warning("run %s: no heartbeat stored, the database is unavailable (%s)", run.pk, error)
+        return None
+
+
+def write(step, what: str):
+    """A run's closing write, retried with backoff through a database outage of up to EVAL_STALE_S (the reaper
+    requeues a run whose worker has been silent that long)."""
+    return with_retries(step, what=what, give_up_s=settings.EVAL_STALE_S)

@@ -1,7 +1,7 @@
-from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, QuerySet
 
 from evaluation.models import EvalRun, RunStatus
-from evaluation.selectors import runs_in_queue
+from evaluation.selectors import Histogram, histograms_of, runs_in_queue
 from submissions.models import ModelSubmission, Status
 
 # The /queue/ page's sections, in order, with how each is sorted. Queued ones go as the workers take
@@ -59,3 +59,29 @@ def queue_counts() -> dict[str, int]:
 def submission_detail(pk: int) -> ModelSubmission:
     submission = _with_runs(ModelSubmission.objects.filter(pk=pk)).prefetch_related("events").get()
     return annotate_progress([submission])[0]
+
+
+# What operators watch (config.metrics), from the database when asked.
+CHECKS_LATENCY_BOUNDS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
+
+
+def submissions_counted() -> dict[str, int]:
+    """How many submissions there are of each status."""
+    rows = ModelSubmission.objects.order_by().values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def submissions_oldest_checking():
+    """When the oldest submission still waiting for (or in) its hub checks was made; None when there is none."""
+    return ModelSubmission.objects.filter(status=Status.CHECKING).aggregate(oldest=Min("created_at"))["oldest"]
+
+
+def checks_latency() -> Histogram | None:
+    """Seconds from a submission's creation to the end of its hub checks (its first move out of CHECKING)."""
+    found = histograms_of(
+        "SELECT '', extract(epoch FROM e.created_at - s.created_at) FROM submissions_submissionevent e "
+        "JOIN submissions_modelsubmission s ON s.id = e.submission_id "
+        f"WHERE e.from_status = '{Status.CHECKING}'",
+        CHECKS_LATENCY_BOUNDS,
+    )
+    return found.get("")

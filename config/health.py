@@ -1,0 +1,112 @@
+"""Health endpoints for load balancers and operators (django-health-check's checks and runner).
+
+/health/live/: the web process answers (nothing else is touched): 200.
+/health/ready/: the database, the shared caches, every migration applied, room on DATA_DIR's disk, a recent
+heartbeat of each cluster of HEALTH_CLUSTERS and no queued run waiting longer than HEALTH_QUEUE_MAX_WAIT_S:
+200 when all pass, else 503; JSON either way, naming each check and what failed, never a host, path or secret.
+"""
+
+import asyncio
+import dataclasses
+import functools
+from datetime import timedelta
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from health_check import Cache, Database, HealthCheck
+from health_check.contrib.psutil import Disk
+from health_check.exceptions import ServiceUnavailable, ServiceWarning
+from health_check.views import HealthCheckView
+
+from evaluation.brokers import cluster_heartbeats
+from evaluation.selectors import runs_oldest_queued
+
+
+def _thread_sensitive(check):
+    """Run a check's ORM work in the request's own thread (asgiref), whose connection Django closes after the
+    request, rather than in a pool thread that would keep one open."""
+
+    @functools.wraps(check)
+    async def run(self):
+        await sync_to_async(check)(self)
+
+    return run
+
+
+@dataclasses.dataclass
+class MigrationsApplied(HealthCheck):
+    """Every migration of the code that runs is applied to the database (a release migrated before it served)."""
+
+    @_thread_sensitive
+    def run(self):
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            raise ServiceUnavailable(f"{len(pending)} migrations are not applied")
+
+
+@dataclasses.dataclass
+class ClusterAlive(HealthCheck):
+    """The cluster (django-q2 queue) beat within HEALTH_CLUSTER_STALE_S, on any host (evaluation.brokers)."""
+
+    cluster: str = "default"
+
+    @_thread_sensitive
+    def run(self):
+        beat = cluster_heartbeats([self.cluster])[self.cluster]
+        if beat is None:
+            raise ServiceUnavailable("no heartbeat seen")
+        age = (timezone.now() - beat["at"]).total_seconds()
+        if age > settings.HEALTH_CLUSTER_STALE_S:
+            raise ServiceUnavailable(f"no heartbeat for {age:.0f} s")
+
+
+@dataclasses.dataclass
+class QueueWait(HealthCheck):
+    """No queued run has waited longer than HEALTH_QUEUE_MAX_WAIT_S (its cluster is gone, or too slow)."""
+
+    @_thread_sensitive
+    def run(self):
+        now = timezone.now()
+        for cluster, oldest in sorted(runs_oldest_queued().items()):
+            waited = now - oldest
+            if waited > timedelta(seconds=settings.HEALTH_QUEUE_MAX_WAIT_S):
+                raise ServiceWarning(f"a run has waited {waited.total_seconds():.0f} s on cluster {cluster}")
+
+
+def readiness_checks() -> dict[str, HealthCheck]:
+    """What readiness checks, by the name it reports them under."""
+    return {
+        "database": Database(),
+        "cache": Cache("default"),
+        "rate limit cache": Cache("ratelimit"),
+        "migrations": MigrationsApplied(),
+        "disk": Disk(path=settings.DATA_DIR, max_disk_usage_percent=settings.HEALTH_MAX_DISK_PERCENT),
+        **{f"cluster {name}": ClusterAlive(cluster=name) for name in settings.HEALTH_CLUSTERS},
+        "queue": QueueWait(),
+    }
+
+
+class Readiness(HealthCheckView):
+    """The checks run concurrently, each within its timeout (django-health-check); one failing: 503."""
+
+    async def get(self, request, *args, **kwargs):
+        checks = readiness_checks()
+        with self.get_executor() as executor:
+            results = await asyncio.gather(*(check.get_result(executor) for check in checks.values()))
+        report = {name: {"status": "ok"} for name in checks}
+        for name, result in zip(checks, results, strict=True):
+            if result.error:
+                report[name] = {"status": "unavailable", "detail": result.error.message}
+        ok = not any(result.error for result in results)
+        return JsonResponse({"status": "ok" if ok else "unavailable", "checks": report}, status=200 if ok else 503)
+
+
+@never_cache
+def liveness(request):
+    return JsonResponse({"status": "ok"})

@@ -1,5 +1,6 @@
 """`manage.py serve` (what `make run` runs) in a terminal: gunicorn, a django-q2 cluster and the embedded
-Postgres of its own DATA_DIR; the ^C a person types stops all of it within 30 s."""
+Postgres of its own DATA_DIR; the ^C a person types stops all of it within 30 s, and so does the supervisor's
+death by SIGKILL, after which a new one serves on the same port."""
 
 import contextlib
 import os
@@ -19,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests.conftest import wait_for
 
@@ -40,7 +42,8 @@ def processes_of(data_dir: Path) -> dict[psutil.Process, str]:
             if process.info["status"] == psutil.STATUS_ZOMBIE:
                 continue
             ours = str(data_dir / "pg") in cmdline if "postgres" in cmdline else process.environ().get("DATA_DIR")
-            if any(name in cmdline for name in ("postgres", "gunicorn", "qcluster")) and ours in (True, str(data_dir)):
+            started = ("postgres", "gunicorn", "qcluster", "devtools.supervisor")
+            if any(name in cmdline for name in started) and ours in (True, str(data_dir)):
                 found[process] = cmdline
     return found
 
@@ -55,17 +58,28 @@ def answer(url: str) -> int | None:
         return None
 
 
-def test_ctrl_c_in_a_terminal_stops_the_server_the_cluster_and_the_database():
+@pytest.fixture(scope="module")
+def site() -> tuple[Path, dict]:
+    """A DATA_DIR set up as `make setup` does, and the environment `make run` runs with."""
     data_dir = Path(tempfile.mkdtemp(prefix="serve-test-"))
     data_dir.chmod(0o755)  # the embedded Postgres runs as its own user when we are root
-    port = free_port()
     env = {name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "SECRET_KEY", "DEBUG")}
-    env.update(DATA_DIR=str(data_dir), PORT=str(port), PYTHONUNBUFFERED="1")
-    for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput"]):  # as `make setup`
+    env.update(DATA_DIR=str(data_dir), PORT=str(free_port()), PYTHONUNBUFFERED="1")
+    for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput"]):
         setup = subprocess.run(
             [sys.executable, "manage.py", *command], cwd=REPO, env=env, capture_output=True, text=True
         )
         assert setup.returncode == 0, setup.stderr
+    yield data_dir, env
+    for process in processes_of(data_dir):  # after a failure, leave nothing behind
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_ctrl_c_in_a_terminal_stops_the_server_the_cluster_and_the_database(site):
+    data_dir, env = site
+    port = env["PORT"]
     key = (data_dir / "secret_key").read_text()
     assert stat.S_IMODE((data_dir / "secret_key").stat().st_mode) == 0o600
 
@@ -115,8 +129,45 @@ def test_ctrl_c_in_a_terminal_stops_the_server_the_cluster_and_the_database():
             if os.waitpid(pid, os.WNOHANG)[0] == 0:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-        for process in processes_of(data_dir):
-            with contextlib.suppress(psutil.Error):
-                process.kill()
         os.close(terminal)
-        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_the_supervisors_death_takes_everything_it_started_and_a_new_one_serves_on_the_same_port(site, tmp_path):
+    data_dir, env = site
+    site_url = f"http://127.0.0.1:{env['PORT']}"
+
+    def serve(log_name: str) -> subprocess.Popen:
+        log = open(tmp_path / log_name, "wb")  # noqa: SIM115  the child writes it; read on failure
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "serve"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def logs() -> str:
+        return "\n".join(path.read_text(errors="replace") for path in sorted(tmp_path.glob("*.log")))
+
+    supervisor = serve("first.log")
+    try:
+        wait_for(lambda: answer(f"{site_url}/about/") == 200, 120, "the site")
+        wait_for(lambda: b"running." in (tmp_path / "first.log").read_bytes(), 60, "the clusters")
+        running = " ".join(processes_of(data_dir).values())
+        assert all(name in running for name in ("gunicorn", "qcluster", "postgres", "devtools.supervisor"))
+
+        supervisor.kill()  # kill -9: no handler runs, nothing is stopped by the supervisor itself
+        supervisor.wait()
+        killed = time.monotonic()
+        wait_for(lambda: not processes_of(data_dir), 30, "everything the supervisor started to stop")
+        assert time.monotonic() - killed < 30
+        assert answer(f"{site_url}/about/") is None
+
+        supervisor = serve("second.log")  # `make run` again, on the same port, the same data
+        wait_for(lambda: answer(f"{site_url}/about/") == 200, 120, "the site to serve again")
+        supervisor.send_signal(signal.SIGINT)  # and it stops cleanly
+        assert supervisor.wait(timeout=30) == 0
+        wait_for(lambda: not processes_of(data_dir), 30, "all to stop")
+    except AssertionError as failure:
+        left = list(processes_of(data_dir).values())
+        raise AssertionError(f"{failure}; left: {left}; the logs:\n{logs()}") from None
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait()

@@ -8,6 +8,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from devtools.supervisor import die_with_parent
+
 # Seconds the web server and the cluster get to stop before their process groups are killed: all of it,
 # the embedded database included, is down well within 30 s of a Ctrl-C.
 STOP_TIMEOUT_S = 15
@@ -46,11 +48,30 @@ class Command(BaseCommand):
         }
         environments = {"checks qcluster": {"Q_CLUSTER_NAME": settings.CHECKS_CLUSTER}}
         # Each in a session of its own: the terminal's Ctrl-C reaches this process only, which stops them in
-        # order (a SIGINT to every process of a cluster at once leaves some of them behind).
+        # order (a SIGINT to every process of a cluster at once leaves some of them behind). Each gets a SIGTERM
+        # from the kernel if this process dies, and a watchdog stops the rest (devtools.supervisor).
         children = {
-            name: subprocess.Popen(command, start_new_session=True, env={**os.environ, **environments.get(name, {})})
+            name: subprocess.Popen(
+                command,
+                start_new_session=True,
+                preexec_fn=die_with_parent,
+                env={**os.environ, **environments.get(name, {})},
+            )
             for name, command in commands.items()
         }
+        watchdog = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "devtools.supervisor",
+                f"--parent={os.getpid()}",
+                f"--stop-timeout={STOP_TIMEOUT_S}",
+                "--children",
+                *[str(child.pid) for child in children.values()],
+                *([] if os.environ.get("DATABASE_URL") else [f"--pgdata={settings.DATA_DIR / 'pg'}"]),
+            ],
+            start_new_session=True,
+        )
         self.stdout.write(
             f"Serving http://127.0.0.1:{port}/ with django-q2's evaluation and checks clusters; Ctrl-C stops all of it."
         )
@@ -62,6 +83,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            watchdog.terminate()  # this process stops them itself
+            watchdog.wait()
             self.stop(children.values())
         # Exiting drops this process's handle on the embedded Postgres, the last one: it stops.
         if died:

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "pipeline",
     "api",
     "devtools",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -90,7 +91,7 @@ MIDDLEWARE = [
     "config.ratelimit.WebRateLimit",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out log-in into its page
-    "config.outage.DatabaseUnavailable",  # a database outage: 503 with Retry-After (config/outage.py)
+    "operations.outage.DatabaseUnavailable",  # a database outage: 503 with Retry-After
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -459,7 +460,7 @@ if Q_BROKER == "redis":
 # CLUSTER_HEARTBEAT_S: seconds between a cluster's heartbeats (written by its guard, busy workers or not); default 5.
 CLUSTER_HEARTBEAT_S = env.float("CLUSTER_HEARTBEAT_S", default=5.0)
 CLUSTER_HEARTBEAT_CACHE = "default"
-# Readiness (/health/ready/, config.health): 503 when any of these fails.
+# Readiness (/health/ready/, operations.health): 503 when any of these fails.
 # HEALTH_CLUSTERS: comma-separated clusters whose heartbeat readiness needs; default every one configured
 # (EVAL_DEFAULT_CLUSTER, EVAL_CLUSTERS, CHECKS_CLUSTER). A web host may name only the checks cluster beside it.
 HEALTH_CLUSTERS = env.list(
@@ -471,7 +472,7 @@ HEALTH_CLUSTER_STALE_S = env.float("HEALTH_CLUSTER_STALE_S", default=60.0)
 HEALTH_QUEUE_MAX_WAIT_S = env.float("HEALTH_QUEUE_MAX_WAIT_S", default=24 * 3600.0)
 # HEALTH_MAX_DISK_PERCENT: the disk of DATA_DIR may be this full, in percent; default 95.
 HEALTH_MAX_DISK_PERCENT = env.float("HEALTH_MAX_DISK_PERCENT", default=95.0)
-# Prometheus (/metrics, config.metrics): a scraper that sends METRICS_TOKEN as "Authorization: Bearer <token>",
+# Prometheus (/metrics, operations.metrics): a scraper that sends METRICS_TOKEN as "Authorization: Bearer <token>",
 # or comes from an address of METRICS_ALLOWED_IPS (by NUM_PROXIES' rule), may read it; anyone else gets a 403.
 # METRICS_TOKEN: a secret (read as it is, see SECRET_KEY); default none.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from config import health, metrics
+from operations import health, metrics
 
 urlpatterns = [
     path("health/live/", health.liveness, name="health-live"),

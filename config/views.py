@@ -4,8 +4,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 
-from config.outage import unavailable
 from evaluation.outage import is_outage
+from operations.outage import unavailable
 
 
 def bad_request(request, exception):
@@ -25,7 +25,7 @@ def page_not_found(request, exception):
 
 def server_error(request):
     """Under /api/ a 500 is JSON too; elsewhere templates/500.html, with no detail of the failure. A database
-    outage that a middleware ran into (config.outage handles the views') is a 503 with Retry-After."""
+    outage that a middleware ran into (operations.outage handles the views') is a 503 with Retry-After."""
     if is_outage(sys.exc_info()[1]):
         return unavailable(request)
     if request.path.startswith("/api/"):

@@ -2,7 +2,7 @@
 
 Postgres restarting, failing over or unreachable for a while raises OperationalError (the connection failed or
 was closed under us) or InterfaceError (a connection already closed was used). A worker in the middle of a run
-keeps its harness going meanwhile and retries its writes; the site answers 503 (config.outage).
+keeps its harness going meanwhile and retries its writes; the site answers 503 (operations.outage).
 """
 
 import logging

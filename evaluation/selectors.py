@@ -88,7 +88,7 @@ def runs_in_queue() -> QuerySet[EvalRun]:
     )
 
 
-# --- What operators watch (config.health, config.metrics): computed from the database when asked, so every
+# --- What operators watch (operations.health, operations.metrics): computed from the database when asked, so every
 # process and host reads the same values. ---
 
 

@@ -61,7 +61,7 @@ def submission_detail(pk: int) -> ModelSubmission:
     return annotate_progress([submission])[0]
 
 
-# What operators watch (config.metrics), from the database when asked.
+# What operators watch (operations.metrics), from the database when asked.
 CHECKS_LATENCY_BOUNDS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 
 

@@ -26,11 +26,11 @@ import prometheus_client
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from prometheus_client import multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from config.client_ip import client_ip
 from evaluation.brokers import cluster_heartbeats
 from evaluation.models import FailureKind, RunStatus
 from evaluation.selectors import Histogram, runs_counted, runs_durations, runs_gpu_seconds, runs_oldest_queued
@@ -130,7 +130,8 @@ def may_read(request) -> bool:
     if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
         return True
     try:
-        address = ipaddress.ip_address(client_ip(request))
+        # The client's address by NUM_PROXIES' rule: the function the settings name for django-ratelimit.
+        address = ipaddress.ip_address(import_string(settings.RATELIMIT_IP_META_KEY)(request))
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(allowed, strict=False) for allowed in settings.METRICS_ALLOWED_IPS)

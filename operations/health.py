@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import functools
 from datetime import timedelta
+from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -79,6 +80,11 @@ class QueueWait(HealthCheck):
                 raise ServiceWarning(f"a run has waited {waited.total_seconds():.0f} s on cluster {cluster}")
 
 
+def _existing(path: Path) -> Path:
+    """``path``, or where it will be made: its nearest folder that exists (DATA_DIR's subfolders come when needed)."""
+    return next(folder for folder in (path, *path.parents) if folder.exists())
+
+
 def readiness_checks() -> dict[str, HealthCheck]:
     """What readiness checks, by the name it reports them under."""
     return {
@@ -86,7 +92,7 @@ def readiness_checks() -> dict[str, HealthCheck]:
         "cache": Cache("default"),
         "rate limit cache": Cache("ratelimit"),
         "migrations": MigrationsApplied(),
-        "disk": Disk(path=settings.DATA_DIR, max_disk_usage_percent=settings.HEALTH_MAX_DISK_PERCENT),
+        "disk": Disk(path=_existing(settings.DATA_DIR), max_disk_usage_percent=settings.HEALTH_MAX_DISK_PERCENT),
         **{f"cluster {name}": ClusterAlive(cluster=name) for name in settings.HEALTH_CLUSTERS},
         "queue": QueueWait(),
     }

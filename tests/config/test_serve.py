@@ -64,7 +64,7 @@ def site() -> tuple[Path, dict]:
     data_dir = Path(tempfile.mkdtemp(prefix="serve-test-"))
     data_dir.chmod(0o755)  # the embedded Postgres runs as its own user when we are root
     env = {name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "SECRET_KEY", "DEBUG")}
-    env.update(DATA_DIR=str(data_dir), PORT=str(free_port()), PYTHONUNBUFFERED="1")
+    env.update(DATA_DIR=str(data_dir), PORT=str(free_port()), PYTHONUNBUFFERED="1", WEB_CONCURRENCY="2")
     for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput"]):
         setup = subprocess.run(
             [sys.executable, "manage.py", *command], cwd=REPO, env=env, capture_output=True, text=True
@@ -112,7 +112,11 @@ def test_ctrl_c_in_a_terminal_stops_the_server_the_cluster_and_the_database(site
         with urllib.request.urlopen(request, timeout=5) as stylesheet:
             assert stylesheet.headers["Content-Encoding"] == "gzip"
             assert "immutable" in stylesheet.headers["Cache-Control"]
-        assert answer(f"{site}/no-such-page/") == 404
+        assert [answer(f"{site}/no-such-page/") for _ in range(6)] == [404] * 6
+        # /metrics adds up both gunicorn workers' counts (PROMETHEUS_MULTIPROC_DIR), beside the platform's values.
+        metrics = urllib.request.urlopen(f"{site}/metrics", timeout=10).read().decode()
+        assert 'django_http_responses_total_by_status_total{status="404"} 6.0' in metrics
+        assert 'leaderboard_runs{cluster="default",status="QUEUED"} 0.0' in metrics
         running = " ".join(processes_of(data_dir).values())
         assert all(name in running for name in ("gunicorn", "qcluster", "postgres"))
 

@@ -1,9 +1,11 @@
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -35,6 +37,7 @@ class Command(BaseCommand):
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config=python:config.gunicorn",
                 "config.wsgi",
                 "--bind",
                 f"127.0.0.1:{port}",
@@ -46,7 +49,14 @@ class Command(BaseCommand):
             "qcluster": [sys.executable, "manage.py", "qcluster"],
             "checks qcluster": [sys.executable, "manage.py", "qcluster"],  # the hub checks' CPU queue
         }
-        environments = {"checks qcluster": {"Q_CLUSTER_NAME": settings.CHECKS_CLUSTER}}
+        # /metrics adds up every gunicorn worker's request counts, kept in files of a folder emptied on each start.
+        metrics_dir = Path(settings.DATA_DIR) / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        environments = {
+            "gunicorn": {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+            "checks qcluster": {"Q_CLUSTER_NAME": settings.CHECKS_CLUSTER},
+        }
         # Each in a session of its own: the terminal's Ctrl-C reaches this process only, which stops them in
         # order (a SIGINT to every process of a cluster at once leaves some of them behind). Each gets a SIGTERM
         # from the kernel if this process dies, and a watchdog stops the rest (devtools.supervisor).

@@ -122,12 +122,14 @@ def readiness(site: str) -> str:
         return repr(error)
 
 
-def load(site: str, paths: list[str], stop: threading.Event, answers: list) -> None:
+def load(site: str, paths: list[str], stop: threading.Event, answers: list, headers: dict) -> None:
     """Ask for ``paths`` round and round until ``stop``, noting (time, path, status, Retry-After)."""
     while not stop.is_set():
         for path in paths:
             try:
-                with urllib.request.urlopen(site + path, timeout=15) as response:
+                with urllib.request.urlopen(
+                    urllib.request.Request(site + path, headers=headers), timeout=15
+                ) as response:
                     answers.append((time.monotonic(), path, response.status, response.headers["Retry-After"]))
             except urllib.error.HTTPError as error:
                 answers.append((time.monotonic(), path, error.code, error.headers["Retry-After"]))
@@ -163,7 +165,10 @@ def test_a_database_outage_mid_run_under_load_gives_503s_then_the_run_finishes_s
 
     answers: list = []
     stop = threading.Event()
-    clients = [threading.Thread(target=load, args=(site, paths, stop, answers)) for _ in range(4)]
+    # One client with a session cookie: its session is read by a middleware (the rate limit asks who it is), not a
+    # view, so an outage there reaches Django's error handler (config.views.server_error), which answers 503 too.
+    session = {"Cookie": "sessionid=abcdefgh12345678abcdefgh12345678"}
+    clients = [threading.Thread(target=load, args=(site, paths, stop, answers, h)) for h in ({}, {}, {}, session)]
     for client in clients:
         client.start()
     try:
@@ -219,3 +224,33 @@ def test_a_database_outage_mid_run_under_load_gives_503s_then_the_run_finishes_s
     wait_for(lambda: answer(f"{site}/health/ready/") == 200, 30, "readiness again (the cluster's heartbeat)")
     log = (tmp_path / "qcluster.log").read_text(errors="replace")
     assert "the database is unavailable" in log  # the worker did ride the outage out (heartbeat or store retried)
+
+
+@pytest.fixture
+def database_unreachable(django_db_blocker, tmp_path):
+    """The settings' database pointed at a folder where no server listens: every connection fails."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        connection.close()
+        host = connection.settings_dict["HOST"]
+        connection.settings_dict["HOST"] = str(tmp_path)
+        try:
+            yield
+        finally:
+            connection.close()
+            connection.settings_dict["HOST"] = host
+
+
+def test_each_way_a_request_meets_the_outage_answers_503_with_retry_after(database_unreachable):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    page = client.get("/queue/")  # a view's query
+    assert page.status_code == 503 and page["Retry-After"] == "10" and b"Back in a moment" in page.content
+    # A session read by a middleware (the rate limit asks who the visitor is) before any view: Django's error handler.
+    client.cookies["sessionid"] = "abcdefgh12345678abcdefgh12345678"
+    page = client.get("/about/")
+    assert page.status_code == 503 and page["Retry-After"] == "10" and b"Back in a moment" in page.content
+    api = Client(raise_request_exception=False).get("/api/suites/")  # the API's throttle counts in the database cache
+    assert api.status_code == 503 and api["Retry-After"] == "10" and "try again" in api.json()["detail"]

@@ -22,7 +22,9 @@ FORMS = {
     "password_reset": [("password-reset", "ip", "POST"), ("password-reset-email", email, "POST")],
 }
 EXPORTS = {"leaderboard-csv", "leaderboard-json", "run-download"}
-OPERATIONS = {"health-live", "health-ready", "metrics"}  # polled by load balancers and scrapers: never limited
+# Polled by load balancers and scrapers, never limited: liveness costs nothing, readiness is computed at most once a
+# second per process (and must say when the rate limits' own cache is down), metrics are closed to others.
+OPERATIONS = {"health-live", "health-ready", "metrics"}
 
 
 def rate(group: str, request) -> str:

@@ -472,6 +472,8 @@ HEALTH_CLUSTER_STALE_S = env.float("HEALTH_CLUSTER_STALE_S", default=60.0)
 HEALTH_QUEUE_MAX_WAIT_S = env.float("HEALTH_QUEUE_MAX_WAIT_S", default=24 * 3600.0)
 # HEALTH_MAX_DISK_PERCENT: the disk of DATA_DIR may be this full, in percent; default 95.
 HEALTH_MAX_DISK_PERCENT = env.float("HEALTH_MAX_DISK_PERCENT", default=95.0)
+# HEALTH_READY_CACHE_S: seconds each process keeps its last readiness answer; default 1.
+HEALTH_READY_CACHE_S = env.float("HEALTH_READY_CACHE_S", default=1.0)
 # Prometheus (/metrics, operations.metrics): a scraper that sends METRICS_TOKEN as "Authorization: Bearer <token>",
 # or comes from an address of METRICS_ALLOWED_IPS (by NUM_PROXIES' rule), may read it; anyone else gets a 403.
 # METRICS_TOKEN: a secret (read as it is, see SECRET_KEY); default none.

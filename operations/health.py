@@ -9,13 +9,15 @@ heartbeat of each cluster of HEALTH_CLUSTERS and no queued run waiting longer th
 import asyncio
 import dataclasses
 import functools
+import time
 from datetime import timedelta
 from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -39,14 +41,26 @@ def _thread_sensitive(check):
     return run
 
 
+@functools.cache
+def _migrations() -> dict[tuple[str, str], tuple]:
+    """Every migration of the code this process runs (read from disk once), and what each squashed one replaces."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return {key: tuple(migration.replaces) for key, migration in loader.graph.nodes.items()}
+
+
 @dataclasses.dataclass
 class MigrationsApplied(HealthCheck):
-    """Every migration of the code that runs is applied to the database (a release migrated before it served)."""
+    """Every migration of the code that runs is applied to the database (a release migrated before it served):
+    one query of the applied ones."""
 
     @_thread_sensitive
     def run(self):
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        applied = set(MigrationRecorder(connection).applied_migrations())
+        pending = [
+            key
+            for key, replaces in _migrations().items()
+            if key not in applied and not (replaces and set(replaces) <= applied)
+        ]
         if pending:
             raise ServiceUnavailable(f"{len(pending)} migrations are not applied")
 
@@ -99,9 +113,16 @@ def readiness_checks() -> dict[str, HealthCheck]:
 
 
 class Readiness(HealthCheckView):
-    """The checks run concurrently, each within its timeout (django-health-check); one failing: 503."""
+    """The checks run concurrently, each within its timeout (django-health-check); one failing: 503. The answer is
+    kept HEALTH_READY_CACHE_S in this process: asked for by anyone, as often as they like, readiness costs the
+    database a few queries a second at most."""
+
+    last: tuple[float, dict, int] | None = None  # (when, body, status)
 
     async def get(self, request, *args, **kwargs):
+        last = Readiness.last
+        if last and time.monotonic() - last[0] < settings.HEALTH_READY_CACHE_S:
+            return JsonResponse(last[1], status=last[2])
         checks = readiness_checks()
         with self.get_executor() as executor:
             results = await asyncio.gather(*(check.get_result(executor) for check in checks.values()))
@@ -110,7 +131,9 @@ class Readiness(HealthCheckView):
             if result.error:
                 report[name] = {"status": "unavailable", "detail": result.error.message}
         ok = not any(result.error for result in results)
-        return JsonResponse({"status": "ok" if ok else "unavailable", "checks": report}, status=200 if ok else 503)
+        body, status = {"status": "ok" if ok else "unavailable", "checks": report}, 200 if ok else 503
+        Readiness.last = (time.monotonic(), body, status)
+        return JsonResponse(body, status=status)
 
 
 @never_cache

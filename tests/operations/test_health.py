@@ -12,10 +12,17 @@ from django.test import override_settings
 from django.utils import timezone
 
 from evaluation.models import EvalRun, RunStatus
+from operations.health import Readiness
 from tests.conftest import wait_for
 from tests.factories import EvalRunFactory
 
 ALL_UP = {"status": "ok"}
+
+
+@pytest.fixture(autouse=True)
+def readiness_computed_each_time(settings):
+    settings.HEALTH_READY_CACHE_S = 0
+    Readiness.last = None  # nothing kept from another test
 
 
 def ready(client) -> tuple[int, dict]:
@@ -99,3 +106,15 @@ def test_readiness_follows_each_clusters_heartbeat(start_cluster, client, settin
     assert list(failing(report)) == ["cluster checks"] and failing(report)["cluster checks"].startswith(
         "no heartbeat for"
     )
+
+
+@pytest.mark.django_db
+@override_settings(HEALTH_CLUSTERS=[])
+def test_readiness_is_computed_at_most_once_in_its_cache_time(client, settings, django_assert_num_queries):
+    settings.HEALTH_READY_CACHE_S = 60
+    assert ready(client)[0] == 200
+    with django_assert_num_queries(0), override_settings(HEALTH_MAX_DISK_PERCENT=0.001):
+        assert ready(client)[0] == 200  # the answer of a moment ago
+    settings.HEALTH_READY_CACHE_S = 0
+    with override_settings(HEALTH_MAX_DISK_PERCENT=0.001):
+        assert ready(client)[0] == 503

@@ -158,11 +158,6 @@ def test_a_database_outage_mid_run_under_load_gives_503s_then_the_run_finishes_s
         "/api/suites/",
         "/api/leaderboard/demo-medical/",
     ]
-    running = (
-        "SELECT count(*) FROM evaluation_evalrun WHERE submission_id = %s AND status = 'RUNNING' AND progress_total > 0"
-    )
-    wait_for(lambda: (postgres.query(running, submission) or [0])[0], 180, "the run to start asking the model")
-
     answers: list = []
     stop = threading.Event()
     # One client with a session cookie: its session is read by a middleware (the rate limit asks who it is), not a
@@ -172,7 +167,9 @@ def test_a_database_outage_mid_run_under_load_gives_503s_then_the_run_finishes_s
     for client in clients:
         client.start()
     try:
-        time.sleep(1)
+        # The outage comes as soon as a worker has the run: the harness loads the model and asks it through it.
+        running = "SELECT count(*) FROM evaluation_evalrun WHERE submission_id = %s AND status = 'RUNNING'"
+        wait_for(lambda: (postgres.query(running, submission) or [0])[0], 180, "the run to start")
         postgres.stop()
         down = time.monotonic()
         time.sleep(OUTAGE_S)

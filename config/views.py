@@ -4,8 +4,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 
-from evaluation.outage import is_outage
-from operations.outage import unavailable
+from operations.outage import is_unavailable, unavailable
 
 
 def bad_request(request, exception):
@@ -25,8 +24,8 @@ def page_not_found(request, exception):
 
 def server_error(request):
     """Under /api/ a 500 is JSON too; elsewhere templates/500.html, with no detail of the failure. A database
-    outage that a middleware ran into (operations.outage handles the views') is a 503 with Retry-After."""
-    if is_outage(sys.exc_info()[1]):
+    or cache outage that a middleware ran into (operations.outage handles the views') is a 503 with Retry-After."""
+    if is_unavailable(sys.exc_info()[1]):
         return unavailable(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error."}, status=500)

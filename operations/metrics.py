@@ -129,6 +129,8 @@ def may_read(request) -> bool:
     sent = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
         return True
+    if not settings.NUM_PROXIES and "HTTP_X_FORWARDED_FOR" in request.META:
+        return False  # a proxy nobody counted (NUM_PROXIES=0) forwarded it: REMOTE_ADDR is the proxy, not the client
     try:
         # The client's address by NUM_PROXIES' rule: the function the settings name for django-ratelimit.
         address = ipaddress.ip_address(import_string(settings.RATELIMIT_IP_META_KEY)(request))

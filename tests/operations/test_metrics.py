@@ -32,6 +32,13 @@ def value(metrics, name: str, **labels) -> float:
 
 def test_only_the_allowed_addresses_or_the_token_read_the_metrics(client, settings, db):
     assert client.get("/metrics").status_code == 200  # the test client is 127.0.0.1, allowed by default
+    # ...unless a proxy on this host forwarded it and NUM_PROXIES does not count that proxy: then 127.0.0.1 is the
+    # proxy, and the client anyone.
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 403
+    settings.NUM_PROXIES = 1
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 403
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="127.0.0.1").status_code == 200
+    settings.NUM_PROXIES = 0
     settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8"]
     assert client.get("/metrics").status_code == 403
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200

@@ -251,3 +251,12 @@ def test_each_way_a_request_meets_the_outage_answers_503_with_retry_after(databa
     assert page.status_code == 503 and page["Retry-After"] == "10" and b"Back in a moment" in page.content
     api = Client(raise_request_exception=False).get("/api/suites/")  # the API's throttle counts in the database cache
     assert api.status_code == 503 and api["Retry-After"] == "10" and "try again" in api.json()["detail"]
+
+
+def test_a_redis_outage_answers_503_with_retry_after_too(settings):
+    from django.test import Client
+
+    dead_redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    settings.CACHES = {**settings.CACHES, "ratelimit": dead_redis}  # REDIS_URL's rate limits, Redis gone
+    page = Client(raise_request_exception=False).get("/about/")
+    assert page.status_code == 503 and page["Retry-After"] == "10" and b"Back in a moment" in page.content

@@ -12,7 +12,7 @@ database at each scrape, so that every process and host answers the same values:
     leaderboard_run_duration_seconds{cluster}             histogram finished runs' duration
     leaderboard_gpu_seconds_total{cluster}                counter GPU time of finished runs
     leaderboard_checks_latency_seconds                    histogram a submission's creation to the end of its hub checks
-    leaderboard_cluster_heartbeat_age_seconds{cluster}    gauge   seconds since each cluster of HEALTH_CLUSTERS beat
+    leaderboard_cluster_heartbeat_age_seconds{cluster}    gauge   seconds since each cluster beat (absent: never seen)
 
 The counters count rows, so they only go down when rows are deleted (a submission removed in the admin).
 Readers: a scraper sending METRICS_TOKEN, or from METRICS_ALLOWED_IPS; anyone else gets a 403.
@@ -71,7 +71,9 @@ class PlatformCollector:
             by_status[key] = by_status.get(key, 0) + row["n"]
             if row["status"] == RunStatus.FAILED:
                 by_kind[(row["cluster"], row["failure_kind"])] = row["n"]
-        clusters = sorted({cluster for _, cluster in by_status} | set(settings.HEALTH_CLUSTERS))
+        clusters = sorted(
+            {cluster for _, cluster in by_status} | {settings.EVAL_DEFAULT_CLUSTER, *settings.EVAL_CLUSTERS}
+        )
         for cluster in clusters:
             for status in RunStatus.values:
                 runs.add_metric([status, cluster], by_status.get((status, cluster), 0))
@@ -90,7 +92,7 @@ class PlatformCollector:
         for cluster in clusters:
             waiting.add_metric([cluster], (now - oldest[cluster]).total_seconds() if cluster in oldest else 0)
         checking = submissions_oldest_checking()
-        waiting.add_metric([f"{settings.CHECKS_CLUSTER}"], (now - checking).total_seconds() if checking else 0)
+        waiting.add_metric([settings.CHECKS_CLUSTER], (now - checking).total_seconds() if checking else 0)
         yield waiting
 
         durations = HistogramMetricFamily(
@@ -118,7 +120,8 @@ class PlatformCollector:
             "Seconds since each cluster last beat (absent: never seen)",
             labels=["cluster"],
         )
-        for cluster, beat in cluster_heartbeats(settings.HEALTH_CLUSTERS).items():
+        every_cluster = sorted({*clusters, settings.CHECKS_CLUSTER, *settings.HEALTH_CLUSTERS})
+        for cluster, beat in cluster_heartbeats(every_cluster).items():
             if beat is not None:
                 heartbeats.add_metric([cluster], (now - beat["at"]).total_seconds())
         yield heartbeats

@@ -19,11 +19,13 @@ from tests.factories import EvalRunFactory
 def scrape(client, **headers) -> dict[tuple[str, tuple], float]:
     response = client.get("/metrics", **headers)
     assert response.status_code == 200, response.content
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+    samples = [
+        ((sample.name, tuple(sorted(sample.labels.items()))), sample.value)
         for family in text_string_to_metric_families(response.content.decode())
         for sample in family.samples
-    }
+    ]
+    assert len(dict(samples)) == len(samples), "a sample given twice"
+    return dict(samples)
 
 
 def value(metrics, name: str, **labels) -> float:

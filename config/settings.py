@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "config.ratelimit.WebRateLimit",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out log-in into its page
-    "operations.outage.DatabaseUnavailable",  # a database outage: 503 with Retry-After
+    "operations.outage.StorageOutage",  # a database or Redis outage: 503 with Retry-After
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -475,7 +475,8 @@ HEALTH_MAX_DISK_PERCENT = env.float("HEALTH_MAX_DISK_PERCENT", default=95.0)
 # HEALTH_READY_CACHE_S: seconds each process keeps its last readiness answer; default 1.
 HEALTH_READY_CACHE_S = env.float("HEALTH_READY_CACHE_S", default=1.0)
 # Prometheus (/metrics, operations.metrics): a scraper that sends METRICS_TOKEN as "Authorization: Bearer <token>",
-# or comes from an address of METRICS_ALLOWED_IPS (by NUM_PROXIES' rule), may read it; anyone else gets a 403.
+# or comes from an address of METRICS_ALLOWED_IPS (by NUM_PROXIES' rule; none when an uncounted proxy forwarded the
+# request), may read it; anyone else gets a 403.
 # METRICS_TOKEN: a secret (read as it is, see SECRET_KEY); default none.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # METRICS_ALLOWED_IPS: comma-separated addresses or networks (10.0.0.0/8); default 127.0.0.1,::1.

@@ -37,7 +37,7 @@ def unavailable(request) -> HttpResponse:
     return response
 
 
-class DatabaseUnavailable:
+class StorageOutage:
     def __init__(self, get_response):
         self.get_response = get_response
 

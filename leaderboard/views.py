@@ -331,12 +331,33 @@ def _suite_task(suite_tasks: list[SuiteTask], task: str) -> SuiteTask:
     raise Http404(f"The run's suite has no task {task}.")
 
 
-def _metric_filter(request, run, suite_task) -> tuple[str, list[str]]:
-    available = sample_filters(run, suite_task.task)
+def _metric_filter(request, suite_task, available: list[str]) -> str:
+    """The lm-eval filter a sample page shows: the one asked for where the run logged it, else the suite's."""
     wanted = request.GET.get("filter") or suite_task.metric_filter
     if wanted not in available:
         wanted = suite_task.metric_filter if suite_task.metric_filter in available else (available or [""])[0]
-    return wanted, available
+    return wanted
+
+
+def _page_number(value) -> int:
+    """A page number as asked, cleaned: any spelling that is not a positive integer is page 1."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return 1
+    return max(number, 1)
+
+
+def _cached_value(key: str, compute: Callable, *, keep: bool):
+    """``compute()``, kept in the "ranking" cache RANKING_CACHE_SECONDS under ``key`` where ``keep`` says so."""
+    if not (keep and settings.RANKING_CACHE_SECONDS):
+        return compute()
+    cache = caches["ranking"]
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, settings.RANKING_CACHE_SECONDS)
+    return found
 
 
 def run_samples(request, run_id, task=None):
@@ -352,16 +373,25 @@ def run_samples(request, run_id, task=None):
     outcome = request.GET.get("outcome", "")
     outcome = outcome if outcome in ("correct", "incorrect") else ""
     query = request.GET.get("q", "").strip()[:200]
-    page_number = request.GET.get("page", "")
-    # What the body depends on, and so its cache key; other parameters are ignored.
+    finished = run.finished_at.timestamp() if run.finished_at else 0
+    keep = run.status == RunStatus.FINISHED
+    base_key = f"samples:{run.pk}:{finished}:{suite_task.task}"
+    filters_available = _cached_value(f"{base_key}:filters", lambda: sample_filters(run, suite_task.task), keep=keep)
+    metric_filter = _metric_filter(request, suite_task, filters_available)
+    page_number = _page_number(request.GET.get("page"))
+    # What the body depends on, each as cleaned, and so its cache key: the task, the filter in force, the
+    # outcome, the search and the page; other parameters (and other spellings of these) are ignored.
     asked = {
         key: value
-        for key, value in [("filter", request.GET.get("filter", "")), ("outcome", outcome), ("q", query)]
+        for key, value in [
+            ("filter", "" if metric_filter == suite_task.metric_filter else metric_filter),
+            ("outcome", outcome),
+            ("q", query),
+        ]
         if value
     }
 
     def render_body() -> str:
-        metric_filter, filters_available = _metric_filter(request, run, suite_task)
         rows = samples(run, suite_task, metric_filter, outcome=outcome, query=query)
         page = Paginator(rows, SAMPLES_PER_PAGE).get_page(page_number)
         return render_to_string(
@@ -384,13 +414,7 @@ def run_samples(request, run_id, task=None):
             request=request,
         )
 
-    finished = run.finished_at.timestamp() if run.finished_at else 0
-    body = cached_render(
-        f"samples:{run.pk}:{finished}",
-        {**asked, "page": page_number},
-        render_body,
-        keep=run.status == RunStatus.FINISHED,
-    )
+    body = cached_render(base_key, {**asked, "page": page_number}, render_body, keep=keep)
     title = f"{suite_task.name} samples · {run.submission.model_id}"
     return render(request, "leaderboard/samples.html", {"title": title, "body": body})
 
@@ -398,7 +422,7 @@ def run_samples(request, run_id, task=None):
 def sample_detail(request, run_id, task, doc_id):
     run, suite_tasks = run_for_samples(run_id)
     suite_task = _suite_task(suite_tasks, task)
-    metric_filter, _ = _metric_filter(request, run, suite_task)
+    metric_filter = _metric_filter(request, suite_task, sample_filters(run, suite_task.task))
     sample = get_object_or_404(samples(run, suite_task, metric_filter), doc_id=doc_id)
     return render(
         request,
@@ -447,8 +471,19 @@ def compare(request):
             "leaderboard/_compare_body.html", {**context, "suite": suite, "error": str(exc)}, request
         )
         return render(request, "leaderboard/compare.html", {"body": body}, status=status)
-    # The body depends on nothing but the comparison and these: cached beside it.
-    asked = {name: request.GET.get(name, "")[:200] for name in ("b", "task", "page")}
+    # The body depends on nothing but the comparison and these, each cleaned (the model compared with the
+    # first one, the task whose disagreements are listed, the page): cached beside it.
+    others = compared.entries[1:]
+    asked_b = request.GET.get("b", "")
+    b = next((entry for entry in others if entry.model_id == asked_b), others[0])
+    pair = compared.result["comparisons"][others.index(b)]
+    task = request.GET.get("task", "") if request.GET.get("task", "") in pair["tasks"] else ""
+    last = 1
+    if pair["paired"]:
+        listed = sum(c["only_a"] + c["only_b"] for name, c in pair["tasks"].items() if c and task in ("", name))
+        last = max(1, -(-listed // DISAGREEMENTS_PER_PAGE))
+    page = min(_page_number(request.GET.get("page")), last)
+    asked = {"b": b.model_id, "task": task, "page": page}
     body = cached_render(compared.cache_key, asked, lambda: _compare_body(request, compared, context, asked), keep=True)
     return render(request, "leaderboard/compare.html", {"body": body})
 
@@ -457,9 +492,9 @@ def _compare_body(request, compared, context: dict, asked: dict) -> str:
     suite, entries, result = compared.suite, compared.entries, compared.result
     suite_tasks = list(suite.tasks.all())
     others = entries[1:]
-    b = next((entry for entry in others if entry.model_id == asked["b"]), others[0])
+    b = next(entry for entry in others if entry.model_id == asked["b"])
     pair = result["comparisons"][others.index(b)]
-    task = asked["task"] if asked["task"] in {t.task for t in suite_tasks} else None
+    task = asked["task"] or None
     listed = None
     if pair["paired"]:
         total = sum(c["only_a"] + c["only_b"] for name, c in pair["tasks"].items() if c and task in (None, name))

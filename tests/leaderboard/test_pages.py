@@ -174,3 +174,38 @@ def test_about_page(client, suites):
         assert fact in page, fact
     described = [row.dataset for suite in suites.values() for row in datasets(list(suite.tasks.all()))]
     assert described and all(described)  # every task of the suite files says what its dataset is
+
+
+def test_two_tasks_of_one_run_each_show_their_own_samples(client, demo):
+    """The cached page of one task is never served for another task of the same run."""
+    entry = rank_model(demo, "org/m", uniform(demo, 0.5))
+    first, second = list(demo.tasks.all())[:2]
+    for task in (first, second):
+        log_sample(
+            entry.run, task.task, 0, question=f"only in {task.task}", choices=["A", "B"], target=0, lls=[-1.0, -2.0]
+        )
+    for _ in range(2):  # the second round is served from the cache
+        for task, other in ((first, second), (second, first)):
+            page = html(client, f"/runs/{entry.run_id}/samples/{task.task}/")
+            assert f"only in {task.task}" in page and f"only in {other.task}" not in page
+            assert f"<title>{task.name} samples" in page
+
+
+def test_sample_and_compare_pages_are_cached_under_their_cleaned_parameters(client, demo):
+    """Spellings of the same page (a page number written differently, junk values, parameters the page does
+    not read) share one cache entry: 600 spellings cannot fill the cache."""
+    from django.core.cache import caches
+
+    cache = caches["ranking"]
+    entry = rank_model(demo, "org/m", uniform(demo, 0.5))
+    rank_model(demo, "org/n", uniform(demo, 0.4))
+    log_sample(entry.run, "demo_medmcqa", 0, question="Q", choices=["A", "B"], target=0, lls=[-1.0, -2.0])
+    url = f"/runs/{entry.run_id}/samples/demo_medmcqa/"
+    cache.clear()
+    pages = {html(client, url, **params) for params in ({}, {"page": "1"}, {"page": "01"}, {"page": "x"}, {"z": 1})}
+    assert len(pages) == 1 and len(cache._cache) == 2  # the page and the run's filters
+    compare = {"suite": demo.slug, "models": "org/m,org/n"}
+    cache.clear()
+    for params in ({}, {"page": "1"}, {"page": " 1"}, {"page": "999"}, {"b": "nobody"}, {"task": "nothing"}):
+        assert client.get("/compare/", {**compare, **params}).status_code == 200
+    assert len(cache._cache) == 2  # the comparison and its one page

@@ -286,6 +286,7 @@ class TaskScore:
     stderr: float | None
     median: float | None
     ci: list[float] | None  # the stored 95% interval
+    n: int | None = None  # how many questions the score comes from
 
 
 @dataclass
@@ -335,6 +336,7 @@ def model_rankings(model_id: str) -> list[RankedEntry]:
                     stderr=result.stderr if result else None,
                     median=medians.get(t.task),
                     ci=None if low is None else [low, high],
+                    n=result.n_samples if result else None,
                 )
             )
         ranked.append(RankedEntry(entry=entry, scores=scores))

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from evaluation.models import SuiteTask
 from leaderboard.filters import OPTIONAL_COLUMNS, RankingOptions, score_field
+from leaderboard.numbers import interval_text, percent
 from leaderboard.services import score_normalise
 from leaderboard.statistics import average_interval
 from submissions.models import ModelType
@@ -43,14 +44,14 @@ class RankColumn(Column):
 
 
 class PercentColumn(Column):
-    """A score in [0, 1] shown as a percentage with two decimals."""
+    """A score in [0, 1] shown as a percentage with one decimal (leaderboard.numbers)."""
 
     def __init__(self, field, **kwargs):
         kwargs.setdefault("attrs", NUM)
         super().__init__(field, **kwargs)
 
     def render(self, value, record=None):
-        return f"{value * 100:.2f}"
+        return percent(value)
 
 
 class BandColumn(Column):
@@ -99,11 +100,9 @@ def row_intervals(entry, visible: list[tuple[int, SuiteTask]], options: RankingO
 
 
 def _interval_html(interval) -> str:
-    """Short (a page has 500 of them; the legend says what they are), and only numbers: nothing to escape."""
-    if not interval:
-        return ""
-    low, high = interval
-    return f' <small title="{low * 100:.1f}–{high * 100:.1f}">±{(high - low) * 50:.1f}</small>'
+    """Both ends of the 95% interval (leaderboard.numbers); only numbers: nothing to escape."""
+    ends = interval_text(interval)
+    return f' <small class="ci">{ends}</small>' if ends else ""
 
 
 def _escape(value) -> str:

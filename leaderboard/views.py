@@ -233,8 +233,7 @@ def model_page(request, org, name):
         {
             "suite": ranked.entry.suite.name,
             "tasks": [
-                {"name": s.suite_task.name, "score": s.value, "stderr": s.stderr, "median": s.median}
-                for s in ranked.scores
+                {"name": s.suite_task.name, "score": s.value, "ci": s.ci, "median": s.median} for s in ranked.scores
             ],
         }
         for ranked in rankings

@@ -45,8 +45,8 @@ def test_model_page_scores_runs_record_and_flags(client, demo):
     assert "1,234,000,000" in page and "apache-2.0" in page
     for t in tasks:
         assert t.name in page
-    assert "0.6000" in page and "0.0100" in page  # score and stderr of the first task
-    assert "0.4000" in page  # the median of the suite's three ranked models
+    assert "60.0 <small" in page  # the first task's score, then its interval
+    assert ">40.0<" in page  # the median of the suite's three ranked models
     assert f"#{failed.pk}" in page and "out of GPU memory" in page
     assert "lm_eval --model hf --model_args pretrained=org/star" in page
     assert "wrong metadata" in page and "/flags/" in page
@@ -54,7 +54,12 @@ def test_model_page_scores_runs_record_and_flags(client, demo):
         re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page, re.S).group(1)
     )
     [suite_chart] = chart
-    assert suite_chart["tasks"][0] == {"name": tasks[0].name, "score": 0.6, "stderr": 0.01, "median": 0.4}
+    assert suite_chart["tasks"][0] == {
+        "name": tasks[0].name,
+        "score": 0.6,
+        "ci": [pytest.approx(entry.ci_low[0]), pytest.approx(entry.ci_high[0])],
+        "median": 0.4,
+    }
     assert client.get("/models/nobody/nothing/").status_code == 404
 
 

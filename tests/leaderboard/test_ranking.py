@@ -88,7 +88,7 @@ def test_page_ranks_best_average_first_with_every_column(client, demo):
         "Submitted",
     ]
     assert 'href="/models/org-b/high/"' in page and 'href="https://huggingface.co/org-b/high"' in page
-    assert "70.00" in page  # the average, as a percentage
+    assert ">70.0 <" in page  # the average, as a percentage
 
     everything = [t.task for t in demo.tasks.all()] + [
         "model_type",
@@ -130,16 +130,16 @@ def test_column_picker_hides_columns_and_can_average_the_visible_ones(client, de
     # ...unless asked to average the visible columns only
     page = get(client, "/leaderboards/demo-medical/", cols=tasks[1:], average="visible")
     assert rows(page) == ["org/all-rounder", "org/first-task-expert"]
-    assert "40.00" in page and "38.00" in page
+    assert ">40.0 <" in page and ">38.0 <" in page
 
 
 def test_normalised_scores(client, demo):
     rank_model(demo, "org/m", uniform(demo, 0.625))
     raw = get(client, "/leaderboards/demo-medical/")
     norm = get(client, "/leaderboards/demo-medical/", scores="norm")
-    assert "62.50" in raw and "50.00" not in raw
-    assert "50.00" in norm  # (0.625 - 1/4) / (1 - 1/4) on the four-choice tasks
-    assert f"{score_normalise(0.625, 3) * 100:.2f}" in norm  # PubMedQA has three
+    assert ">62.5 <" in raw and ">50.0 <" not in raw
+    assert ">50.0 <" in norm  # (0.625 - 1/4) / (1 - 1/4) on the four-choice tasks
+    assert f">{score_normalise(0.625, 3) * 100:.1f} <" in norm  # PubMedQA has three
 
 
 def test_sorting_on_columns(client, demo):

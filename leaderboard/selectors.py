@@ -179,6 +179,7 @@ class RankingState:
     slug: str
     name: str
     cache_key: str
+    pk: int
 
 
 def ranking_state(slug: str | None) -> RankingState:
@@ -201,7 +202,7 @@ def ranking_state(slug: str | None) -> RankingState:
         raise Http404(f"No suite {slug}.")
     pk, slug, name, version, changed_at = found
     stamp = f"{version}:{changed_at.timestamp()}" if version else "0"
-    return RankingState(slug, name, f"ranking:{pk}:{stamp}")
+    return RankingState(slug, name, f"ranking:{pk}:{stamp}", pk)
 
 
 def licenses_of(suite: Suite) -> list[str]:
@@ -212,6 +213,18 @@ def licenses_of(suite: Suite) -> list[str]:
         .values_list("license", flat=True)
         .distinct()
     )
+
+
+def suite_subjects(suite_pk: int) -> list[str]:
+    """The subjects of the suite's breakdowns that some entry has a score on, sorted: the ranking's subject
+    picker and what its ``subject`` parameter may name."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT jsonb_object_keys(subjects) FROM {LeaderboardEntry._meta.db_table} "
+            "WHERE suite_id = %s AND jsonb_typeof(subjects) = 'object' ORDER BY 1",
+            [suite_pk],
+        )
+        return [subject for (subject,) in cursor.fetchall()]
 
 
 # --- Plots ------------------------------------------------------------------------------------------

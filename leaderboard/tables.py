@@ -111,7 +111,7 @@ def _escape(value) -> str:
 
 
 class RankingTable(tables.Table):
-    rank = RankColumn("avg", verbose_name="#", attrs=NUM)
+    rank = RankColumn("avg", verbose_name="Rank", attrs=NUM)
     band = BandColumn(
         "rank_best",
         verbose_name="Band",
@@ -120,16 +120,16 @@ class RankingTable(tables.Table):
             "th": {"class": "num", "title": "the ranks the 95% interval of the average allows"},
         },
     )
-    type_icon = Column("model_type", verbose_name="T", attrs={"td": {"class": "icon"}})
-    model_id = Column("model_id", verbose_name="Model")
-    avg = PercentColumn("avg", verbose_name="Average ⬆️")
-    model_type = Column("model_type", verbose_name="Type")
+    type_icon = Column("model_type", verbose_name="Type", attrs={"td": {"class": "icon"}})
+    model_id = Column("model_id", verbose_name="Model", attrs={"td": {"class": "model"}, "th": {"class": "model"}})
+    avg = PercentColumn("avg", verbose_name="Average")
+    model_type = Column("model_type", verbose_name="Model type")
     architecture = Column("architecture", verbose_name="Architecture")
     weight_type = Column("weight_type", verbose_name="Weight type")
     precision = Column("precision", verbose_name="Precision")
     license = Column("license", verbose_name="License")
     params = Column("params_billions", verbose_name="#Params (B)", attrs=NUM)
-    likes = Column("likes", verbose_name="Hub ❤️", attrs=NUM)
+    likes = Column("likes", verbose_name="Hub likes", attrs=NUM)
     on_hub = Column("on_hub", verbose_name="On the hub")
     sha = Column("commit_sha", verbose_name="Commit")
     submitted = Column("submitted_at", verbose_name="Submitted")
@@ -149,8 +149,12 @@ class RankingTable(tables.Table):
 
     def render_type_icon(self, value, record):
         if record.is_reference:
-            return format_html('<span title="reference">📌</span>')
-        return mark_safe(f'<span title="{html.escape(value)}">{TYPE_ICONS.get(value, "?")}</span>')
+            return mark_safe('<span aria-hidden="true">📌</span><span class="visually-hidden">reference</span>')
+        name = html.escape(value)
+        return mark_safe(
+            f'<span aria-hidden="true" title="{name}">{TYPE_ICONS.get(value, "?")}</span>'
+            f'<span class="visually-hidden">{name}</span>'
+        )
 
     def render_model_id(self, value, record):
         setting = (
@@ -176,7 +180,8 @@ class RankingTable(tables.Table):
         org, name = value.split("/", 1)
         flag = (
             format_html(
-                ' <a class="flag-icon" href="{}" title="flagged by the community: see why">🏴‍☠️</a>',
+                ' <a class="flag-icon badge" href="{}" title="flagged by the community: see why">'
+                '<span aria-hidden="true">🏴‍☠️</span> flagged</a>',
                 reverse("flag", args=[record.flag_id]),
             )
             if record.flag_id
@@ -188,7 +193,9 @@ class RankingTable(tables.Table):
         compare = html.escape(f"{self.compare_url}&{urlencode({'models': value})}")
         return mark_safe(
             f'<a href="{url}">{model}</a> <a class="hub" href="https://huggingface.co/{model}"'
-            f' title="on the Hugging Face hub">🤗</a> <a class="compare-link" href="{compare}" title="compare">⇄</a>'
+            f' title="on the Hugging Face hub"><span aria-hidden="true">🤗</span><span class="visually-hidden">'
+            f'{model} on the Hugging Face hub</span></a> <a class="compare-link" href="{compare}" title="compare">'
+            f'<span aria-hidden="true">⇄</span><span class="visually-hidden">compare {model}</span></a>'
             f"{flag}{setting}"
         )
 

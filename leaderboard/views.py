@@ -14,6 +14,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from evaluation.models import RunStatus, Suite, SuiteTask
@@ -42,6 +44,7 @@ from leaderboard.selectors import (
     samples,
     score_distribution,
     suite_for_ranking,
+    suite_subjects,
     top_score_history,
 )
 from leaderboard.services import LeaderboardError, flag_comment_add, flag_create
@@ -69,31 +72,72 @@ def cached_render(
 
 def leaderboard(request, slug=None):
     """The ranking page. Its body (tabs, filters, table: nothing per user) is cached under the suite's
-    RankingVersion, which every change to the ranking bumps: a repeated view costs one query."""
+    RankingVersion, which every change to the ranking bumps: a repeated view costs one query. The table and
+    its counts are a part of their own (``#ranking-results``), which htmx asks for alone when a filter changes."""
     state = ranking_state(slug)
     request.GET = ranking_query(request.GET)  # what the body is keyed by and rendered from
+    subject = request.GET.get("subject")
 
-    def render_body() -> str:
-        ranked = ranking(request.GET, state.slug)
+    def subjects() -> list[str]:  # kept under the ranking's version, which a new entry's subjects change
+        return _cached_value(f"{state.cache_key}:subjects", lambda: suite_subjects(state.pk), keep=True)
+
+    if subject is not None and subject not in subjects():
+        named = ", ".join(subjects()) if subjects() else f"none: no task of {state.name} has a breakdown by subject"
+        return render(
+            request,
+            "400.html",
+            {"message": f"{state.name} has no subject {subject!r}. Its subjects: {named}."},
+            status=400,
+        )
+    ranked = None
+
+    def ranked_view():
+        nonlocal ranked
+        if ranked is None:
+            ranked = ranking(request.GET, state.slug)
+        return ranked
+
+    def render_results() -> str:
         query = request.GET.copy()
         query.pop("page", None)
         return render_to_string(
+            "leaderboard/_ranking_results.html",
+            {
+                "suite": ranked_view().suite,
+                "table": ranked_view().table(request),
+                "filter": ranked_view().filters,
+                "options": ranked_view().options,
+                "export_query": query.urlencode(),
+                "empty_hint": lambda: empty_suite_hint(ranked_view().suite),  # asked for only for an empty table
+            },
+            request=request,
+        )
+
+    results = cached_render(f"{state.cache_key}:results", request.GET, render_results)
+    if request.htmx.target == "ranking-results" and not request.htmx.history_restore_request:
+        response = HttpResponse(results)
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
+
+    def render_body() -> str:
+        return render_to_string(
             "leaderboard/_ranking_body.html",
             {
-                "suite": ranked.suite,
+                "suite": ranked_view().suite,
                 "suites": Suite.objects.all(),
-                "table": ranked.table(request),
-                "filter": ranked.filters,
-                "groups": checkbox_groups(ranked.filters, ranked.display, request.GET),
-                "options": ranked.options,
-                "export_query": query.urlencode(),
-                "empty_hint": lambda: empty_suite_hint(ranked.suite),  # asked for only when the table is empty
+                "filter": ranked_view().filters,
+                "groups": checkbox_groups(ranked_view().filters, ranked_view().display, request.GET),
+                "options": ranked_view().options,
+                "subjects": subjects() if any(t.breakdown for t in ranked_view().suite_tasks) else [],
+                "results": mark_safe(results),
             },
             request=request,
         )
 
     body = cached_render(state.cache_key, request.GET, render_body)
-    return render(request, "leaderboard/ranking.html", {"title": state.name, "body": body})
+    response = render(request, "leaderboard/ranking.html", {"title": state.name, "body": body})
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 def leaderboard_json(request, slug):

@@ -36,7 +36,7 @@ def test_a_real_evaluation_ranks_charts_and_browses_samples(page, settings, suit
     page.goto("/")
     assert set(ranked_models(page)) == {model_id, "other-org/baseline"}
     headers = page.locator("#ranking thead th").all_inner_texts()
-    assert headers[:5] == ["#", "Band", "T", "Model", "Average ⬆️"]
+    assert headers[:5] == ["Rank", "Band", "Type", "Model", "Average"]
     assert [t.name for t in suite.tasks.all()] == headers[5 : 5 + suite.tasks.count()]
     screenshot(page, "ranking")
 
@@ -151,7 +151,7 @@ def test_a_flag_raised_and_upheld_marks_and_hides_the_model(page, live_server, s
     page.wait_for_url(re.compile(r"show_flagged=on"))
     assert ranked_models(page) == ["cheat/contaminated", "fair/model"]
     icon = page.locator("#ranking tr[data-model='cheat/contaminated'] a.flag-icon")
-    assert icon.inner_text() == "🏴‍☠️"
+    assert icon.inner_text() == "🏴‍☠️ flagged"
     screenshot(page, "ranking-flagged")
     icon.click()
     page.wait_for_url(re.compile(rf"/flags/{flag.pk}/$"))

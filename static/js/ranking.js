@@ -1,11 +1,12 @@
 // The ranking's filters: with htmx (vendored), every change swaps the table and its counts in place and the
 // URL follows; without JavaScript the form's Apply button does the same by loading the page.
 (function () {
-  const form = document.getElementById("ranking-filters");
-  if (!form) return;
+  if (!document.getElementById("ranking-filters")) return;
   // The URL carries only what differs from the plain page: empty fields and default choices are left out.
+  // (The form is looked up each time: going back swaps the page's content in anew.)
   document.body.addEventListener("htmx:configRequest", function (event) {
-    if (event.detail.elt !== form) return;
+    const form = event.detail.elt;
+    if (form.id !== "ranking-filters") return;
     const params = event.detail.parameters;
     form.querySelectorAll("input[type=search], input[type=number], input[type=text]").forEach(function (input) {
       if (input.value === "") params.delete(input.name);
@@ -20,7 +21,7 @@
     if (cols.every(function (box) { return box.checked === box.hasAttribute("data-default"); })) params.delete("cols");
   });
   // Keep the panels open as the user left them, across page loads.
-  form.querySelectorAll("details.panel").forEach(function (panel, index) {
+  document.getElementById("ranking-filters").querySelectorAll("details.panel").forEach(function (panel, index) {
     const key = "ranking-panel-" + index;
     const saved = sessionStorage.getItem(key);
     if (saved !== null) panel.open = saved === "1";

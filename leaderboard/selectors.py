@@ -254,6 +254,35 @@ def top_score_history(suite: Suite) -> list[dict]:
         ]
 
 
+def score_against_size(suite: Suite, shown: int = 1500) -> dict:
+    """The average of the suite's ranked, unflagged submissions against their size in billions of parameters:
+    the ``shown`` best as points, and the best-per-size frontier over all of them (each model that no smaller
+    or equal-sized one beats), smallest first."""
+    table = LeaderboardEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT model_id, params_billions, average FROM {table}
+            WHERE suite_id = %s AND NOT is_reference AND flag_id IS NULL AND comparable AND average IS NOT NULL
+                  AND params_billions > 0
+            ORDER BY params_billions, average DESC, model_id
+            """,
+            [suite.pk],
+        )
+        rows = cursor.fetchall()
+    frontier, best = [], None
+    for model_id, params, average in rows:
+        if best is None or average > best:
+            best = average
+            frontier.append({"model": model_id, "params": params, "score": average})
+    points = sorted(rows, key=lambda row: -row[2])[:shown]
+    return {
+        "points": [{"model": m, "params": p, "score": a} for m, p, a in points],
+        "frontier": frontier,
+        "total": len(rows),
+    }
+
+
 def score_distribution(suite: Suite, suite_tasks: list[SuiteTask], bins: int = 20) -> list[dict]:
     """Per task, how many ranked, unflagged submissions score in each of ``bins`` equal slices of [0, 1]."""
     table = LeaderboardEntry._meta.db_table

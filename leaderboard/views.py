@@ -42,6 +42,7 @@ from leaderboard.selectors import (
     sample_filters,
     sample_view,
     samples,
+    score_against_size,
     score_distribution,
     suite_for_ranking,
     suite_subjects,
@@ -252,6 +253,7 @@ def plots(request, slug):
             "suites": Suite.objects.all(),
             "history": top_score_history(suite),
             "distribution": score_distribution(suite, suite_tasks),
+            "sizes": score_against_size(suite),
         },
     )
 

@@ -6,9 +6,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from evaluation.offline import hub_offline
 from submissions import selectors
 from submissions.errors import HubUnavailable, SubmissionError
 from submissions.forms import FIELDS, SubmissionForm
+from submissions.hub import cached_models
 from submissions.models import ModelSubmission, Status
 from submissions.services import TransitionError, submission_can_cancel, submission_cancel, submission_create
 
@@ -35,7 +37,12 @@ def submit(request):
         "per_user": settings.SUBMISSION_QUOTA_PER_USER,
         "per_org": settings.SUBMISSION_QUOTA_PER_ORG,
     }
-    return render(request, "submissions/submit.html", {"form": form, "quota": quota}, status=status)
+    # Without the hub (offline by setting, or not answering): say so, and which models can still be submitted.
+    unreachable = status == 503 or hub_offline()
+    context = {"form": form, "quota": quota, "offline": hub_offline(), "unreachable": unreachable}
+    if unreachable:
+        context["cached_models"] = cached_models()
+    return render(request, "submissions/submit.html", context, status=status)
 
 
 def queue(request):

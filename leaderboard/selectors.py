@@ -183,19 +183,24 @@ class RankingState:
 
 
 def ranking_state(slug: str | None) -> RankingState:
-    """In one query: the suite a ranking URL names (as suite_for_ranking picks it) and the key under which
+    """In one query: the suite a ranking URL names (without one: the default suite where it ranks a model, else
+    the first suite that does, else the default suite, else the first) and the key under which
     its rendered pages are cached, which changes with the suite's RankingVersion. Every cached page asks this
     first: written in SQL, as the ORM takes five times longer to build the query than Postgres to answer it."""
+    select = (
+        f"SELECT s.id, s.slug, s.name, v.version, v.changed_at FROM {Suite._meta.db_table} s "
+        f"LEFT JOIN {RankingVersion._meta.db_table} v ON v.suite_id = s.id "
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.id, s.slug, s.name, v.version, v.changed_at FROM {Suite._meta.db_table} s "
-            f"LEFT JOIN {RankingVersion._meta.db_table} v ON v.suite_id = s.id WHERE s.slug = %s",
-            [slug or settings.DEFAULT_SUITE],
-        )
+        if slug is not None:
+            cursor.execute(select + "WHERE s.slug = %s", [slug])
+        else:  # the home page: the default suite where it ranks a model, else the first suite that does
+            cursor.execute(
+                select + f"ORDER BY EXISTS (SELECT 1 FROM {LeaderboardEntry._meta.db_table} e WHERE e.suite_id = s.id)"
+                " DESC, s.slug = %s DESC, s.position, s.id LIMIT 1",
+                [settings.DEFAULT_SUITE],
+            )
         found = cursor.fetchone()
-    if found is None and slug is None:
-        fields = ("pk", "slug", "name", "ranking_version__version", "ranking_version__changed_at")
-        found = Suite.objects.values_list(*fields).first()
     if found is None:
         if slug is None:
             raise Http404("No benchmark suite is loaded yet: run `python manage.py load_suites`.")

@@ -22,7 +22,7 @@ def rows(page: str) -> list[str]:
 
 def headers(page: str) -> list[str]:
     """The ranking table's column headers."""
-    head = re.search(r'<table class="ranking" id="ranking">\s*<thead>(.*?)</thead>', page, re.S).group(1)
+    head = re.search(r'<table class="ranking" id="ranking">\s*<thead[^>]*>(.*?)</thead>', page, re.S).group(1)
     return re.findall(r"<th[^>]*>(?:<a[^>]*>)?([^<]*)", head)
 
 

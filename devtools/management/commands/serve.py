@@ -48,7 +48,10 @@ class Command(BaseCommand):
         # Each in a session of its own: the terminal's Ctrl-C reaches this process only, which stops them in
         # order (a SIGINT to every process of a cluster at once leaves some of them behind).
         children = {
-            name: subprocess.Popen(command, start_new_session=True, env={**os.environ, **environments.get(name, {})})
+            # PORT: the port actually served, which links in mails and hints use where SITE_URL is not set
+            name: subprocess.Popen(
+                command, start_new_session=True, env={**os.environ, "PORT": str(port), **environments.get(name, {})}
+            )
             for name, command in commands.items()
         }
         self.stdout.write(

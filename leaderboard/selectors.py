@@ -672,9 +672,16 @@ def disagreements(
         .values_list("task", "doc_id", "prompt")
     }
     return [
-        Disagreement(row_task, doc_id, a_ok, (prompts.get((row_task, doc_id)) or "")[:300])
+        Disagreement(row_task, doc_id, a_ok, question_of(prompts.get((row_task, doc_id)) or ""))
         for row_task, doc_id, a_ok in found
     ]
+
+
+def question_of(prompt: str, limit: int = 300) -> str:
+    """The question a prompt asks, for a preview: its last paragraph (after a task's description and its few-shot
+    examples, as MMLU's prompts have them), at most ``limit`` characters."""
+    paragraphs = [part for part in prompt.strip().split("\n\n") if part.strip()]
+    return (paragraphs[-1] if paragraphs else "")[:limit]
 
 
 def _cached(key: str, compute, seconds: int):

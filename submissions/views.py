@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from evaluation.offline import hub_offline
 from submissions import selectors
@@ -88,9 +88,18 @@ def submission_status(request, pk):
 
 
 @login_required
-@require_POST
 def cancel(request, pk):
+    """GET: what withdrawing or cancelling means (it still counts against the quota), and a button to confirm;
+    POST: done."""
     submission = get_object_or_404(ModelSubmission, pk=pk)
+    if request.method != "POST":
+        if not submission_can_cancel(submission, request.user):
+            return redirect("submission", pk)
+        return render(
+            request,
+            "submissions/cancel_confirm.html",
+            {"submission": submission, "quota": selectors.quota_use(request.user)},
+        )
     try:
         submission_cancel(submission, actor=request.user)  # PermissionDenied: a 403 for others' submissions
     except TransitionError as exc:
@@ -105,4 +114,4 @@ def profile(request):
     """The signed-in user's page: their submissions with live progress, links to tokens and password change."""
     page = Paginator(selectors.submissions_of(request.user), SECTION_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.annotate_progress(page.object_list)
-    return render(request, "accounts/profile.html", {"page": page})
+    return render(request, "accounts/profile.html", {"page": page, "quota": selectors.quota_use(request.user)})

@@ -29,3 +29,15 @@ def test_the_template_tags_write_the_same():
     assert rendered == (
         '50.0 50.0 <small class="ci">[40.0–60.0]</small> \u221210.0 <small class="ci">[+40.0–+60.0]</small>'
     )
+
+
+def test_a_preview_shows_the_question_not_the_preamble():
+    from leaderboard.selectors import question_of
+
+    prompt = (
+        "The following are multiple choice questions (with answers) about anatomy.\n\n"
+        "Which bone is longest?\nA. femur\nAnswer: A\n\n"
+        "Which nerve supplies the deltoid?\nA. axillary\nB. radial\nAnswer:"
+    )
+    assert question_of(prompt) == "Which nerve supplies the deltoid?\nA. axillary\nB. radial\nAnswer:"
+    assert question_of("Question: one paragraph only\nAnswer:") == "Question: one paragraph only\nAnswer:"

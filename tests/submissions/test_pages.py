@@ -194,7 +194,8 @@ def test_the_profile_lists_only_ones_own_submissions(client, user, other_user, s
     assert (
         f'href="/submissions/{mine.pk}/"' in html and f"https://huggingface.co/org/mine/tree/{mine.commit_sha}" in html
     )
-    assert f'action="/submissions/{running.pk}/cancel/"' not in html  # started: only a moderator stops it
+    assert f"/submissions/{running.pk}/cancel/" not in html  # started: only a moderator stops it
+    assert "you have used <strong>2 of " in html  # the quota: both of this user's submissions
 
 
 def test_user_text_is_escaped_on_every_page(client, user, staff):
@@ -291,3 +292,9 @@ def test_offline_the_form_says_so_lists_the_cached_models_and_marks_suites_that_
     refused = client.post("/submit/", form("offline-org/not-cached"))
     assert refused.status_code == 400
     assert "in this server&#x27;s Hugging Face cache" in refused.content.decode()
+
+
+def test_the_queue_says_just_now_rather_than_zero_minutes_ago(client, user):
+    ModelSubmissionFactory(user=user, model_id="org/fresh")
+    page = client.get("/queue/").content.decode()
+    assert "just now" in page and "0 minutes ago" not in page

@@ -148,6 +148,7 @@ class Ranking:
     display: DisplayForm  # the display options as in force
     options: RankingOptions
     columns: list[str]  # the task and optional columns shown
+    version: str | None = None  # the ranking's cache key (RankingState): rows rendered once per version
 
     @property
     def visible(self) -> list[tuple[int, SuiteTask]]:
@@ -156,7 +157,14 @@ class Ranking:
     def table(self, request, *, paginate: bool = True) -> RankingTable:
         """The page's table of the matching entries, sorted (``sort``) and paged as the request asks."""
         return ranking_table(
-            self.suite.slug, self.suite_tasks, self.filters.qs, request, self.options, self.columns, paginate=paginate
+            self.suite.slug,
+            self.suite_tasks,
+            self.filters.qs,
+            request,
+            self.options,
+            self.columns,
+            paginate=paginate,
+            version=self.version,
         )
 
     def rows(self, request, *, references: bool = True) -> RankingRows:
@@ -166,12 +174,26 @@ class Ranking:
         return RankingRows(entries if references else entries.filter(is_reference=False), self.visible, self.options)
 
 
-def ranking(params, slug: str | None) -> Ranking:
-    """The ranking that GET parameters ``params`` ask for, of the suite ``slug`` (as suite_for_ranking picks it)."""
+def ranking(params, slug: str | None, *, version: str | None = None) -> Ranking:
+    """The ranking that GET parameters ``params`` ask for, of the suite ``slug`` (as suite_for_ranking picks it).
+    With ``version`` (RankingState.cache_key), what depends on the ranking alone (its licenses, its rendered rows)
+    is computed once per change of it."""
     suite, suite_tasks = suite_for_ranking(slug)
     display, options, columns = display_options(params, suite_tasks)
-    filters = RankingFilter(params, licenses=licenses_of(suite), queryset=_entries(suite, suite_tasks, options))
-    return Ranking(suite, suite_tasks, filters, display, options, columns)
+    licenses = per_version(f"{version}:licenses", lambda: licenses_of(suite)) if version else licenses_of(suite)
+    filters = RankingFilter(params, licenses=licenses, queryset=_entries(suite, suite_tasks, options))
+    return Ranking(suite, suite_tasks, filters, display, options, columns, version)
+
+
+def per_version(key: str, compute):
+    """``compute()``, kept in this process's "ranking" cache under ``key``, which names a ranking's version (see
+    RankingState): computed once per change of the ranking, whether or not pages are cached."""
+    cache = caches["ranking"]
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, None)
+    return found
 
 
 @dataclass(frozen=True)

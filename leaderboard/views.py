@@ -36,6 +36,7 @@ from leaderboard.selectors import (
     model_flags,
     model_rankings,
     model_submissions,
+    per_version,
     ranking,
     ranking_state,
     run_for_samples,
@@ -80,7 +81,7 @@ def leaderboard(request, slug=None):
     subject = request.GET.get("subject")
 
     def subjects() -> list[str]:  # kept under the ranking's version, which a new entry's subjects change
-        return _cached_value(f"{state.cache_key}:subjects", lambda: suite_subjects(state.pk), keep=True)
+        return per_version(f"{state.cache_key}:subjects", lambda: suite_subjects(state.pk))
 
     if subject is not None and subject not in subjects():
         named = ", ".join(subjects()) if subjects() else f"none: no task of {state.name} has a breakdown by subject"
@@ -95,7 +96,7 @@ def leaderboard(request, slug=None):
     def ranked_view():
         nonlocal ranked
         if ranked is None:
-            ranked = ranking(request.GET, state.slug)
+            ranked = ranking(request.GET, state.slug, version=state.cache_key)
         return ranked
 
     def render_results() -> str:

@@ -270,7 +270,9 @@ def test_one_page_is_a_few_queries_at_any_size(client, demo, django_assert_max_n
     for i in range(120):
         rank_model(demo, f"org/m{i}", uniform(demo, i / 200), num_params=(i + 1) * 1e8, license=f"l{i % 3}")
     query = {"sort": "-score_3", "search": "org", "page": 2}
-    with django_assert_max_num_queries(8):  # with the subjects of the suite's breakdowns, for its picker
+    # with the subjects of the suite's breakdowns for its picker; the page's ids and ranks, then its rows, which are
+    # rendered once per change of the ranking
+    with django_assert_max_num_queries(9):
         page = get(client, "/leaderboards/demo-medical/", **query)
     assert len(rows(page)) == 50
     with django_assert_max_num_queries(1):  # the same view again: its body comes from the cache
@@ -347,3 +349,19 @@ def test_htmx_asks_for_the_results_alone_and_an_unknown_subject_is_refused(clien
     refused = client.get("/leaderboards/demo-medical/", {"subject": "Astrology"})
     assert refused.status_code == 400
     assert "has no subject &#x27;Astrology&#x27;" in refused.content.decode()
+
+
+def test_rows_are_rendered_once_per_change_of_the_ranking(client, demo, settings):
+    """With pages not cached, a page renders from the rows kept since the ranking last changed; a change (a flag
+    upheld, a new entry) shows at once."""
+    settings.RANKING_CACHE_SECONDS = 0
+    rank_model(demo, "org/a", uniform(demo, 0.6))
+    rank_model(demo, "org/b", uniform(demo, 0.4))
+    first = get(client, "/leaderboards/demo-medical/")
+    assert get(client, "/leaderboards/demo-medical/") == first
+    assert get(client, "/leaderboards/demo-medical/", sort="avg").index('data-model="org/b"') < first.index(
+        'data-model="org/b"'
+    )
+    rank_model(demo, "org/c", uniform(demo, 0.5), license="mit")  # a newcomer: the ranking's version changes
+    again = get(client, "/leaderboards/demo-medical/", cols=["license"])
+    assert rows(again) == ["org/a", "org/c", "org/b"] and ">mit<" in again

@@ -26,7 +26,7 @@ ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "bench-only",
     "ALLOWED_HOSTS": "127.0.0.1",
-    "LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": "ERROR",  # not a line per 404 of the baseline
     "HF_HUB_OFFLINE": "1",
     # Every client is 127.0.0.1: counted by the web rate limit like any visitor, never refused by it.
     "RATELIMIT_PAGES_ANON": "1000000/m",

@@ -47,7 +47,8 @@
         parsing: false,
         scales: {
           x: { type: "linear", title: { display: true, text: "date submitted" },
-               ticks: { maxTicksLimit: 6, callback: function (v) { return day(v); } } },
+               ticks: { maxTicksLimit: 6, maxRotation: 0, callback: function (v, i, ticks) {
+                 return i > 0 && day(ticks[i - 1].value) === day(v) ? "" : day(v); } } },
           y: percentAxis("best average"),
         },
         plugins: {

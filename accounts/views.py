@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.forms import SignupForm, TokenForm
+from accounts.models import Scope
 from accounts.services import (
     token_create,
     token_revoke,
@@ -59,12 +60,20 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+def _token_form(request, *, bound: bool = True) -> TokenForm:
+    """The token form; the moderate scope is offered to staff only (it could do nothing more for others)."""
+    form = TokenForm((request.POST or None) if bound else None)
+    if not request.user.is_staff:
+        form.fields["scope"].choices = [c for c in Scope.choices if c[0] != Scope.MODERATE]
+    return form
+
+
 @never_cache
 @login_required
 def tokens(request):
     """The profile's token page: create and revoke personal API tokens."""
     created = None
-    form = TokenForm(request.POST or None)
+    form = _token_form(request)
     if request.method == "POST" and form.is_valid():
         _, created = token_create(
             user=request.user,
@@ -72,7 +81,7 @@ def tokens(request):
             scope=form.cleaned_data["scope"],
             expires_at=form.expires_at(),
         )
-        form = TokenForm()
+        form = _token_form(request, bound=False)
     context = {"tokens": request.user.api_tokens.all(), "created": created, "form": form}
     return render(request, "accounts/tokens.html", context, status=400 if form.is_bound else 200)
 

@@ -28,12 +28,16 @@ class RankingRowSerializer(serializers.Serializer):
     model = serializers.CharField()
     revision = serializers.CharField()
     precision = serializers.CharField()
-    scores = serializers.DictField(child=serializers.FloatField(allow_null=True))
-    average = serializers.FloatField(allow_null=True)
+    scores = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="Each visible task's accuracy as a fraction in [0, 1], unrounded (the pages write 100 times it "
+        "with one decimal, then both ends of its 95% interval: 53.3 [36.1–69.8])",
+    )
+    average = serializers.FloatField(allow_null=True, help_text="The average, a fraction in [0, 1] like the scores")
     flagged = serializers.BooleanField()
     ci = serializers.DictField(
         child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True),
-        help_text="Each task's 95% interval [low, high] on the scores' scale (null: unknown)",
+        help_text="Each task's 95% interval [low, high], fractions like the scores (null: unknown)",
     )
     average_ci = serializers.ListField(
         child=serializers.FloatField(),
@@ -179,7 +183,7 @@ class TaskComparisonSerializer(serializers.Serializer):
     b_correct = serializers.IntegerField(required=False)
     only_a = serializers.IntegerField(required=False, help_text="Right by a, wrong by b")
     only_b = serializers.IntegerField(required=False)
-    diff = serializers.FloatField(help_text="Accuracy of a minus b")
+    diff = serializers.FloatField(help_text="Accuracy of a minus b, a fraction (the page: percentage points)")
     diff_ci = _pair(help_text="95% interval of diff")
     p_value = serializers.FloatField()
     method = serializers.CharField(help_text="exact McNemar (paired), or unpaired z-test (a model without samples)")

@@ -52,7 +52,7 @@ def main():
             # every worker warmed on both views (templates compiled, the samples' index read once); cached: each
             # comparison counted once per worker, then read from its cache
             load(server.url, api + pages, clients=args.workers, seconds=args.seconds if label == "cached" else 5)
-            baseline = load(server.url, ["/no-such-page/"], clients=1, seconds=args.seconds / 2)
+            baseline = load(server.url, ["/no-such-page/"], clients=1, seconds=args.seconds / 2, statuses_ok=True)
             report("baseline: a 404 page", baseline, baseline)
             for name, paths in (("API, four models", api), ("compare page, four models", pages)):
                 results[f"{name}, {label}"] = figures = load(server.url, paths, clients=1, seconds=args.seconds)

@@ -1,5 +1,5 @@
 """The ranking page with 10,000 ranked models: median and p99 latency and requests/s under 20 concurrent
-clients, against gunicorn with DEBUG off on this machine; figures also as ratios to a trivial request
+clients (Debian's wrk as the load generator), against gunicorn with DEBUG off on this machine; figures also as ratios to a trivial request
 (a 404 page) served by the same gunicorn in the same run. Goal: p99 under 100 ms. Measured twice: as
 served (rendered pages cached per worker until the ranking changes) and with RANKING_CACHE_SECONDS=0
 (every request queries and renders).
@@ -48,7 +48,9 @@ def main():
                 print(f"ranking page: {page_size(server.url + base) / 1024:.0f} KiB (50 rows of {args.models})")
             for path in mixed:  # warm every worker (and, cached, fill each worker's cache)
                 load(server.url, [path], clients=args.workers, seconds=1)
-            baseline = load(server.url, ["/no-such-page/"], clients=args.clients, seconds=args.seconds)
+            baseline = load(
+                server.url, ["/no-such-page/"], clients=args.clients, seconds=args.seconds, statuses_ok=True
+            )
             report("baseline: a 404 page", baseline, baseline)
             results[f"first page, {label}"] = first = load(
                 server.url, [base], clients=args.clients, seconds=args.seconds
@@ -56,11 +58,25 @@ def main():
             report(f"ranking, first page ({label})", first, baseline)
             results[f"mix, {label}"] = varied = load(server.url, mixed, clients=args.clients, seconds=args.seconds)
             report(f"ranking, 10-view mix ({label})", varied, baseline)
-            one = load(server.url, [base], clients=1, seconds=args.seconds / 2)
+            results[f"first page, 1 client, {label}"] = one = load(
+                server.url, [base], clients=1, seconds=args.seconds / 2
+            )
             report(f"ranking, first page, 1 client ({label})", one, baseline)
     for name, figures in results.items():
+        if "1 client" in name:
+            continue
         verdict = "meets" if figures["p99_ms"] < 100 else "misses"
         print(f"goal p99 < 100 ms with {args.clients} clients: {name} {verdict} it ({figures['p99_ms']:.0f} ms)")
+    # What in-place filtering needs (each new filter combination is an uncached render):
+    one, many = results["first page, 1 client, uncached"], results["first page, uncached"]
+    print(
+        f"goal uncached first page, 1 client, median <= 10 ms: {one['median_ms']:.1f} ms "
+        f"({'meets' if one['median_ms'] <= 10 else 'misses'} it)"
+    )
+    print(
+        f"goal uncached first page, {args.clients} clients, >= 150 req/s with p99 < 100 ms: {many['rps']:.0f} req/s, "
+        f"p99 {many['p99_ms']:.0f} ms ({'meets' if many['rps'] >= 150 and many['p99_ms'] < 100 else 'misses'} it)"
+    )
 
 
 if __name__ == "__main__":

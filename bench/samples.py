@@ -51,7 +51,9 @@ def main():
             if label == "cached":
                 print(f"sample page: {page_size(server.url + pages[0]) / 1024:.0f} KiB (50 samples)")
             load(server.url, pages[:5], clients=args.workers, seconds=2)
-            baseline = load(server.url, ["/no-such-page/"], clients=args.clients, seconds=args.seconds)
+            baseline = load(
+                server.url, ["/no-such-page/"], clients=args.clients, seconds=args.seconds, statuses_ok=True
+            )
             report("baseline: a 404 page", baseline, baseline)
             for name, paths in (
                 ("pages", pages),

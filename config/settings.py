@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.ratelimit.WebRateLimit",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: the ranking's in-place filtering
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out log-in into its page
     "operations.outage.StorageOutage",  # a database or Redis outage: 503 with Retry-After
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -208,8 +209,9 @@ EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # DEFAULT_FROM_EMAIL: the sender of every email; default leaderboard@localhost.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leaderboard@localhost")
-# SITE_URL: where the site is reached from outside, for links in emails; default http://127.0.0.1:8000.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# SITE_URL: where the site is reached from outside, for links in emails and hints; default http://127.0.0.1:PORT,
+# the port `manage.py serve` serves (PORT, default 8000).
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.views import favicon
 from operations import health, metrics
 
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("health/live/", health.liveness, name="health-live"),
     path("health/ready/", health.Readiness.as_view(), name="health-ready"),
     path("metrics", metrics.metrics, name="metrics"),

@@ -1,7 +1,8 @@
 import sys
 
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views import defaults
 
 from operations.outage import is_unavailable, unavailable
@@ -30,3 +31,8 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for whatever the page's <link rel="icon"> says: the site's icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -68,7 +68,7 @@ class RankingFilter(django_filters.FilterSet):
     )
     license = django_filters.MultipleChoiceFilter(choices=[], widget=forms.CheckboxSelectMultiple, distinct=False)
     show_flagged = django_filters.BooleanFilter(
-        method="filter_show_flagged", label="Show flagged 🏴‍☠️", widget=forms.CheckboxInput
+        method="filter_show_flagged", label="Show flagged", widget=forms.CheckboxInput
     )
     hide_merged = django_filters.BooleanFilter(
         method="filter_hide_merged", label="Hide merges", widget=forms.CheckboxInput
@@ -116,13 +116,13 @@ class RankingFilter(django_filters.FilterSet):
 
 # Optional columns: (key, header, shown by default). The rank, type icon, model and average always show.
 OPTIONAL_COLUMNS = [
-    ("model_type", "Type", False),
+    ("model_type", "Model type", False),
     ("architecture", "Architecture", False),
     ("weight_type", "Weight type", False),
     ("precision", "Precision", True),
     ("license", "License", False),
     ("params", "#Params (B)", True),
-    ("likes", "Hub ❤️", True),
+    ("likes", "Hub likes", True),
     ("on_hub", "On the hub", False),
     ("sha", "Commit", False),
     ("submitted", "Submitted", True),
@@ -196,17 +196,28 @@ def display_options(data, suite_tasks: list[SuiteTask]) -> tuple[DisplayForm, Ra
     return shown, options, columns
 
 
-def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[str, list[tuple[str, str, bool]]]:
-    """(value, label, checked) of every choice of the form's checkbox and radio groups, for the template to
-    write out directly (Django's widget templates, one per option, cost more than the ranking's query)."""
+def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[str, list[tuple[str, str, bool, bool]]]:
+    """(value, label, checked, checked by default) of every choice of the form's checkbox and radio groups, for
+    the template to write out directly (Django's widget templates, one per option, cost more than the ranking's
+    query); the defaults let the page leave them out of the URL."""
     groups = {}
     for name in ("type", "precision", "size", "license"):
         chosen = set(data.getlist(name))
-        groups[name] = [(str(v), str(label), str(v) in chosen) for v, label in filters.form.fields[name].choices]
+        groups[name] = [(str(v), str(label), str(v) in chosen, False) for v, label in filters.form.fields[name].choices]
+    optional = {key: default for key, _, default in OPTIONAL_COLUMNS}
+    defaults = {"scores": {"raw"}, "average": {"all"}}
     for name in ("scores", "average", "cols"):
         initial = display.initial[name]
         chosen = set(initial) if isinstance(initial, list) else {initial}
-        groups[name] = [(str(v), str(label), str(v) in chosen) for v, label in display.fields[name].choices]
+        groups[name] = [
+            (
+                str(v),
+                str(label),
+                str(v) in chosen,
+                optional.get(v, True) if name == "cols" else str(v) in defaults[name],
+            )
+            for v, label in display.fields[name].choices
+        ]
     return groups
 
 

@@ -148,6 +148,7 @@ class Ranking:
     display: DisplayForm  # the display options as in force
     options: RankingOptions
     columns: list[str]  # the task and optional columns shown
+    version: str | None = None  # the ranking's cache key (RankingState): rows rendered once per version
 
     @property
     def visible(self) -> list[tuple[int, SuiteTask]]:
@@ -156,7 +157,14 @@ class Ranking:
     def table(self, request, *, paginate: bool = True) -> RankingTable:
         """The page's table of the matching entries, sorted (``sort``) and paged as the request asks."""
         return ranking_table(
-            self.suite.slug, self.suite_tasks, self.filters.qs, request, self.options, self.columns, paginate=paginate
+            self.suite.slug,
+            self.suite_tasks,
+            self.filters.qs,
+            request,
+            self.options,
+            self.columns,
+            paginate=paginate,
+            version=self.version,
         )
 
     def rows(self, request, *, references: bool = True) -> RankingRows:
@@ -166,12 +174,26 @@ class Ranking:
         return RankingRows(entries if references else entries.filter(is_reference=False), self.visible, self.options)
 
 
-def ranking(params, slug: str | None) -> Ranking:
-    """The ranking that GET parameters ``params`` ask for, of the suite ``slug`` (as suite_for_ranking picks it)."""
+def ranking(params, slug: str | None, *, version: str | None = None) -> Ranking:
+    """The ranking that GET parameters ``params`` ask for, of the suite ``slug`` (as suite_for_ranking picks it).
+    With ``version`` (RankingState.cache_key), what depends on the ranking alone (its licenses, its rendered rows)
+    is computed once per change of it."""
     suite, suite_tasks = suite_for_ranking(slug)
     display, options, columns = display_options(params, suite_tasks)
-    filters = RankingFilter(params, licenses=licenses_of(suite), queryset=_entries(suite, suite_tasks, options))
-    return Ranking(suite, suite_tasks, filters, display, options, columns)
+    licenses = per_version(f"{version}:licenses", lambda: licenses_of(suite)) if version else licenses_of(suite)
+    filters = RankingFilter(params, licenses=licenses, queryset=_entries(suite, suite_tasks, options))
+    return Ranking(suite, suite_tasks, filters, display, options, columns, version)
+
+
+def per_version(key: str, compute):
+    """``compute()``, kept in this process's "ranking" cache under ``key``, which names a ranking's version (see
+    RankingState): computed once per change of the ranking, whether or not pages are cached."""
+    cache = caches["ranking"]
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, None)
+    return found
 
 
 @dataclass(frozen=True)
@@ -179,29 +201,35 @@ class RankingState:
     slug: str
     name: str
     cache_key: str
+    pk: int
 
 
 def ranking_state(slug: str | None) -> RankingState:
-    """In one query: the suite a ranking URL names (as suite_for_ranking picks it) and the key under which
+    """In one query: the suite a ranking URL names (without one: the default suite where it ranks a model, else
+    the first suite that does, else the default suite, else the first) and the key under which
     its rendered pages are cached, which changes with the suite's RankingVersion. Every cached page asks this
     first: written in SQL, as the ORM takes five times longer to build the query than Postgres to answer it."""
+    select = (
+        f"SELECT s.id, s.slug, s.name, v.version, v.changed_at FROM {Suite._meta.db_table} s "
+        f"LEFT JOIN {RankingVersion._meta.db_table} v ON v.suite_id = s.id "
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.id, s.slug, s.name, v.version, v.changed_at FROM {Suite._meta.db_table} s "
-            f"LEFT JOIN {RankingVersion._meta.db_table} v ON v.suite_id = s.id WHERE s.slug = %s",
-            [slug or settings.DEFAULT_SUITE],
-        )
+        if slug is not None:
+            cursor.execute(select + "WHERE s.slug = %s", [slug])
+        else:  # the home page: the default suite where it ranks a model, else the first suite that does
+            cursor.execute(
+                select + f"ORDER BY EXISTS (SELECT 1 FROM {LeaderboardEntry._meta.db_table} e WHERE e.suite_id = s.id)"
+                " DESC, s.slug = %s DESC, s.position, s.id LIMIT 1",
+                [settings.DEFAULT_SUITE],
+            )
         found = cursor.fetchone()
-    if found is None and slug is None:
-        fields = ("pk", "slug", "name", "ranking_version__version", "ranking_version__changed_at")
-        found = Suite.objects.values_list(*fields).first()
     if found is None:
         if slug is None:
             raise Http404("No benchmark suite is loaded yet: run `python manage.py load_suites`.")
         raise Http404(f"No suite {slug}.")
     pk, slug, name, version, changed_at = found
     stamp = f"{version}:{changed_at.timestamp()}" if version else "0"
-    return RankingState(slug, name, f"ranking:{pk}:{stamp}")
+    return RankingState(slug, name, f"ranking:{pk}:{stamp}", pk)
 
 
 def licenses_of(suite: Suite) -> list[str]:
@@ -212,6 +240,18 @@ def licenses_of(suite: Suite) -> list[str]:
         .values_list("license", flat=True)
         .distinct()
     )
+
+
+def suite_subjects(suite_pk: int) -> list[str]:
+    """The subjects of the suite's breakdowns that some entry has a score on, sorted: the ranking's subject
+    picker and what its ``subject`` parameter may name."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT jsonb_object_keys(subjects) FROM {LeaderboardEntry._meta.db_table} "
+            "WHERE suite_id = %s AND jsonb_typeof(subjects) = 'object' ORDER BY 1",
+            [suite_pk],
+        )
+        return [subject for (subject,) in cursor.fetchall()]
 
 
 # --- Plots ------------------------------------------------------------------------------------------
@@ -239,6 +279,35 @@ def top_score_history(suite: Suite) -> list[dict]:
             {"model": model_id, "date": submitted_at.isoformat(), "score": average}
             for model_id, submitted_at, average in cursor.fetchall()
         ]
+
+
+def score_against_size(suite: Suite, shown: int = 1500) -> dict:
+    """The average of the suite's ranked, unflagged submissions against their size in billions of parameters:
+    the ``shown`` best as points, and the best-per-size frontier over all of them (each model that no smaller
+    or equal-sized one beats), smallest first."""
+    table = LeaderboardEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT model_id, params_billions, average FROM {table}
+            WHERE suite_id = %s AND NOT is_reference AND flag_id IS NULL AND comparable AND average IS NOT NULL
+                  AND params_billions > 0
+            ORDER BY params_billions, average DESC, model_id
+            """,
+            [suite.pk],
+        )
+        rows = cursor.fetchall()
+    frontier, best = [], None
+    for model_id, params, average in rows:
+        if best is None or average > best:
+            best = average
+            frontier.append({"model": model_id, "params": params, "score": average})
+    points = sorted(rows, key=lambda row: -row[2])[:shown]
+    return {
+        "points": [{"model": m, "params": p, "score": a} for m, p, a in points],
+        "frontier": frontier,
+        "total": len(rows),
+    }
 
 
 def score_distribution(suite: Suite, suite_tasks: list[SuiteTask], bins: int = 20) -> list[dict]:
@@ -286,6 +355,7 @@ class TaskScore:
     stderr: float | None
     median: float | None
     ci: list[float] | None  # the stored 95% interval
+    n: int | None = None  # how many questions the score comes from
 
 
 @dataclass
@@ -335,6 +405,7 @@ def model_rankings(model_id: str) -> list[RankedEntry]:
                     stderr=result.stderr if result else None,
                     median=medians.get(t.task),
                     ci=None if low is None else [low, high],
+                    n=result.n_samples if result else None,
                 )
             )
         ranked.append(RankedEntry(entry=entry, scores=scores))
@@ -623,9 +694,16 @@ def disagreements(
         .values_list("task", "doc_id", "prompt")
     }
     return [
-        Disagreement(row_task, doc_id, a_ok, (prompts.get((row_task, doc_id)) or "")[:300])
+        Disagreement(row_task, doc_id, a_ok, question_of(prompts.get((row_task, doc_id)) or ""))
         for row_task, doc_id, a_ok in found
     ]
+
+
+def question_of(prompt: str, limit: int = 300) -> str:
+    """The question a prompt asks, for a preview: its last paragraph (after a task's description and its few-shot
+    examples, as MMLU's prompts have them), at most ``limit`` characters."""
+    paragraphs = [part for part in prompt.strip().split("\n\n") if part.strip()]
+    return (paragraphs[-1] if paragraphs else "")[:limit]
 
 
 def _cached(key: str, compute, seconds: int):

@@ -1,4 +1,6 @@
+import hashlib
 import html
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 import django_tables2 as tables
@@ -6,9 +8,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django_tables2.templatetags.django_tables2 import table_page_range
 
 from evaluation.models import SuiteTask
 from leaderboard.filters import OPTIONAL_COLUMNS, RankingOptions, score_field
+from leaderboard.numbers import interval_text, percent
 from leaderboard.services import score_normalise
 from leaderboard.statistics import average_interval
 from submissions.models import ModelType
@@ -43,14 +47,14 @@ class RankColumn(Column):
 
 
 class PercentColumn(Column):
-    """A score in [0, 1] shown as a percentage with two decimals."""
+    """A score in [0, 1] shown as a percentage with one decimal (leaderboard.numbers)."""
 
     def __init__(self, field, **kwargs):
         kwargs.setdefault("attrs", NUM)
         super().__init__(field, **kwargs)
 
     def render(self, value, record=None):
-        return f"{value * 100:.2f}"
+        return percent(value)
 
 
 class BandColumn(Column):
@@ -99,11 +103,9 @@ def row_intervals(entry, visible: list[tuple[int, SuiteTask]], options: RankingO
 
 
 def _interval_html(interval) -> str:
-    """Short (a page has 500 of them; the legend says what they are), and only numbers: nothing to escape."""
-    if not interval:
-        return ""
-    low, high = interval
-    return f' <small title="{low * 100:.1f}–{high * 100:.1f}">±{(high - low) * 50:.1f}</small>'
+    """Both ends of the 95% interval (leaderboard.numbers); only numbers: nothing to escape."""
+    ends = interval_text(interval)
+    return f' <small class="ci">{ends}</small>' if ends else ""
 
 
 def _escape(value) -> str:
@@ -112,7 +114,7 @@ def _escape(value) -> str:
 
 
 class RankingTable(tables.Table):
-    rank = RankColumn("avg", verbose_name="#", attrs=NUM)
+    rank = RankColumn("avg", verbose_name="Rank", attrs=NUM)
     band = BandColumn(
         "rank_best",
         verbose_name="Band",
@@ -121,16 +123,16 @@ class RankingTable(tables.Table):
             "th": {"class": "num", "title": "the ranks the 95% interval of the average allows"},
         },
     )
-    type_icon = Column("model_type", verbose_name="T", attrs={"td": {"class": "icon"}})
-    model_id = Column("model_id", verbose_name="Model")
-    avg = PercentColumn("avg", verbose_name="Average ⬆️")
-    model_type = Column("model_type", verbose_name="Type")
+    type_icon = Column("model_type", verbose_name="Type", attrs={"td": {"class": "icon"}})
+    model_id = Column("model_id", verbose_name="Model", attrs={"td": {"class": "model"}, "th": {"class": "model"}})
+    avg = PercentColumn("avg", verbose_name="Average")
+    model_type = Column("model_type", verbose_name="Model type")
     architecture = Column("architecture", verbose_name="Architecture")
     weight_type = Column("weight_type", verbose_name="Weight type")
     precision = Column("precision", verbose_name="Precision")
     license = Column("license", verbose_name="License")
     params = Column("params_billions", verbose_name="#Params (B)", attrs=NUM)
-    likes = Column("likes", verbose_name="Hub ❤️", attrs=NUM)
+    likes = Column("likes", verbose_name="Hub likes", attrs=NUM)
     on_hub = Column("on_hub", verbose_name="On the hub")
     sha = Column("commit_sha", verbose_name="Commit")
     submitted = Column("submitted_at", verbose_name="Submitted")
@@ -141,17 +143,17 @@ class RankingTable(tables.Table):
         order_by = "-avg"
         empty_text = "No model matches: change the filters above."
 
-    def render_rank(self, value, record):
-        ranked = not (record.is_reference or record.flag_id or not record.comparable)
-        return record.shown_rank if ranked and record.shown_rank is not None else "—"
-
     def render_band(self, value, record):
         return f"{value}–{record.rank_worst}"
 
     def render_type_icon(self, value, record):
         if record.is_reference:
-            return format_html('<span title="reference">📌</span>')
-        return mark_safe(f'<span title="{html.escape(value)}">{TYPE_ICONS.get(value, "?")}</span>')
+            return mark_safe('<span aria-hidden="true">📌</span><span class="visually-hidden">reference</span>')
+        name = html.escape(value)
+        return mark_safe(
+            f'<span aria-hidden="true" title="{name}">{TYPE_ICONS.get(value, "?")}</span>'
+            f'<span class="visually-hidden">{name}</span>'
+        )
 
     def render_model_id(self, value, record):
         setting = (
@@ -177,7 +179,8 @@ class RankingTable(tables.Table):
         org, name = value.split("/", 1)
         flag = (
             format_html(
-                ' <a class="flag-icon" href="{}" title="flagged by the community: see why">🏴‍☠️</a>',
+                ' <a class="flag-icon badge" href="{}" title="flagged by the community: see why">'
+                '<span aria-hidden="true">🏴‍☠️</span> flagged</a>',
                 reverse("flag", args=[record.flag_id]),
             )
             if record.flag_id
@@ -189,7 +192,9 @@ class RankingTable(tables.Table):
         compare = html.escape(f"{self.compare_url}&{urlencode({'models': value})}")
         return mark_safe(
             f'<a href="{url}">{model}</a> <a class="hub" href="https://huggingface.co/{model}"'
-            f' title="on the Hugging Face hub">🤗</a> <a class="compare-link" href="{compare}" title="compare">⇄</a>'
+            f' title="on the Hugging Face hub"><span aria-hidden="true">🤗</span><span class="visually-hidden">'
+            f'{model} on the Hugging Face hub</span></a> <a class="compare-link" href="{compare}" title="compare">'
+            f'<span aria-hidden="true">⇄</span><span class="visually-hidden">compare {model}</span></a>'
             f"{flag}{setting}"
         )
 
@@ -205,44 +210,147 @@ class RankingTable(tables.Table):
     def render_submitted(self, value, record):
         return "" if record.is_reference else value.strftime("%Y-%m-%d")
 
-    def body_html(self) -> str:
-        """The page's rows, rendered straight from the render_* methods: django-tables2's per-cell machinery
-        (bound rows, signature inspection) costs ten times more than the page's query."""
+    def _plan(self) -> list[tuple]:
+        """Per column after the rank: the field, its render_* method, the cell's class, its interval's key."""
         tasks = {score_field(i): t.task for i, t in self.visible}
         plan = []
-        for bound in self.columns:
+        for bound in list(self.columns)[1:]:  # the rank first: written per request (see body_html)
             column = bound.column
             render = getattr(self, f"render_{bound.name}", None) or column.render
             td = column.attrs.get("td", {}).get("class")
             interval = "average" if bound.name == "avg" else tasks.get(bound.name)
             plan.append((column.field, render, format_html(' class="{}"', td) if td else "", interval))
-        rows = []
-        for record in (row.record for row in (self.page.object_list if hasattr(self, "page") else self.rows)):
-            ci, average_ci = row_intervals(record, self.visible, self.options)
-            ci["average"] = average_ci
-            cells = []
-            for field, render, td, interval in plan:
-                value = getattr(record, field)
-                cell = "—" if value is None or value == "" else _escape(render(value=value, record=record))
-                if interval and value is not None:
-                    cell += _interval_html(ci.get(interval))
-                cells.append(f"<td{td}>{cell}</td>")
-            classes = " ".join(
-                n
-                for n, on in (
-                    ("reference", record.is_reference),
-                    ("flagged", record.flag_id),
-                    ("could-be-first", record.rank_best == 1),
-                    ("not-comparable", not record.comparable),
-                )
-                if on
+        return plan
+
+    def _row_parts(self, record, plan) -> tuple[str, str]:
+        """A row as (its opening tag, its cells after the rank and the closing tag)."""
+        ci, average_ci = row_intervals(record, self.visible, self.options)
+        ci["average"] = average_ci
+        cells = []
+        for field, render, td, interval in plan:
+            value = getattr(record, field)
+            cell = "—" if value is None or value == "" else _escape(render(value=value, record=record))
+            if interval and value is not None:
+                cell += _interval_html(ci.get(interval))
+            cells.append(f"<td{td}>{cell}</td>")
+        classes = " ".join(
+            n
+            for n, on in (
+                ("reference", record.is_reference),
+                ("flagged", record.flag_id),
+                ("could-be-first", record.rank_best == 1),
+                ("not-comparable", not record.comparable),
             )
-            rows.append(f'<tr class="{classes}" data-model="{html.escape(record.model_id)}">{"".join(cells)}</tr>')
+            if on
+        )
+        return f'<tr class="{classes}" data-model="{html.escape(record.model_id)}">', f"{''.join(cells)}</tr>"
+
+    def body_html(self) -> str:
+        """The page's rows, rendered straight from the render_* methods: django-tables2's per-cell machinery
+        (bound rows, signature inspection) costs ten times more than the page's query. Where the table has a
+        ``row_cache`` key (the ranking's version and what the rows show), each row is rendered once per change of
+        the ranking and kept in ROWS: a page then reads only its rows' ids and ranks."""
+        assert self.sequence[0] == "rank", "the rank is the first column"
+        plan = self._plan()
+        if not hasattr(self, "page") or self.row_cache is None:
+            records = [row.record for row in (self.page.object_list if hasattr(self, "page") else self.rows)]
+            return mark_safe("\n".join(self._row_html(r, self._row_parts(r, plan)) for r in records))
+        keys = list(self.page.object_list.data.values_list(*RANK_FIELDS, "pk"))
+        parts = {pk: ROWS.get((self.row_cache, pk)) for *_, pk in keys}
+        missing = [pk for pk, found in parts.items() if found is None]
+        if missing:
+            for record in self.data.data.filter(pk__in=missing):
+                parts[record.pk] = ROWS.put((self.row_cache, record.pk), self._row_parts(record, plan))
+        rows = []
+        for *rank, pk in keys:
+            opening, rest = parts[pk]
+            rows.append(f'{opening}<td class="num">{_rank_text(*rank)}</td>{rest}')
         return mark_safe("\n".join(rows))
+
+    def _link(self, key: str, value) -> str:
+        """The current query with ``key`` set to ``value``, as django-tables2's querystring_replace writes it."""
+        params = dict(self.query)
+        params[key] = value
+        return html.escape("?" + urlencode(params, doseq=True))
+
+    def head_html(self) -> str:
+        """The header row: each sortable column links to its next sort; the sorted one says how (aria-sort)."""
+        cells = []
+        for column in self.columns:
+            sort = ""
+            if column.is_ordered:
+                sort = f' aria-sort="{"descending" if column.order_by_alias.is_descending else "ascending"}"'
+            header = _escape(column.header)
+            if column.orderable:
+                header = (
+                    f'<a href="{self._link(self.prefixed_order_by_field, column.order_by_alias.next)}">{header}</a>'
+                )
+            cells.append(f'<th scope="col" {column.attrs["th"].as_html()}{sort}>{header}</th>')
+        return mark_safe("".join(cells))
+
+    def pager_html(self) -> str:
+        """Links to the previous, next and nearby pages (none for a single page)."""
+        if not hasattr(self, "page") or self.paginator.num_pages <= 1:
+            return ""
+        page, field, items = self.page, self.prefixed_page_field, []
+        if page.has_previous():
+            items.append(
+                f'<li class="previous"><a href="{self._link(field, page.previous_page_number())}">previous</a></li>'
+            )
+        for number in table_page_range(page, self.paginator):
+            active = ' class="active"' if number == page.number else ""
+            link = "…" if number == "..." else f'<a href="{self._link(field, number)}">{number}</a>'
+            items.append(f"<li{active}>{link}</li>")
+        if page.has_next():
+            items.append(f'<li class="next"><a href="{self._link(field, page.next_page_number())}">next</a></li>')
+        return mark_safe(
+            '<nav aria-label="Pages of the ranking" hx-boost="true"><ul class="pagination">\n'
+            + "\n".join(items)
+            + "\n</ul></nav>"
+        )
+
+    def _row_html(self, record, parts: tuple[str, str]) -> str:
+        opening, rest = parts
+        rank = _rank_text(*(getattr(record, name) for name in RANK_FIELDS))
+        return f'{opening}<td class="num">{rank}</td>{rest}'
+
+
+# What a row's rank cell is written from (see _rank_text), read per request: the rank can depend on the filters.
+RANK_FIELDS = ("avg", "shown_rank", "is_reference", "flag_id", "comparable")
+
+
+def _rank_text(avg, shown_rank, is_reference, flag_id, comparable) -> str:
+    """The rank shown: none for reference, flagged and not comparable rows (never ranked), nor without an average."""
+    if avg is None or is_reference or flag_id or not comparable or shown_rank is None:
+        return "—"
+    return str(shown_rank)
+
+
+class RowCache:
+    """Rendered rows by (the ranking's version and display, entry id), the most recently used kept: a row is
+    rendered once per change of the ranking (the version is in the key: an old row is never read again)."""
+
+    def __init__(self, size: int):
+        self.size, self.rows = size, OrderedDict()
+
+    def get(self, key):
+        found = self.rows.get(key)
+        if found is not None:
+            self.rows.move_to_end(key)
+        return found
+
+    def put(self, key, value):
+        self.rows[key] = value
+        if len(self.rows) > self.size:
+            self.rows.popitem(last=False)
+        return value
+
+
+ROWS = RowCache(20_000)
 
 
 def ranking_table(
-    suite_slug, suite_tasks, entries, request, options, columns, *, paginate: bool = True
+    suite_slug, suite_tasks, entries, request, options, columns, *, paginate: bool = True, version: str | None = None
 ) -> RankingTable:
     """The rank, icon, model and average, then the visible task columns (suite order), then optional ones."""
     visible = options.visible(suite_tasks)
@@ -262,5 +370,9 @@ def ranking_table(
     )
     table.compare_url = f"{reverse('compare')}?{urlencode({'suite': suite_slug})}"
     table.visible, table.options = visible, options
+    # rows kept per ranking version and display (see RankingTable.body_html); none without a version
+    shown = repr((suite_slug, sorted(columns), options.normalised, options.visible_average, options.subject))
+    table.row_cache = f"{version}:{hashlib.sha256(shown.encode()).hexdigest()[:16]}" if version else None
+    table.query = request.GET
     tables.RequestConfig(request, paginate={"per_page": PER_PAGE} if paginate else False).configure(table)
     return table

@@ -14,6 +14,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from evaluation.models import RunStatus, Suite, SuiteTask
@@ -34,14 +36,17 @@ from leaderboard.selectors import (
     model_flags,
     model_rankings,
     model_submissions,
+    per_version,
     ranking,
     ranking_state,
     run_for_samples,
     sample_filters,
     sample_view,
     samples,
+    score_against_size,
     score_distribution,
     suite_for_ranking,
+    suite_subjects,
     top_score_history,
 )
 from leaderboard.services import LeaderboardError, flag_comment_add, flag_create
@@ -69,31 +74,72 @@ def cached_render(
 
 def leaderboard(request, slug=None):
     """The ranking page. Its body (tabs, filters, table: nothing per user) is cached under the suite's
-    RankingVersion, which every change to the ranking bumps: a repeated view costs one query."""
+    RankingVersion, which every change to the ranking bumps: a repeated view costs one query. The table and
+    its counts are a part of their own (``#ranking-results``), which htmx asks for alone when a filter changes."""
     state = ranking_state(slug)
     request.GET = ranking_query(request.GET)  # what the body is keyed by and rendered from
+    subject = request.GET.get("subject")
 
-    def render_body() -> str:
-        ranked = ranking(request.GET, state.slug)
+    def subjects() -> list[str]:  # kept under the ranking's version, which a new entry's subjects change
+        return per_version(f"{state.cache_key}:subjects", lambda: suite_subjects(state.pk))
+
+    if subject is not None and subject not in subjects():
+        named = ", ".join(subjects()) if subjects() else f"none: no task of {state.name} has a breakdown by subject"
+        return render(
+            request,
+            "400.html",
+            {"message": f"{state.name} has no subject {subject!r}. Its subjects: {named}."},
+            status=400,
+        )
+    ranked = None
+
+    def ranked_view():
+        nonlocal ranked
+        if ranked is None:
+            ranked = ranking(request.GET, state.slug, version=state.cache_key)
+        return ranked
+
+    def render_results() -> str:
         query = request.GET.copy()
         query.pop("page", None)
         return render_to_string(
+            "leaderboard/_ranking_results.html",
+            {
+                "suite": ranked_view().suite,
+                "table": ranked_view().table(request),
+                "filter": ranked_view().filters,
+                "options": ranked_view().options,
+                "export_query": query.urlencode(),
+                "empty_hint": lambda: empty_suite_hint(ranked_view().suite),  # asked for only for an empty table
+            },
+            request=request,
+        )
+
+    results = cached_render(f"{state.cache_key}:results", request.GET, render_results)
+    if request.htmx.target == "ranking-results" and not request.htmx.history_restore_request:
+        response = HttpResponse(results)
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
+
+    def render_body() -> str:
+        return render_to_string(
             "leaderboard/_ranking_body.html",
             {
-                "suite": ranked.suite,
+                "suite": ranked_view().suite,
                 "suites": Suite.objects.all(),
-                "table": ranked.table(request),
-                "filter": ranked.filters,
-                "groups": checkbox_groups(ranked.filters, ranked.display, request.GET),
-                "options": ranked.options,
-                "export_query": query.urlencode(),
-                "empty_hint": lambda: empty_suite_hint(ranked.suite),  # asked for only when the table is empty
+                "filter": ranked_view().filters,
+                "groups": checkbox_groups(ranked_view().filters, ranked_view().display, request.GET),
+                "options": ranked_view().options,
+                "subjects": subjects() if any(t.breakdown for t in ranked_view().suite_tasks) else [],
+                "results": mark_safe(results),
             },
             request=request,
         )
 
     body = cached_render(state.cache_key, request.GET, render_body)
-    return render(request, "leaderboard/ranking.html", {"title": state.name, "body": body})
+    response = render(request, "leaderboard/ranking.html", {"title": state.name, "body": body})
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 def leaderboard_json(request, slug):
@@ -208,6 +254,7 @@ def plots(request, slug):
             "suites": Suite.objects.all(),
             "history": top_score_history(suite),
             "distribution": score_distribution(suite, suite_tasks),
+            "sizes": score_against_size(suite),
         },
     )
 
@@ -233,8 +280,7 @@ def model_page(request, org, name):
         {
             "suite": ranked.entry.suite.name,
             "tasks": [
-                {"name": s.suite_task.name, "score": s.value, "stderr": s.stderr, "median": s.median}
-                for s in ranked.scores
+                {"name": s.suite_task.name, "score": s.value, "ci": s.ci, "median": s.median} for s in ranked.scores
             ],
         }
         for ranked in rankings
@@ -331,12 +377,33 @@ def _suite_task(suite_tasks: list[SuiteTask], task: str) -> SuiteTask:
     raise Http404(f"The run's suite has no task {task}.")
 
 
-def _metric_filter(request, run, suite_task) -> tuple[str, list[str]]:
-    available = sample_filters(run, suite_task.task)
+def _metric_filter(request, suite_task, available: list[str]) -> str:
+    """The lm-eval filter a sample page shows: the one asked for where the run logged it, else the suite's."""
     wanted = request.GET.get("filter") or suite_task.metric_filter
     if wanted not in available:
         wanted = suite_task.metric_filter if suite_task.metric_filter in available else (available or [""])[0]
-    return wanted, available
+    return wanted
+
+
+def _page_number(value) -> int:
+    """A page number as asked, cleaned: any spelling that is not a positive integer is page 1."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return 1
+    return max(number, 1)
+
+
+def _cached_value(key: str, compute: Callable, *, keep: bool):
+    """``compute()``, kept in the "ranking" cache RANKING_CACHE_SECONDS under ``key`` where ``keep`` says so."""
+    if not (keep and settings.RANKING_CACHE_SECONDS):
+        return compute()
+    cache = caches["ranking"]
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, settings.RANKING_CACHE_SECONDS)
+    return found
 
 
 def run_samples(request, run_id, task=None):
@@ -352,16 +419,25 @@ def run_samples(request, run_id, task=None):
     outcome = request.GET.get("outcome", "")
     outcome = outcome if outcome in ("correct", "incorrect") else ""
     query = request.GET.get("q", "").strip()[:200]
-    page_number = request.GET.get("page", "")
-    # What the body depends on, and so its cache key; other parameters are ignored.
+    finished = run.finished_at.timestamp() if run.finished_at else 0
+    keep = run.status == RunStatus.FINISHED
+    base_key = f"samples:{run.pk}:{finished}:{suite_task.task}"
+    filters_available = _cached_value(f"{base_key}:filters", lambda: sample_filters(run, suite_task.task), keep=keep)
+    metric_filter = _metric_filter(request, suite_task, filters_available)
+    page_number = _page_number(request.GET.get("page"))
+    # What the body depends on, each as cleaned, and so its cache key: the task, the filter in force, the
+    # outcome, the search and the page; other parameters (and other spellings of these) are ignored.
     asked = {
         key: value
-        for key, value in [("filter", request.GET.get("filter", "")), ("outcome", outcome), ("q", query)]
+        for key, value in [
+            ("filter", "" if metric_filter == suite_task.metric_filter else metric_filter),
+            ("outcome", outcome),
+            ("q", query),
+        ]
         if value
     }
 
     def render_body() -> str:
-        metric_filter, filters_available = _metric_filter(request, run, suite_task)
         rows = samples(run, suite_task, metric_filter, outcome=outcome, query=query)
         page = Paginator(rows, SAMPLES_PER_PAGE).get_page(page_number)
         return render_to_string(
@@ -384,13 +460,7 @@ def run_samples(request, run_id, task=None):
             request=request,
         )
 
-    finished = run.finished_at.timestamp() if run.finished_at else 0
-    body = cached_render(
-        f"samples:{run.pk}:{finished}",
-        {**asked, "page": page_number},
-        render_body,
-        keep=run.status == RunStatus.FINISHED,
-    )
+    body = cached_render(base_key, {**asked, "page": page_number}, render_body, keep=keep)
     title = f"{suite_task.name} samples · {run.submission.model_id}"
     return render(request, "leaderboard/samples.html", {"title": title, "body": body})
 
@@ -398,7 +468,7 @@ def run_samples(request, run_id, task=None):
 def sample_detail(request, run_id, task, doc_id):
     run, suite_tasks = run_for_samples(run_id)
     suite_task = _suite_task(suite_tasks, task)
-    metric_filter, _ = _metric_filter(request, run, suite_task)
+    metric_filter = _metric_filter(request, suite_task, sample_filters(run, suite_task.task))
     sample = get_object_or_404(samples(run, suite_task, metric_filter), doc_id=doc_id)
     return render(
         request,
@@ -447,8 +517,19 @@ def compare(request):
             "leaderboard/_compare_body.html", {**context, "suite": suite, "error": str(exc)}, request
         )
         return render(request, "leaderboard/compare.html", {"body": body}, status=status)
-    # The body depends on nothing but the comparison and these: cached beside it.
-    asked = {name: request.GET.get(name, "")[:200] for name in ("b", "task", "page")}
+    # The body depends on nothing but the comparison and these, each cleaned (the model compared with the
+    # first one, the task whose disagreements are listed, the page): cached beside it.
+    others = compared.entries[1:]
+    asked_b = request.GET.get("b", "")
+    b = next((entry for entry in others if entry.model_id == asked_b), others[0])
+    pair = compared.result["comparisons"][others.index(b)]
+    task = request.GET.get("task", "") if request.GET.get("task", "") in pair["tasks"] else ""
+    last = 1
+    if pair["paired"]:
+        listed = sum(c["only_a"] + c["only_b"] for name, c in pair["tasks"].items() if c and task in ("", name))
+        last = max(1, -(-listed // DISAGREEMENTS_PER_PAGE))
+    page = min(_page_number(request.GET.get("page")), last)
+    asked = {"b": b.model_id, "task": task, "page": page}
     body = cached_render(compared.cache_key, asked, lambda: _compare_body(request, compared, context, asked), keep=True)
     return render(request, "leaderboard/compare.html", {"body": body})
 
@@ -457,9 +538,9 @@ def _compare_body(request, compared, context: dict, asked: dict) -> str:
     suite, entries, result = compared.suite, compared.entries, compared.result
     suite_tasks = list(suite.tasks.all())
     others = entries[1:]
-    b = next((entry for entry in others if entry.model_id == asked["b"]), others[0])
+    b = next(entry for entry in others if entry.model_id == asked["b"])
     pair = result["comparisons"][others.index(b)]
-    task = asked["task"] if asked["task"] in {t.task for t in suite_tasks} else None
+    task = asked["task"] or None
     listed = None
     if pair["paired"]:
         total = sum(c["only_a"] + c["only_b"] for name, c in pair["tasks"].items() if c and task in (None, name))

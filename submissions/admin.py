@@ -289,6 +289,9 @@ class EvalRunAdmin(admin.ModelAdmin):
     exclude = ["progress_stage", "progress_done", "progress_total", "progress_started_at"]
     inlines = [RunEventInline, TaskResultInline]
 
+    class Media:  # a stylesheet, not inline style: the CSP allows none
+        css = {"all": ["css/admin-runs.css"]}
+
     @admin.display(description="progress")
     def progress(self, run):
         return progress_text(run_progress(run))
@@ -297,7 +300,7 @@ class EvalRunAdmin(admin.ModelAdmin):
     def reproduce(self, run):
         lines = format_html_join("\n", "{}", ((c,) for c in run.record.get("commands", [])))
         note = format_html("<p>{}</p>", run.record["note"]) if run.record.get("note") else ""
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>{}", lines, note)
+        return format_html('<pre class="reproduce">{}</pre>{}', lines, note)
 
     @admin.display(description="versions")
     def versions(self, run):

@@ -1,6 +1,7 @@
 from django import forms
 
 from evaluation.models import Suite
+from evaluation.offline import hub_offline, suite_runs_offline
 from submissions.errors import SubmissionError
 from submissions.hub import check_model_id
 from submissions.models import ModelType, Precision, WeightType
@@ -30,6 +31,10 @@ class SubmissionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model_id"].widget.attrs.update(placeholder="organisation/name")
+        if hub_offline():  # say which suites need the hub's datasets, which this server cannot fetch
+            self.fields["suite"].label_from_instance = lambda suite: (
+                suite.name if suite_runs_offline(suite) else f"{suite.name} (cannot run here: needs the hub's datasets)"
+            )
 
     def clean_model_id(self):
         try:

@@ -193,7 +193,11 @@ class CacheSource:
         """``pinned``: ``revision`` is the commit an earlier resolve found; its history is not checked again."""
         repo_dir = self._repo_dir(model_id)
         if not (repo_dir / "snapshots").is_dir():
-            raise SubmissionError(field, f"There is no model {model_id} on the Hugging Face hub.")
+            raise SubmissionError(
+                field,
+                f"There is no model {model_id} in this server's Hugging Face cache. The server works offline "
+                "(HF_HUB_OFFLINE=1), so only models already in its cache can be submitted: the submit page lists them.",
+            )
         info_file = repo_dir / HUB_INFO_FILE
         info = json.loads(info_file.read_text()) if info_file.is_file() else {}
         ref = repo_dir / "refs" / revision
@@ -235,6 +239,18 @@ class CacheSource:
             raise SubmissionError(field, f"{repo.model_id} lists {filename} but the file is missing.") from None
         except (OSError, ValueError, struct.error, KeyError, TypeError, AttributeError):
             raise SubmissionError(field, f"{filename} of {repo.model_id} is not a valid safetensors file.") from None
+
+
+def cached_models() -> list[str]:
+    """The models of the local Hugging Face cache (each with a snapshot): what can be submitted without the hub."""
+    cache = Path(constants.HF_HUB_CACHE)
+    if not cache.is_dir():
+        return []
+    return sorted(
+        folder.name.removeprefix("models--").replace("--", "/")
+        for folder in cache.glob("models--*")
+        if (folder / "snapshots").is_dir() and any((folder / "snapshots").iterdir())
+    )
 
 
 def _hub_client(timeout_s: float):

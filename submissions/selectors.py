@@ -1,8 +1,12 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Count, Max, Min, Prefetch, QuerySet
+from django.utils import timezone
 
 from evaluation.models import EvalRun, RunStatus
 from evaluation.selectors import Histogram, histograms_of, runs_in_queue
-from submissions.models import ModelSubmission, Status
+from submissions.models import ModelSubmission, Status, UserQuota
 
 # The /queue/ page's sections, in order, with how each is sorted. Queued ones go as the workers take
 # their runs: higher priority first, then first come (the latest run's creation), first served.
@@ -85,3 +89,15 @@ def checks_latency() -> Histogram | None:
         CHECKS_LATENCY_BOUNDS,
     )
     return found.get("")
+
+
+def quota_use(user) -> dict:
+    """How much of their quota ``user`` has used: {"used", "limit", "days", "exempt"} (staff are exempt; the
+    count is the quota check's own: every submission of the window that is not exempt, withdrawn ones too)."""
+    days = settings.SUBMISSION_QUOTA_DAYS
+    own = UserQuota.objects.filter(user=user).values_list("max_submissions", flat=True).first()
+    used = ModelSubmission.objects.filter(
+        user=user, quota_exempt=False, created_at__gte=timezone.now() - timedelta(days=days)
+    ).count()
+    limit = settings.SUBMISSION_QUOTA_PER_USER if own is None else own
+    return {"used": used, "limit": limit, "days": days, "exempt": user.is_staff}

@@ -4,11 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
+from evaluation.offline import hub_offline
 from submissions import selectors
 from submissions.errors import HubUnavailable, SubmissionError
 from submissions.forms import FIELDS, SubmissionForm
+from submissions.hub import cached_models
 from submissions.models import ModelSubmission, Status
 from submissions.services import TransitionError, submission_can_cancel, submission_cancel, submission_create
 
@@ -35,7 +37,12 @@ def submit(request):
         "per_user": settings.SUBMISSION_QUOTA_PER_USER,
         "per_org": settings.SUBMISSION_QUOTA_PER_ORG,
     }
-    return render(request, "submissions/submit.html", {"form": form, "quota": quota}, status=status)
+    # Without the hub (offline by setting, or not answering): say so, and which models can still be submitted.
+    unreachable = status == 503 or hub_offline()
+    context = {"form": form, "quota": quota, "offline": hub_offline(), "unreachable": unreachable}
+    if unreachable:
+        context["cached_models"] = cached_models()
+    return render(request, "submissions/submit.html", context, status=status)
 
 
 def queue(request):
@@ -81,9 +88,18 @@ def submission_status(request, pk):
 
 
 @login_required
-@require_POST
 def cancel(request, pk):
+    """GET: what withdrawing or cancelling means (it still counts against the quota), and a button to confirm;
+    POST: done."""
     submission = get_object_or_404(ModelSubmission, pk=pk)
+    if request.method != "POST":
+        if not submission_can_cancel(submission, request.user):
+            return redirect("submission", pk)
+        return render(
+            request,
+            "submissions/cancel_confirm.html",
+            {"submission": submission, "quota": selectors.quota_use(request.user)},
+        )
     try:
         submission_cancel(submission, actor=request.user)  # PermissionDenied: a 403 for others' submissions
     except TransitionError as exc:
@@ -98,4 +114,4 @@ def profile(request):
     """The signed-in user's page: their submissions with live progress, links to tokens and password change."""
     page = Paginator(selectors.submissions_of(request.user), SECTION_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.annotate_progress(page.object_list)
-    return render(request, "accounts/profile.html", {"page": page})
+    return render(request, "accounts/profile.html", {"page": page, "quota": selectors.quota_use(request.user)})

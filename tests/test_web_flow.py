@@ -83,11 +83,11 @@ def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, star
         re.S,
     )
     assert row, "the model's row on /"
-    # a score cell: the score, then its interval's half-width (<small>±…</small>)
+    # a score cell: the score, then both ends of its interval (<small>[…–…]</small>)
     cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*(?:<small[^>]*>[^<]*</small>)?\s*</td>", row.group(1))
     scores = {r.task: r.value for r in run.results.filter(metric="acc", metric_filter="none")}
     expected = [sum(scores[t.task] for t in suite_tasks) / len(suite_tasks)] + [scores[t.task] for t in suite_tasks]
-    assert cells[: len(expected)] == [f"{value * 100:.2f}" for value in expected]
+    assert cells[: len(expected)] == [f"{value * 100:.1f}" for value in expected]
 
     data = client.get("/api/leaderboard/demo-medical/").json()
     assert data["suite"] == "demo-medical" and data["tasks"] == [t.task for t in suite_tasks]

@@ -1,148 +1,171 @@
-// Charts drawn as SVG from data the page embeds with json_script: no library, no network.
-// Every text is set with textContent, never parsed as HTML.
+// The site's charts, drawn with Chart.js (vendored in js/vendor, no network) from data each page embeds with
+// json_script. Scores are written as on the pages: percent with one decimal; intervals are 95% intervals.
+// Every chart has a text alternative: its aria-label, and a table on the page with the same figures.
 (function () {
   "use strict";
-  const NS = "http://www.w3.org/2000/svg";
+  if (typeof Chart === "undefined") return;
+  Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", sans-serif';
+  Chart.defaults.color = "#5f6b76";
+  Chart.defaults.animation = false;
+  const ACCENT = "#0b6e75", SOFT = "rgba(11, 110, 117, 0.35)", RED = "#a4262c";
 
-  function el(name, attrs, parent, text) {
-    const node = document.createElementNS(NS, name);
-    for (const key in attrs) node.setAttribute(key, attrs[key]);
-    if (text !== undefined) node.textContent = text;
-    if (parent) parent.appendChild(node);
+  function pct(value) { return (value * 100).toFixed(1); }
+  function day(ms) { return new Date(ms).toISOString().slice(0, 10); }
+
+  function canvas(container, label, height) {
+    const box = document.createElement("div");
+    box.className = "chart-canvas";
+    if (height) box.classList.add("chart-" + height);
+    const node = document.createElement("canvas");
+    node.setAttribute("role", "img");
+    node.setAttribute("aria-label", label);
+    node.textContent = label;
+    box.appendChild(node);
+    container.appendChild(box);
     return node;
   }
 
-  function svg(container, width, height, label) {
-    const root = el("svg", { viewBox: "0 0 " + width + " " + height, width: "100%", role: "img", "aria-label": label,
-                             class: "chart" });
-    container.appendChild(root);
-    return root;
+  function percentAxis(title, extra) {
+    return Object.assign({
+      title: { display: true, text: title },
+      ticks: { callback: function (v) { return Math.round(v * 100) + "%"; } },
+    }, extra || {});
   }
 
-  function pct(value) { return (value * 100).toFixed(1) + "%"; }
-
-  function yAxis(root, x0, x1, y, ticks) {
-    ticks.forEach(function (t) {
-      const yy = y(t);
-      el("line", { x1: x0, x2: x1, y1: yy, y2: yy, class: "grid" }, root);
-      el("text", { x: x0 - 6, y: yy + 4, "text-anchor": "end", class: "tick" }, root, Math.round(t * 100) + "%");
-    });
-  }
-
-  // The best average over time: a step line, a dot and the leading model's name at each new record.
+  // The best average over time: a step line through each new record, the leading model named in the tooltip
+  // (the table under the chart names them all).
   function history(container, steps) {
     if (!steps.length) { container.textContent = "No model is ranked on this suite yet."; return; }
-    const W = 960, H = 420, L = 56, R = 24, T = 20, B = 48;
-    const root = svg(container, W, H, "Best average score over time");
-    const times = steps.map(function (s) { return Date.parse(s.date); });
-    const t0 = times[0], t1 = Math.max(times[times.length - 1], Date.now());
-    const lo = Math.max(0, Math.floor(Math.min.apply(null, steps.map(function (s) { return s.score; })) * 10) / 10 - 0.1);
-    const hi = Math.min(1, Math.ceil(Math.max.apply(null, steps.map(function (s) { return s.score; })) * 10) / 10 + 0.05);
-    const x = function (t) { return L + (t1 === t0 ? 0 : (t - t0) / (t1 - t0)) * (W - L - R); };
-    const y = function (v) { return T + (1 - (v - lo) / (hi - lo || 1)) * (H - T - B); };
-    const ticks = [];
-    for (let v = Math.ceil(lo * 10) / 10; v <= hi + 1e-9; v += 0.1) ticks.push(v);
-    yAxis(root, L, W - R, y, ticks);
-    [t0, (t0 + t1) / 2, t1].forEach(function (t, i) {
-      el("text", { x: x(t), y: H - B + 18, "text-anchor": ["start", "middle", "end"][i], class: "tick" }, root,
-         new Date(t).toISOString().slice(0, 10));
+    const points = steps.map(function (s) { return { x: Date.parse(s.date), y: s.score, model: s.model }; });
+    points.push({ x: Math.max(Date.now(), points[points.length - 1].x), y: points[points.length - 1].y, model: "" });
+    new Chart(canvas(container, "Best average score over time: " + steps.length + " records"), {
+      type: "line",
+      data: { datasets: [{ label: "best average", data: points, stepped: "before", borderColor: ACCENT,
+                           backgroundColor: ACCENT, pointRadius: points.map(function (p) { return p.model ? 4 : 0; }) }] },
+      options: {
+        maintainAspectRatio: false,
+        parsing: false,
+        scales: {
+          x: { type: "linear", title: { display: true, text: "date submitted" },
+               ticks: { maxTicksLimit: 6, maxRotation: 0, callback: function (v, i, ticks) {
+                 return i > 0 && day(ticks[i - 1].value) === day(v) ? "" : day(v); } } },
+          y: percentAxis("best average"),
+        },
+        plugins: {
+          legend: { display: false },
+          tooltip: { filter: function (item) { return Boolean(item.raw.model); },
+                     callbacks: { title: function (items) { return items.length ? day(items[0].raw.x) : ""; },
+                                  label: function (item) { return item.raw.model + ": " + pct(item.raw.y); } } },
+        },
+      },
     });
-    let d = "";
-    steps.forEach(function (s, i) {
-      const xx = x(times[i]), yy = y(s.score);
-      d += i === 0 ? "M" + xx + "," + yy : "H" + xx + "V" + yy;
-    });
-    d += "H" + x(t1);
-    el("path", { d: d, class: "line" }, root);
-    const every = Math.max(1, Math.ceil(steps.length / 12));  // name at most a dozen steps, always the last
-    steps.forEach(function (s, i) {
-      const dot = el("circle", { cx: x(times[i]), cy: y(s.score), r: 4, class: "dot" }, root);
-      el("title", {}, dot, s.model + " — " + pct(s.score) + " — " + s.date.slice(0, 10));
-      if (i % every === 0 || i === steps.length - 1) {
-        el("text", { x: x(times[i]) + 6, y: y(s.score) - 8, class: "label" }, root, s.model);
-      }
-    });
-    el("text", { x: L, y: H - 6, class: "tick" }, root, "submission date");
   }
 
-  // One histogram per task: how many models score in each slice of [0, 100%], with the chance level marked.
+  // A dashed vertical line where answering at random scores (for a histogram of [0, 1] in equal slices).
+  const chanceLine = {
+    id: "chance",
+    afterDatasetsDraw: function (chart, args, options) {
+      if (!options.at) return;
+      const x = chart.scales.x, area = chart.chartArea;
+      const px = x.left + options.at * (x.right - x.left);
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = RED;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
+      ctx.fillStyle = RED;
+      ctx.fillText("chance", Math.min(px + 3, area.right - 40), area.top + 10);
+      ctx.restore();
+    },
+  };
+
+  // One histogram per task: how many models score in each slice of [0, 100%], chance marked.
   function distribution(container, tasks) {
     tasks.forEach(function (task) {
-      const box = document.createElement("figure");
-      box.className = "histogram";
-      container.appendChild(box);
-      const W = 300, H = 170, L = 34, R = 8, T = 8, B = 30;
-      const root = svg(box, W, H, "Distribution of " + task.name + " scores");
-      const n = task.counts.length, top = Math.max(1, Math.max.apply(null, task.counts));
-      const bw = (W - L - R) / n;
-      const y = function (c) { return T + (1 - c / top) * (H - T - B); };
-      el("text", { x: L - 4, y: T + 8, "text-anchor": "end", class: "tick" }, root, String(top));
-      el("text", { x: L - 4, y: H - B, "text-anchor": "end", class: "tick" }, root, "0");
-      task.counts.forEach(function (c, i) {
-        if (!c) return;
-        const bar = el("rect", { x: L + i * bw + 0.5, y: y(c), width: bw - 1, height: H - B - y(c), class: "bar" }, root);
-        el("title", {}, bar, c + " model" + (c === 1 ? "" : "s") + " at " + Math.round(i * 100 / n) + "–" +
-           Math.round((i + 1) * 100 / n) + "%");
-      });
-      [0, 0.5, 1].forEach(function (v, i) {
-        el("text", { x: L + v * (W - L - R), y: H - B + 14, "text-anchor": ["start", "middle", "end"][i], class: "tick" },
-           root, Math.round(v * 100) + "%");
-      });
-      if (task.choices) {
-        const cx = L + (W - L - R) / task.choices;
-        el("line", { x1: cx, x2: cx, y1: T, y2: H - B, class: "chance" }, root);
-        el("text", { x: cx + 3, y: T + 10, class: "tick" }, root, "chance");
-      }
+      const figure = document.createElement("figure");
+      figure.className = "histogram";
       const caption = document.createElement("figcaption");
       caption.textContent = task.name;
-      box.appendChild(caption);
+      figure.appendChild(caption);
+      container.appendChild(figure);
+      const n = task.counts.length;
+      const labels = task.counts.map(function (_, i) { return Math.round(i * 100 / n) + "–" + Math.round((i + 1) * 100 / n); });
+      const total = task.counts.reduce(function (a, b) { return a + b; }, 0);
+      new Chart(canvas(figure, task.name + ": " + total + " models by score, in " + n + " slices", "small"), {
+        type: "bar",
+        data: { labels: labels, datasets: [{ label: "models", data: task.counts, backgroundColor: "#7fb7bb",
+                                             categoryPercentage: 1, barPercentage: 0.95 }] },
+        options: {
+          maintainAspectRatio: false,
+          scales: { x: { title: { display: true, text: "score (%)" }, ticks: { autoSkip: true, maxTicksLimit: 5, maxRotation: 0 } },
+                    y: { title: { display: true, text: "models" }, beginAtZero: true, ticks: { precision: 0 } } },
+          plugins: { legend: { display: false }, chance: { at: task.choices ? 1 / task.choices : null } },
+        },
+        plugins: [chanceLine],
+      });
     });
   }
 
-  // A model's score on each task (bar, ± stderr whisker) beside the suite's median (tick).
+  // The average against the number of parameters (log scale), and the best-per-size frontier.
+  function sizes(container, data) {
+    if (!data.points.length) { container.textContent = "No ranked model has a known size yet."; return; }
+    const point = function (p) { return { x: p.params, y: p.score, model: p.model }; };
+    new Chart(canvas(container, "Average score against parameter count for " + data.points.length + " models, with the best per size"), {
+      type: "scatter",
+      data: { datasets: [
+        { label: "best per size", data: data.frontier.map(point), showLine: true, stepped: "after",
+          borderColor: RED, backgroundColor: RED, pointRadius: 3 },
+        { label: "models", data: data.points.map(point), backgroundColor: SOFT, pointRadius: 2.5 },
+      ] },
+      options: {
+        maintainAspectRatio: false,
+        parsing: false,
+        scales: { x: { type: "logarithmic", title: { display: true, text: "parameters (billions, log scale)" } },
+                  y: percentAxis("average") },
+        plugins: { tooltip: { callbacks: { label: function (item) {
+          return item.raw.model + ": " + pct(item.raw.y) + " at " + item.raw.x.toPrecision(3) + " B"; } } } },
+      },
+    });
+  }
+
+  // A model's score on each task with its 95% interval (the thin bar), beside the suite's median.
   function modelScores(container, suites) {
     suites.forEach(function (suite) {
-      const tasks = suite.tasks;
-      const rowH = 26, W = 760, L = 220, R = 70, T = 24, B = 24, H = T + B + rowH * tasks.length;
-      const heading = document.createElement("h3");
-      heading.textContent = suite.suite;
-      container.appendChild(heading);
-      const root = svg(container, W, H, "Scores on " + suite.suite + " beside the suite's median");
-      const x = function (v) { return L + v * (W - L - R); };
-      [0, 0.25, 0.5, 0.75, 1].forEach(function (v) {
-        el("line", { x1: x(v), x2: x(v), y1: T - 4, y2: H - B, class: "grid" }, root);
-        el("text", { x: x(v), y: H - B + 16, "text-anchor": "middle", class: "tick" }, root, Math.round(v * 100) + "%");
+      const labels = suite.tasks.map(function (t) { return t.name; });
+      const height = suite.tasks.length > 6 ? "tall" : null;
+      new Chart(canvas(container, "Scores on " + suite.suite + " with 95% intervals beside the suite's median", height), {
+        type: "bar",
+        data: { labels: labels, datasets: [
+          { label: "score", data: suite.tasks.map(function (t) { return t.score; }), backgroundColor: "#7fb7bb",
+            barPercentage: 0.7, grouped: false, order: 3 },
+          { label: "95% interval", data: suite.tasks.map(function (t) { return t.ci ? [t.ci[0], t.ci[1]] : null; }),
+            backgroundColor: "#1d232a", barPercentage: 0.12, grouped: false, order: 2 },
+          { type: "scatter", label: "median of the suite", data: suite.tasks.map(function (t, i) {
+              return t.median === null ? null : { x: t.median, y: labels[i] }; }),
+            pointStyle: "line", rotation: 90, pointRadius: 9, borderWidth: 3, borderColor: RED, backgroundColor: RED,
+            order: 1 },
+        ] },
+        options: {
+          indexAxis: "y",
+          maintainAspectRatio: false,
+          scales: { x: percentAxis("accuracy", { min: 0, max: 1 }), y: { type: "category" } },
+          plugins: { tooltip: { callbacks: { label: function (item) {
+            const v = item.raw;
+            if (Array.isArray(v)) return "95% interval: " + pct(v[0]) + "–" + pct(v[1]);
+            if (v && typeof v === "object") return "suite median: " + pct(v.x);
+            return "score: " + pct(v);
+          } } } },
+        },
       });
-      tasks.forEach(function (t, i) {
-        const yy = T + i * rowH;
-        el("text", { x: L - 8, y: yy + rowH / 2 + 4, "text-anchor": "end", class: "label" }, root, t.name);
-        if (t.score !== null) {
-          const bar = el("rect", { x: x(0), y: yy + 4, width: x(t.score) - x(0), height: rowH - 8, class: "bar" }, root);
-          el("title", {}, bar, t.name + ": " + pct(t.score) + (t.stderr !== null ? " ± " + pct(t.stderr) : ""));
-          el("text", { x: x(Math.min(1, t.score + (t.stderr || 0))) + 4, y: yy + rowH / 2 + 4, class: "tick" }, root,
-             pct(t.score));
-          if (t.stderr) {
-            el("line", { x1: x(Math.max(0, t.score - t.stderr)), x2: x(Math.min(1, t.score + t.stderr)),
-                         y1: yy + rowH / 2, y2: yy + rowH / 2, class: "whisker" }, root);
-          }
-        }
-        if (t.median !== null) {
-          const tick = el("line", { x1: x(t.median), x2: x(t.median), y1: yy + 1, y2: yy + rowH - 1, class: "median" }, root);
-          el("title", {}, tick, "median of the suite: " + pct(t.median));
-        }
-      });
-      const legend = el("g", { class: "legend" }, root);
-      el("rect", { x: L, y: 4, width: 12, height: 10, class: "bar" }, legend);
-      el("text", { x: L + 16, y: 13, class: "tick" }, legend, "this model (± stderr)");
-      el("line", { x1: L + 170, x2: L + 170, y1: 3, y2: 15, class: "median" }, legend);
-      el("text", { x: L + 176, y: 13, class: "tick" }, legend, "median of the suite's ranked models");
     });
   }
 
-  const charts = { history: history, distribution: distribution, model: modelScores };
+  const charts = { history: history, distribution: distribution, model: modelScores, sizes: sizes };
   document.querySelectorAll("[data-chart]").forEach(function (container) {
-    const data = JSON.parse(document.getElementById(container.dataset.source).textContent);
-    charts[container.dataset.chart](container, data);
-    container.setAttribute("data-drawn", "true");
+    const source = document.getElementById(container.dataset.source);
+    const draw = charts[container.dataset.chart];
+    if (!source || !draw) return;
+    draw(container, JSON.parse(source.textContent));
+    container.dataset.drawn = "true";
   });
 })();

@@ -1,6 +1,8 @@
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -25,3 +27,13 @@ def resubmit_url(submission) -> str:
 @register.filter
 def field_label(form, name: str) -> str:
     return form[name].label
+
+
+@register.filter
+def ago(moment) -> str:
+    """How long ago ``moment`` was, as "just now" under a minute (never "0 minutes ago")."""
+    if moment is None:
+        return ""
+    if (timezone.now() - moment).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(moment)} ago"

@@ -251,9 +251,14 @@ def test_the_ranking_shows_bands_and_filters_models_that_could_be_first(client, 
 
 def test_an_empty_default_suite_says_where_the_demo_board_is(client, suites, settings):
     settings.DEFAULT_SUITE = "medical"
+    assert "run <code>make demo</code>" in client.get("/").content.decode().replace("Run", "run")  # nothing ranked
     ranked(suites["demo-medical"], "org/a", 0.5)
-    page = client.get("/").content.decode()
+    home = client.get("/").content.decode()  # the first suite that ranks a model
+    assert 'data-model="org/a"' in home and "<h1>Medical Demo (offline)</h1>" in home
+    page = client.get("/leaderboards/medical/").content.decode()
     assert "No model is ranked" in page and "/leaderboards/demo-medical/" in page
+    ranked(suites["medical"], "org/b", 0.5)
+    assert 'data-model="org/b"' in client.get("/").content.decode()  # the default suite, once it ranks one
 
 
 def test_subject_breakdowns_show_on_the_model_page_and_sort_the_ranking(client, suites):

@@ -45,8 +45,8 @@ def test_model_page_scores_runs_record_and_flags(client, demo):
     assert "1,234,000,000" in page and "apache-2.0" in page
     for t in tasks:
         assert t.name in page
-    assert "0.6000" in page and "0.0100" in page  # score and stderr of the first task
-    assert "0.4000" in page  # the median of the suite's three ranked models
+    assert "60.0 <small" in page  # the first task's score, then its interval
+    assert ">40.0<" in page  # the median of the suite's three ranked models
     assert f"#{failed.pk}" in page and "out of GPU memory" in page
     assert "lm_eval --model hf --model_args pretrained=org/star" in page
     assert "wrong metadata" in page and "/flags/" in page
@@ -54,7 +54,12 @@ def test_model_page_scores_runs_record_and_flags(client, demo):
         re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page, re.S).group(1)
     )
     [suite_chart] = chart
-    assert suite_chart["tasks"][0] == {"name": tasks[0].name, "score": 0.6, "stderr": 0.01, "median": 0.4}
+    assert suite_chart["tasks"][0] == {
+        "name": tasks[0].name,
+        "score": 0.6,
+        "ci": [pytest.approx(entry.ci_low[0]), pytest.approx(entry.ci_high[0])],
+        "median": 0.4,
+    }
     assert client.get("/models/nobody/nothing/").status_code == 404
 
 
@@ -174,3 +179,38 @@ def test_about_page(client, suites):
         assert fact in page, fact
     described = [row.dataset for suite in suites.values() for row in datasets(list(suite.tasks.all()))]
     assert described and all(described)  # every task of the suite files says what its dataset is
+
+
+def test_two_tasks_of_one_run_each_show_their_own_samples(client, demo):
+    """The cached page of one task is never served for another task of the same run."""
+    entry = rank_model(demo, "org/m", uniform(demo, 0.5))
+    first, second = list(demo.tasks.all())[:2]
+    for task in (first, second):
+        log_sample(
+            entry.run, task.task, 0, question=f"only in {task.task}", choices=["A", "B"], target=0, lls=[-1.0, -2.0]
+        )
+    for _ in range(2):  # the second round is served from the cache
+        for task, other in ((first, second), (second, first)):
+            page = html(client, f"/runs/{entry.run_id}/samples/{task.task}/")
+            assert f"only in {task.task}" in page and f"only in {other.task}" not in page
+            assert f"<title>{task.name} samples" in page
+
+
+def test_sample_and_compare_pages_are_cached_under_their_cleaned_parameters(client, demo):
+    """Spellings of the same page (a page number written differently, junk values, parameters the page does
+    not read) share one cache entry: 600 spellings cannot fill the cache."""
+    from django.core.cache import caches
+
+    cache = caches["ranking"]
+    entry = rank_model(demo, "org/m", uniform(demo, 0.5))
+    rank_model(demo, "org/n", uniform(demo, 0.4))
+    log_sample(entry.run, "demo_medmcqa", 0, question="Q", choices=["A", "B"], target=0, lls=[-1.0, -2.0])
+    url = f"/runs/{entry.run_id}/samples/demo_medmcqa/"
+    cache.clear()
+    pages = {html(client, url, **params) for params in ({}, {"page": "1"}, {"page": "01"}, {"page": "x"}, {"z": 1})}
+    assert len(pages) == 1 and len(cache._cache) == 2  # the page and the run's filters
+    compare = {"suite": demo.slug, "models": "org/m,org/n"}
+    cache.clear()
+    for params in ({}, {"page": "1"}, {"page": " 1"}, {"page": "999"}, {"b": "nobody"}, {"task": "nothing"}):
+        assert client.get("/compare/", {**compare, **params}).status_code == 200
+    assert len(cache._cache) == 2  # the comparison and its one page

@@ -194,7 +194,8 @@ def test_the_profile_lists_only_ones_own_submissions(client, user, other_user, s
     assert (
         f'href="/submissions/{mine.pk}/"' in html and f"https://huggingface.co/org/mine/tree/{mine.commit_sha}" in html
     )
-    assert f'action="/submissions/{running.pk}/cancel/"' not in html  # started: only a moderator stops it
+    assert f"/submissions/{running.pk}/cancel/" not in html  # started: only a moderator stops it
+    assert "you have used <strong>2 of " in html  # the quota: both of this user's submissions
 
 
 def test_user_text_is_escaped_on_every_page(client, user, staff):
@@ -278,3 +279,22 @@ def test_a_finished_submission_links_its_scores_samples_and_files(client, user, 
     page = client.get(f"/submissions/{submission.pk}/").content.decode()
     for url in ("/models/org/done/", f"/runs/{run.pk}/samples/", f"/runs/{run.pk}/download.zip"):
         assert f'href="{url}"' in page
+
+
+def test_offline_the_form_says_so_lists_the_cached_models_and_marks_suites_that_need_the_hub(client, user, suites, hub):
+    """The tests run offline (HF_HUB_OFFLINE=1) from a local hub cache, as `make demo` does."""
+    hub.build("offline-org/cached-model")
+    client.force_login(user)
+    page = client.get("/submit/").content.decode()
+    assert "This server works offline" in page and "<code>offline-org/cached-model</code>" in page
+    assert re.search(r'<option value="demo-medical"[^>]*>Medical Demo \(offline\)</option>', page)
+    assert re.search(r'<option value="medical"[^>]*>[^<]*cannot run here: needs the hub', page)
+    refused = client.post("/submit/", form("offline-org/not-cached"))
+    assert refused.status_code == 400
+    assert "in this server&#x27;s Hugging Face cache" in refused.content.decode()
+
+
+def test_the_queue_says_just_now_rather_than_zero_minutes_ago(client, user):
+    ModelSubmissionFactory(user=user, model_id="org/fresh")
+    page = client.get("/queue/").content.decode()
+    assert "just now" in page and "0 minutes ago" not in page

@@ -200,10 +200,12 @@ def test_staff_without_the_submissions_permissions_cannot_moderate(client, user)
     assert response.status_code == 403 and status_of(submission) == Status.PENDING_REVIEW
 
 
-def test_cancel_takes_only_post(client, user):
+def test_cancel_asks_first_and_acts_only_on_post(client, user):
     submission = ModelSubmissionFactory(user=user)
     client.force_login(user)
-    assert client.get(f"/submissions/{submission.pk}/cancel/").status_code == 405
+    asked = client.get(f"/submissions/{submission.pk}/cancel/")
+    assert asked.status_code == 200 and b"still counts against your quota" in asked.content
+    assert b"<strong>1 of " in asked.content  # this submission, counted
     assert client.post("/submissions/999999/cancel/").status_code == 404
     assert status_of(submission) == Status.PENDING_REVIEW
 

@@ -25,8 +25,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        port = os.environ.get("PORT", "8000")
-        url = f"http://127.0.0.1:{port}/leaderboards/{DEMO_SUITE}/"
+        site = settings.SITE_URL.rstrip("/")  # SITE_URL, else the port `make run` serves (PORT)
+        url = f"{site}/leaderboards/{DEMO_SUITE}/"
         waiting = []
         for model_id, seed in DEMO_MODELS:
             sha = build_tiny_model(model_id, hub_cache=Path(settings.HF_HOME) / "hub", seed=seed, init_std=INIT_STD)
@@ -49,5 +49,5 @@ class Command(BaseCommand):
         first, second = DEMO_MODELS[0][0], DEMO_MODELS[1][0]
         self.stdout.write(
             f"{len(DEMO_MODELS)} tiny models are ranked: `make run`, then open {url} and compare two of them at "
-            f"http://127.0.0.1:{port}/compare/?{urlencode({'suite': DEMO_SUITE, 'models': f'{first},{second}'})}"
+            f"{site}/compare/?{urlencode({'suite': DEMO_SUITE, 'models': f'{first},{second}'})}"
         )

@@ -61,11 +61,12 @@ class Command(BaseCommand):
         # order (a SIGINT to every process of a cluster at once leaves some of them behind). Each gets a SIGTERM
         # from the kernel if this process dies, and a watchdog stops the rest (devtools.supervisor).
         children = {
+            # PORT: the port actually served, which links in mails and hints use where SITE_URL is not set
             name: subprocess.Popen(
                 command,
                 start_new_session=True,
                 preexec_fn=die_with_parent,
-                env={**os.environ, **environments.get(name, {})},
+                env={**os.environ, "PORT": str(port), **environments.get(name, {})},
             )
             for name, command in commands.items()
         }

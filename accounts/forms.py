@@ -6,6 +6,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from accounts.models import Scope
+from accounts.policy import can_create_token
+from accounts.services import MODERATE_TOKEN_NEEDS_TWO_FACTOR
 
 
 class SignupForm(UserCreationForm):
@@ -30,6 +32,16 @@ class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"placeholder": "e.g. CI on my laptop"}))
     scope = forms.ChoiceField(choices=Scope.choices, initial=Scope.READ, widget=forms.RadioSelect)
     expires = forms.ChoiceField(choices=EXPIRY_CHOICES, initial="90", required=False, label="Expires")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_scope(self):
+        scope = self.cleaned_data["scope"]
+        if not can_create_token(self.user, scope):
+            raise forms.ValidationError(MODERATE_TOKEN_NEEDS_TWO_FACTOR)
+        return scope
 
     def expires_at(self):
         days = self.cleaned_data["expires"]

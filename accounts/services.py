@@ -5,22 +5,31 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import ApiToken, token_digest
+from accounts.policy import can_create_token
 
 log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "mlb_"
 EMAIL_SALT = "accounts.email-confirm"
 EMAIL_LINK_DAYS = 3
+MODERATE_TOKEN_NEEDS_TWO_FACTOR = (
+    "A moderate token needs two-factor in this session: give your device's code at the admin's log-in, then come back."
+)
 
 
 @transaction.atomic
 def token_create(*, user, name: str, scope: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
-    """A new token for ``user``; returns it with the raw token, which is never stored nor shown again."""
+    """A new token for ``user``; returns it with the raw token, which is never stored nor shown again.
+
+    ``user`` comes from the request: a ``moderate`` token needs its session to have passed two-factor."""
+    if not can_create_token(user, scope):
+        raise PermissionDenied(MODERATE_TOKEN_NEEDS_TWO_FACTOR)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,

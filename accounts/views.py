@@ -64,7 +64,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 def tokens(request):
     """The profile's token page: create and revoke personal API tokens."""
     created = None
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         _, created = token_create(
             user=request.user,
@@ -72,7 +72,7 @@ def tokens(request):
             scope=form.cleaned_data["scope"],
             expires_at=form.expires_at(),
         )
-        form = TokenForm()
+        form = TokenForm(user=request.user)
     context = {"tokens": request.user.api_tokens.all(), "created": created, "form": form}
     return render(request, "accounts/tokens.html", context, status=400 if form.is_bound else 200)
 

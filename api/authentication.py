@@ -1,7 +1,9 @@
+import functools
+
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from accounts.models import ApiToken, token_digest
+from accounts.models import ApiToken, Scope, token_digest
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -23,6 +25,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
                 f"This token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC: create a new one on your tokens page."
             )
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        # Two-factor (accounts.policy): a moderate token was created from a verified session and stands for it.
+        token.user.is_verified = functools.partial(token.allows, Scope.MODERATE)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django_q.tasks import async_task
 
 from accounts.models import ApiToken, token_digest
 from accounts.policy import can_create_token
@@ -61,6 +62,18 @@ def _mail(subject: str, body: str, to: str) -> None:
         send_mail(subject, body, None, [to])
     except OSError:  # the mail server is down: the address stays unconfirmed, sign-up again or ask an admin
         log.exception("could not email %s", to)
+
+
+def mail_deliver(subject: str, body: str, to: str) -> None:
+    """The django-q2 task that sends one queued mail."""
+    _mail(subject, body, to)
+
+
+def mail_queue(*, subject: str, body: str, to: str) -> None:
+    """Send a mail from the checks cluster (beside the site) once the request's transaction commits."""
+    transaction.on_commit(
+        lambda: async_task("accounts.services.mail_deliver", subject, body, to, cluster=settings.CHECKS_CLUSTER)
+    )
 
 
 def user_email_confirmation_send(*, user, email: str) -> None:

@@ -1,3 +1,6 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -6,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.forms import SignupForm, TokenForm
+from accounts.forms import PasswordResetForm, SignupForm, TokenForm
 from accounts.services import (
     token_create,
     token_revoke,
@@ -48,6 +51,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         if user_tokens_revoke(user=form.user):
             messages.info(self.request, "Your API tokens were revoked: create new ones on the tokens page.")
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, its mail queued and its link built from SITE_URL, never from the request's Host header."""
+
+    form_class = PasswordResetForm
+
+    def form_valid(self, form):
+        site = urlsplit(settings.SITE_URL)
+        self.extra_email_context = {"protocol": site.scheme, "domain": site.netloc}
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -10,7 +10,6 @@ the run claimed or done, and runs the next queued run or nothing.
 import json
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,8 +22,9 @@ from evaluation.record import record_build
 from evaluation.routing import Cluster, this_cluster
 from evaluation.services import run_heartbeat, run_work_dir
 from evaluation.worker import (
-    harness_cwd,
-    harness_env,
+    HARNESS,
+    PREFETCH,
+    child_process,
     harness_failure,
     harness_spec,
     kill,
@@ -69,38 +69,40 @@ def run_execute(run: EvalRun, cluster: Cluster) -> str:
     log_path = work_dir / "harness.log"
     spec = harness_spec(run, cluster, work_dir)
     (work_dir / "spec.json").write_text(json.dumps(spec, indent=2))
-    env = harness_env()
     timeout_s = suite_timeout_s(run)
 
     started = time.monotonic()
     with open(log_path, "wb") as log:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "evaluation.harness", str(work_dir / "spec.json")],
-            cwd=harness_cwd(run, work_dir),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            while True:
-                try:
-                    returncode = child.wait(timeout=settings.EVAL_HEARTBEAT_S)
-                    break
-                except subprocess.TimeoutExpired:
-                    if not run_heartbeat(run, read_progress(Path(spec["progress_path"]))):
-                        kill(child)
-                        return "stopped: the run was cancelled or given up"
-                    if time.monotonic() - started > timeout_s:
-                        kill(child)
-                        run_fail(
-                            run, FailureKind.TIMEOUT, f"timed out after {timeout_s} s", log_tail=log_tail(log_path)
-                        )
-                        return "timed out"
-        except BaseException:
-            kill(child)
-            raise
-    duration = time.monotonic() - started
+        for module in (PREFETCH, HARNESS):  # the datasets into the cache, then the harness, offline and sandboxed
+            child_started = time.monotonic()
+            child = subprocess.Popen(
+                **child_process(module, run, work_dir),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                while True:
+                    try:
+                        returncode = child.wait(timeout=settings.EVAL_HEARTBEAT_S)
+                        break
+                    except subprocess.TimeoutExpired:
+                        if not run_heartbeat(run, read_progress(Path(spec["progress_path"]))):
+                            kill(child)
+                            return "stopped: the run was cancelled or given up"
+                        if time.monotonic() - started > timeout_s:
+                            kill(child)
+                            run_fail(
+                                run, FailureKind.TIMEOUT, f"timed out after {timeout_s} s", log_tail=log_tail(log_path)
+                            )
+                            return "timed out"
+            except BaseException:
+                kill(child)
+                raise
+            if returncode != 0:
+                break
+    duration = time.monotonic() - child_started
 
     tail = log_tail(log_path)
     if returncode != 0:

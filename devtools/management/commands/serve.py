@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 "-m",
                 "gunicorn",
                 "config.wsgi",
+                "--config",
+                str(settings.BASE_DIR / "gunicorn.conf.py"),
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--graceful-timeout",

@@ -134,20 +134,24 @@ def sandboxed(
         args += ["--dev-bind", device, device]
     if glob.glob("/dev/nvidia*") and os.path.exists("/sys"):
         args += ["--ro-bind", "/sys", "/sys"]  # CUDA reads the devices' topology there
+    # Hidden under empty read-only tmpfs: the worker's user's home (~/.cache/huggingface/token, ~/.pgpass, ...),
+    # then, over the code, the data directory (the key file, the database and its socket, other runs).
     home = os.path.realpath(os.path.expanduser("~"))
-    if home != "/" and os.path.isdir(home):
-        args += ["--tmpfs", home]  # credentials of the worker's user (~/.cache/huggingface/token, ~/.pgpass, ...)
+    hidden = [home] if home != "/" and os.path.isdir(home) else []
+    args += [arg for path in hidden for arg in ("--tmpfs", path)]
     for path in [*_python_paths(), str(settings.BASE_DIR)]:
         args += ["--ro-bind", path, path]
-    for path in (settings.DATA_DIR, settings.EVAL_WORK_DIR):  # the key file, the database, other runs
+    for path in map(str, (settings.DATA_DIR, settings.EVAL_WORK_DIR)):
         if os.path.isdir(path):
-            args += ["--tmpfs", str(path)]
+            args += ["--tmpfs", path]
+            hidden.append(path)
     for path in readable:
         if os.path.exists(path):
             args += ["--ro-bind", str(path), str(path)]
     for path in writable:
         Path(path).mkdir(parents=True, exist_ok=True)
         args += ["--bind", str(path), str(path)]
+    args += [arg for path in hidden for arg in ("--remount-ro", path)]  # what is bound inside keeps its own mode
     env = {**env, "HOME": "/tmp", "TMPDIR": "/tmp"}
     args += ["--clearenv"]
     for name, value in sorted(env.items()):

@@ -52,10 +52,10 @@ def checks_spec(submission: ModelSubmission) -> dict:
     }
 
 
-def checks_run(submission: ModelSubmission) -> CheckOutcome:
-    """Run the checks child once for ``submission``, in the sandbox (evaluation.sandbox): the worker's environment
-    allow-list (no secret, no hub token: the checks read public models only), the hub cache read-only; online, a
-    cache of its own for what it downloads, and the network."""
+def checks_process(argument: str, module: str = "submissions.checks_child") -> dict:
+    """subprocess's args, env and cwd for the checks child, in the sandbox (evaluation.sandbox): the worker's
+    environment allow-list (no secret, no hub token: the checks read public models only), the hub cache read-only;
+    online, a cache of its own for what it downloads, and the network."""
     online = not constants.HF_HUB_OFFLINE
     env = {
         **harness_env(),
@@ -63,16 +63,20 @@ def checks_run(submission: ModelSubmission) -> CheckOutcome:
         "HF_ENDPOINT": constants.ENDPOINT,
         **({"HF_HUB_CACHE": "/tmp/hub"} if online else {}),
     }
-    child = sandboxed(
-        [sys.executable, "-m", "submissions.checks_child", json.dumps(checks_spec(submission))],
+    return sandboxed(
+        [sys.executable, "-m", module, argument],
         env=env,
         cwd=settings.BASE_DIR,
         readable=[] if online else [constants.HF_HUB_CACHE],
         network=online,
     )
+
+
+def checks_run(submission: ModelSubmission) -> CheckOutcome:
+    """Run the checks child once for ``submission``."""
     try:
         done = subprocess.run(
-            **child,
+            **checks_process(json.dumps(checks_spec(submission))),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=settings.CHECKS_TIMEOUT_S,

@@ -1,0 +1,92 @@
+"""Issue 22, finding 4: code running in the harness child or in the checks child (a model's files, a parser's bug)
+reaches nothing of the worker's: not the secret key (environment, /proc, the key file), not the database's socket,
+not a port listening on localhost, and it writes nowhere but its run's directory. The probe
+(tests/security/sandbox_probe.py) runs in each child's place, spawned exactly as the child is."""
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from evaluation.services import run_work_dir
+from evaluation.worker import HARNESS, child_process, hub_cache
+from submissions.checks import checks_process
+from tests.factories import EvalRunFactory
+
+pytestmark = pytest.mark.django_db
+PROBE = "tests.security.sandbox_probe"
+SECRETS = {"HF_TOKEN": "hf_probe_secret_token", "EMAIL_HOST_PASSWORD": "probe-smtp-password"}
+
+
+@pytest.fixture
+def worker_secrets(monkeypatch):
+    """The worker's environment as on a GPU host: the secret key, the hub token and the mail password in it."""
+    monkeypatch.setenv("SECRET_KEY", settings.SECRET_KEY)
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    return [settings.SECRET_KEY, *SECRETS.values()]
+
+
+@pytest.fixture
+def port():
+    """A port listening on localhost, as a database or a cache would."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]
+
+
+def what_to_try(port: int, work_dir: Path | None = None) -> dict:
+    db = connection.settings_dict
+    database_socket = f"{db['HOST']}/.s.PGSQL.{db.get('PORT') or 5432}"
+    key_file = Path(settings.DATA_DIR) / "secret_key"
+    # The probe would find what it looks for, were it not sandboxed: this process reaches all of it.
+    assert key_file.read_text().strip() == settings.SECRET_KEY
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(database_socket)
+    folders = [settings.BASE_DIR, settings.DATA_DIR, hub_cache(), os.path.expanduser("~"), "/tmp"]
+    return {
+        "parent_pid": os.getpid(),
+        "read": [str(key_file), f"/proc/{os.getpid()}/environ"],
+        "database_socket": database_socket,
+        "port": port,
+        "write": [str(f) for f in folders + ([work_dir] if work_dir else [])],
+    }
+
+
+def assert_contained(done: subprocess.CompletedProcess, secrets: list[str], own_dir: Path | None = None) -> None:
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    report = json.loads(done.stdout.decode().splitlines()[-1])
+    text = json.dumps(report)
+    for secret in secrets:
+        assert secret not in text  # not in its environment, nor in any /proc/<pid>/environ it can see
+    assert "SECRET_KEY" not in report["environ"] and "DATABASE_URL" not in report["environ"]
+    assert all(content is None for content in report["files"].values()), report["files"].keys()
+    assert report["sockets"] == {"database socket": False, "localhost port": False}
+    # /tmp is the sandbox's own (gone with it); the run's directory is the one place written on the host.
+    assert report["wrote"] == ["/tmp", *([str(own_dir)] if own_dir else [])]
+    assert not Path("/tmp/sandbox-probe").exists()
+    for folder in (settings.BASE_DIR, settings.DATA_DIR, hub_cache()):
+        assert not (Path(folder) / "sandbox-probe").exists()
+
+
+def test_the_harness_child_reaches_nothing_but_its_run(worker_secrets, port):
+    run = EvalRunFactory()
+    work_dir = run_work_dir(run)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "spec.json").write_text(json.dumps(what_to_try(port, work_dir)))
+    done = subprocess.run(**child_process(PROBE, run, work_dir), capture_output=True, timeout=120)
+    assert_contained(done, worker_secrets, own_dir=work_dir)
+    assert (work_dir / "sandbox-probe").exists()
+    assert child_process(HARNESS, run, work_dir)["args"][0] == "bwrap"  # the harness itself runs so
+
+
+def test_the_checks_child_reaches_nothing(worker_secrets, port):
+    done = subprocess.run(
+        **checks_process(json.dumps(what_to_try(port)), module=PROBE), capture_output=True, timeout=60
+    )
+    assert_contained(done, worker_secrets)
+    assert checks_process("{}")["args"][0] == "bwrap"

@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from evaluation.services import run_work_dir
-from evaluation.worker import HARNESS, child_process, hub_cache
+from evaluation.worker import HARNESS, PREFETCH, child_process, hub_cache
 from submissions.checks import checks_process
 from tests.factories import EvalRunFactory
 
@@ -30,6 +31,13 @@ def worker_secrets(monkeypatch):
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     return [settings.SECRET_KEY, *SECRETS.values()]
+
+
+@pytest.fixture(autouse=True)
+def no_probe_file_yet():
+    """What a probe run without the sandbox (SANDBOX=off) left."""
+    for folder in ("/tmp", settings.BASE_DIR, settings.DATA_DIR, hub_cache()):
+        (Path(folder) / "sandbox-probe").unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -90,3 +98,37 @@ def test_the_checks_child_reaches_nothing(worker_secrets, port):
     )
     assert_contained(done, worker_secrets)
     assert checks_process("{}")["args"][0] == "bwrap"
+
+
+def test_the_datasets_are_fetched_first_as_a_stage_of_their_own(suites, tmp_path):
+    """The harness child has no network: the run's datasets stage prepares the suite's datasets before it."""
+    suite = suites["demo-medical"]
+    tasks = [{"task": t.task, "num_fewshot": t.num_fewshot} for t in suite.tasks.all()]
+    spec = {
+        "tasks": tasks,
+        "task_paths": [str(settings.BASE_DIR / p) for p in suite.task_paths],
+        "progress_path": str(tmp_path / "progress.json"),
+        "error_path": str(tmp_path / "error.json"),
+    }
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    env = {**os.environ, "HF_DATASETS_CACHE": str(tmp_path / "datasets"), "PYTHONPATH": str(settings.BASE_DIR)}
+    done = subprocess.run(
+        [sys.executable, "-m", PREFETCH, str(tmp_path / "spec.json")],
+        cwd=spec["task_paths"][0],
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    progress = json.loads((tmp_path / "progress.json").read_text())
+    assert progress["stage"] == f"fetching the datasets: {len(tasks)} of {len(tasks)} tasks"
+    assert any((tmp_path / "datasets").iterdir())  # prepared into the run's own datasets cache
+
+
+def test_a_worker_where_bubblewrap_cannot_run_refuses_to_start_unless_told():
+    env = {**os.environ, "PATH": "/nonexistent"}  # no bwrap to be found
+    refused = subprocess.run(
+        [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=env, capture_output=True, timeout=60
+    )
+    assert refused.returncode != 0
+    assert "This worker refuses to start: bubblewrap (bwrap) is not installed" in refused.stderr.decode()

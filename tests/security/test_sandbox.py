@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from evaluation.models import Suite
 from evaluation.services import run_work_dir
 from evaluation.worker import HARNESS, PREFETCH, child_process, hub_cache
 from submissions.checks import checks_process
@@ -90,6 +91,20 @@ def test_the_harness_child_reaches_nothing_but_its_run(worker_secrets, port):
     assert_contained(done, worker_secrets, own_dir=work_dir)
     assert (work_dir / "sandbox-probe").exists()
     assert child_process(HARNESS, run, work_dir)["args"][0] == "bwrap"  # the harness itself runs so
+
+
+def test_a_suites_task_packs_outside_the_code_are_read_only_in_the_harness_child(tmp_path, port):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "task.yaml").write_text("task: outside\n")
+    run = EvalRunFactory(submission__suite=Suite.objects.create(slug="outside", task_paths=[str(pack)]))
+    work_dir = run_work_dir(run)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    asked = {"parent_pid": 1, "read": [str(pack / "task.yaml")], "database_socket": "/nowhere", "port": port}
+    (work_dir / "spec.json").write_text(json.dumps({**asked, "write": [str(pack)]}))
+    done = subprocess.run(**child_process(PROBE, run, work_dir), capture_output=True, timeout=120)
+    report = json.loads(done.stdout.decode().splitlines()[-1])
+    assert report["files"] == {str(pack / "task.yaml"): "task: outside\n"} and report["wrote"] == []
 
 
 def test_the_checks_child_reaches_nothing(worker_secrets, port):

@@ -159,16 +159,15 @@ def hub_cache() -> str:
 
 def child_process(module: str, run: EvalRun, work_dir: Path) -> dict:
     """subprocess's args, env and cwd for a run's child. PREFETCH runs lm-eval's task code only (no file of the
-    model) with the network and the worker's hub token: datasets' files into the hub cache, prepared into the run's
-    own datasets cache. HARNESS runs the model in the sandbox (evaluation.sandbox): offline, its run's directory
-    its only writable path, the hub cache and the suite's task packs read-only."""
+    model) with the network and the worker's hub token: datasets into the worker's caches, those the suite uses
+    copied into the run's own datasets cache. HARNESS runs the model in the sandbox (evaluation.sandbox): offline,
+    its run's directory its only writable path, the hub cache and the suite's task packs read-only."""
     command = [sys.executable, "-m", module, str(work_dir / "spec.json")]
-    cwd = harness_cwd(run, work_dir)
-    env = {**harness_env(), "HF_DATASETS_CACHE": str(work_dir / "datasets")}
+    cwd, run_datasets = harness_cwd(run, work_dir), str(work_dir / "datasets")
     if module == PREFETCH:
         token = {"HF_TOKEN": os.environ["HF_TOKEN"]} if os.environ.get("HF_TOKEN") else {}
-        return {"args": command, "env": {**env, **token}, "cwd": cwd}
-    env = {**env, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+        return {"args": [*command, run_datasets], "env": {**harness_env(), **token}, "cwd": cwd}
+    env = {**harness_env(), "HF_DATASETS_CACHE": run_datasets, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     readable = [hub_cache(), *task_paths(run)]  # a suite's packs may live outside the code
     return sandboxed(command, env=env, cwd=cwd, writable=[work_dir], readable=readable)
 

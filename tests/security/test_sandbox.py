@@ -126,9 +126,9 @@ def test_the_datasets_are_fetched_first_as_a_stage_of_their_own(suites, tmp_path
         "error_path": str(tmp_path / "error.json"),
     }
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    env = {**os.environ, "HF_DATASETS_CACHE": str(tmp_path / "datasets"), "PYTHONPATH": str(settings.BASE_DIR)}
+    env = {**os.environ, "HF_DATASETS_CACHE": str(tmp_path / "shared"), "PYTHONPATH": str(settings.BASE_DIR)}
     done = subprocess.run(
-        [sys.executable, "-m", PREFETCH, str(tmp_path / "spec.json")],
+        [sys.executable, "-m", PREFETCH, str(tmp_path / "spec.json"), str(tmp_path / "run")],
         cwd=spec["task_paths"][0],
         env=env,
         capture_output=True,
@@ -137,7 +137,10 @@ def test_the_datasets_are_fetched_first_as_a_stage_of_their_own(suites, tmp_path
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     progress = json.loads((tmp_path / "progress.json").read_text())
     assert progress["stage"] == f"fetching the datasets: {len(tasks)} of {len(tasks)} tasks"
-    assert any((tmp_path / "datasets").iterdir())  # prepared into the run's own datasets cache
+    # Prepared in the worker's datasets cache, and copied whole into the run's own.
+    shared = {p.relative_to(tmp_path / "shared") for p in (tmp_path / "shared").rglob("*.arrow")}
+    assert len(shared) >= len(tasks)
+    assert shared == {p.relative_to(tmp_path / "run") for p in (tmp_path / "run").rglob("*.arrow")}
 
 
 def test_a_worker_where_bubblewrap_cannot_run_refuses_to_start_unless_told():

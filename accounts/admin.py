@@ -5,6 +5,7 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 from accounts.models import ApiToken
+from accounts.policy import two_factor_passed
 
 
 @admin.register(ApiToken)
@@ -62,9 +63,7 @@ class TwoFactorAdminSite(OTPAdminSite):
     login_form = TwoFactorAdminAuthenticationForm
 
     def has_permission(self, request):
-        if not admin.AdminSite.has_permission(self, request):
-            return False
-        return request.user.is_verified() or not (settings.OTP_ADMIN_REQUIRED or user_has_device(request.user))
+        return admin.AdminSite.has_permission(self, request) and two_factor_passed(request.user)
 
 
 admin.site.__class__ = TwoFactorAdminSite  # django-otp's documented way to switch the default site

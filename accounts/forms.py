@@ -1,11 +1,15 @@
 from datetime import timedelta
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Scope
+from accounts.policy import can_create_token
+from accounts.services import MODERATE_TOKEN_NEEDS_TWO_FACTOR, mail_queue
 
 
 class SignupForm(UserCreationForm):
@@ -31,6 +35,29 @@ class TokenForm(forms.Form):
     scope = forms.ChoiceField(choices=Scope.choices, initial=Scope.READ, widget=forms.RadioSelect)
     expires = forms.ChoiceField(choices=EXPIRY_CHOICES, initial="90", required=False, label="Expires")
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.is_staff:  # the moderate scope is offered to staff only (it could do nothing more for others)
+            self.fields["scope"].choices = [c for c in Scope.choices if c[0] != Scope.MODERATE]
+
+    def clean_scope(self):
+        scope = self.cleaned_data["scope"]
+        if not can_create_token(self.user, scope):
+            raise forms.ValidationError(MODERATE_TOKEN_NEEDS_TWO_FACTOR)
+        return scope
+
     def expires_at(self):
         days = self.cleaned_data["expires"]
         return timezone.now() + timedelta(days=int(days)) if days else None
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's, the mail queued (accounts.services.mail_queue) instead of sent in the request: whether the
+    address is registered does not show in how long the request takes, whatever the mail server does."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        mail_queue(subject=subject, body=render_to_string(email_template_name, context), to=to_email)

@@ -5,22 +5,32 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django_q.tasks import async_task
 
 from accounts.models import ApiToken, token_digest
+from accounts.policy import can_create_token
 
 log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "mlb_"
 EMAIL_SALT = "accounts.email-confirm"
 EMAIL_LINK_DAYS = 3
+MODERATE_TOKEN_NEEDS_TWO_FACTOR = (
+    "A moderate token needs two-factor in this session: give your device's code at the admin's log-in, then come back."
+)
 
 
 @transaction.atomic
 def token_create(*, user, name: str, scope: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
-    """A new token for ``user``; returns it with the raw token, which is never stored nor shown again."""
+    """A new token for ``user``; returns it with the raw token, which is never stored nor shown again.
+
+    ``user`` comes from the request: a ``moderate`` token needs its session to have passed two-factor."""
+    if not can_create_token(user, scope):
+        raise PermissionDenied(MODERATE_TOKEN_NEEDS_TWO_FACTOR)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -52,6 +62,18 @@ def _mail(subject: str, body: str, to: str) -> None:
         send_mail(subject, body, None, [to])
     except OSError:  # the mail server is down: the address stays unconfirmed, sign-up again or ask an admin
         log.exception("could not email %s", to)
+
+
+def mail_deliver(subject: str, body: str, to: str) -> None:
+    """The django-q2 task that sends one queued mail."""
+    _mail(subject, body, to)
+
+
+def mail_queue(*, subject: str, body: str, to: str) -> None:
+    """Send a mail from the checks cluster (beside the site) once the request's transaction commits."""
+    transaction.on_commit(
+        lambda: async_task("accounts.services.mail_deliver", subject, body, to, cluster=settings.CHECKS_CLUSTER)
+    )
 
 
 def user_email_confirmation_send(*, user, email: str) -> None:

@@ -1,3 +1,6 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -6,8 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.forms import SignupForm, TokenForm
-from accounts.models import Scope
+from accounts.forms import PasswordResetForm, SignupForm, TokenForm
 from accounts.services import (
     token_create,
     token_revoke,
@@ -51,6 +53,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, its mail queued and its link built from SITE_URL, never from the request's Host header."""
+
+    form_class = PasswordResetForm
+
+    def form_valid(self, form):
+        site = urlsplit(settings.SITE_URL)
+        self.extra_email_context = {"protocol": site.scheme, "domain": site.netloc}
+        return super().form_valid(form)
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's, which signs every session out; it also revokes every API token."""
 
@@ -60,20 +73,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-def _token_form(request, *, bound: bool = True) -> TokenForm:
-    """The token form; the moderate scope is offered to staff only (it could do nothing more for others)."""
-    form = TokenForm((request.POST or None) if bound else None)
-    if not request.user.is_staff:
-        form.fields["scope"].choices = [c for c in Scope.choices if c[0] != Scope.MODERATE]
-    return form
-
-
 @never_cache
 @login_required
 def tokens(request):
     """The profile's token page: create and revoke personal API tokens."""
     created = None
-    form = _token_form(request)
+    form = TokenForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         _, created = token_create(
             user=request.user,
@@ -81,7 +86,7 @@ def tokens(request):
             scope=form.cleaned_data["scope"],
             expires_at=form.expires_at(),
         )
-        form = _token_form(request, bound=False)
+        form = TokenForm(user=request.user)
     context = {"tokens": request.user.api_tokens.all(), "created": created, "form": form}
     return render(request, "accounts/tokens.html", context, status=400 if form.is_bound else 200)
 

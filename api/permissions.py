@@ -21,7 +21,7 @@ Roles: anonymous; user (the owner of the object: the submitter); other (another 
     submission-requeue         POST     401        403   403    yes
 
 Any method not listed answers 405. "staff" means a staff user with the permission the admin's moderation actions
-need (submissions.change_modelsubmission); a staff user without it gets 403.
+need (submissions.change_modelsubmission) and two-factor passed (accounts.policy); a staff user without them gets 403.
 
 A request authenticated by a token is also held to the token's scope: GET needs "read", any other method
 "submit", and the staff rows (and a staff user cancelling someone else's submission) "moderate"; a token
@@ -30,13 +30,13 @@ without the scope gets 403.
 
 from rest_framework import permissions
 
+from accounts import policy
 from accounts.models import ApiToken, Scope
 
 PUBLIC = "public"  # everyone
 SIGNED_IN = "signed-in"  # any signed-in user; list endpoints show them their own
 OWNER = "owner"  # the object's owner and staff; another user gets 404, as if it did not exist
 STAFF = "staff"
-MODERATE_PERMISSION = "submissions.change_modelsubmission"
 
 MATRIX: dict[str, dict[str, str]] = {
     "schema": {"GET": PUBLIC},
@@ -83,6 +83,5 @@ def token_allows(request, scope: str) -> bool:
 
 
 def can_moderate(request) -> bool:
-    """What the admin's moderation actions need, and for a token the moderate scope."""
-    user = request.user
-    return bool(user and user.is_staff and user.has_perm(MODERATE_PERMISSION) and token_allows(request, Scope.MODERATE))
+    """The moderation policy's yes for the request's user, and for a token the moderate scope."""
+    return policy.can_moderate(request.user) and token_allows(request, Scope.MODERATE)

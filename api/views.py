@@ -12,6 +12,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policy
 from api import serializers as s
 from api.pagination import MAX_PAGE_SIZE
 from api.permissions import MatrixPermission, can_moderate
@@ -266,10 +267,10 @@ class FlagComments(MatrixView):
 # --- Submissions ----------------------------------------------------------------------------------
 
 
-def _submissions_for(user):
-    if user.is_staff:
+def _submissions_for(request):
+    if policy.can_moderate(request.user):  # seeing every submission is a read: any token scope
         return ModelSubmission.objects.select_related("suite").prefetch_related("runs__results").order_by("-created_at")
-    return submissions_of(user).prefetch_related("runs__results")
+    return submissions_of(request.user).prefetch_related("runs__results")
 
 
 class SubmissionList(MatrixView, generics.ListAPIView):
@@ -279,7 +280,7 @@ class SubmissionList(MatrixView, generics.ListAPIView):
     serializer_class = s.SubmissionSerializer
 
     def get_queryset(self):
-        return _submissions_for(self.request.user)
+        return _submissions_for(self.request)
 
     @extend_schema(
         request=s.SubmissionSerializer,
@@ -305,7 +306,7 @@ class SubmissionDetail(MatrixView, generics.RetrieveAPIView):
     serializer_class = s.SubmissionSerializer
 
     def get_queryset(self):
-        return _submissions_for(self.request.user)
+        return _submissions_for(self.request)
 
 
 class SubmissionAction(MatrixView):
@@ -317,7 +318,7 @@ class SubmissionAction(MatrixView):
         raise NotImplementedError
 
     def post(self, request, pk):
-        submission = get_object_or_404(_submissions_for(request.user), pk=pk)
+        submission = get_object_or_404(_submissions_for(request), pk=pk)
         payload = self.payload_class(data=request.data)
         payload.is_valid(raise_exception=True)
         try:

@@ -1,4 +1,5 @@
-"""Refuse text Postgres cannot store before any view, form or lookup sees it."""
+"""Refuse text Postgres cannot store, and JSON bodies nested deeper than any form or API payload, before any view,
+form or lookup sees them."""
 
 import json
 import re
@@ -7,6 +8,19 @@ from django.http import HttpResponseBadRequest, JsonResponse
 
 # NUL has no place in a Postgres text value; an unpaired surrogate (only JSON's \ud800 escapes make one) has no UTF-8.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+JSON_MAX_DEPTH = 32  # no payload here nests beyond a few levels; Python's parser would recurse until it fails
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_too_deep(body: bytes) -> bool:
+    """Whether a JSON text nests arrays and objects more than JSON_MAX_DEPTH deep (read without parsing it)."""
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", body)):
+        depth += 1 if bracket.group() in (b"[", b"{") else -1
+        if depth > JSON_MAX_DEPTH:
+            return True
+    return False
 
 
 def _strings(value, where=None):
@@ -47,10 +61,19 @@ class RefuseUnstorableText:
         self.get_response = get_response
 
     def __call__(self, request):
+        writes = request.method not in ("GET", "HEAD", "OPTIONS")
+        if writes and request.content_type == "application/json" and json_too_deep(request.body):
+            return _refuse(request, f"The JSON body nests more than {JSON_MAX_DEPTH} levels deep.")
         for where, text in _inputs(request):
             if UNSTORABLE.search(text):
-                message = f"{where[0].upper()}{where[1:]} contains a NUL character or an unpaired surrogate; remove it."
-                if request.path_info.startswith("/api/"):
-                    return JsonResponse({"detail": message}, status=400)
-                return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+                return _refuse(
+                    request,
+                    f"{where[0].upper()}{where[1:]} contains a NUL character or an unpaired surrogate; remove it.",
+                )
         return self.get_response(request)
+
+
+def _refuse(request, message: str):
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -9,10 +9,13 @@ from django.shortcuts import render
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
+from config.client_ip import client_ip
+
 
 def email(group: str, request) -> str:
-    """The address a password reset is asked for, as one address however it is spelled."""
-    return request.POST.get("email", "").strip().lower()
+    """The address a password reset is asked for (as one address however it is spelled), with the client asking:
+    keyed by the address alone, anyone could use up a victim's resets and block theirs."""
+    return f"{request.POST.get('email', '').strip().lower()} {client_ip(request)}"
 
 
 # url name: the extra limits (group, key, method) its requests count against, besides "pages" or "exports".

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "api",
     "devtools",
     "operations",
+    "config",  # its system checks (config.checks)
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,9 @@ LOGOUT_REDIRECT_URL = "home"
 # address that many from its end (0: REMOTE_ADDR, the header ignored). The API's throttles, the web rate
 # limits and the log-in lockout all count by it (config.client_ip); default 0.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# DATA_UPLOAD_MAX_MEMORY_SIZE: the largest request body Django reads, in bytes (over it: 400); default 1 MiB.
+# config/wsgi.py refuses a larger declared Content-Length (413) before Django reads anything.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2**20)
 # Web rate limits (django-ratelimit, config.ratelimit): per group, (anonymous per address, signed in per user).
 # RATELIMIT_PAGES_ANON, RATELIMIT_PAGES_USER: page views; defaults 120/m and 600/m.
 # RATELIMIT_EXPORTS_ANON, RATELIMIT_EXPORTS_USER: CSV/JSON exports and run downloads; defaults 20/m and 60/m.
@@ -333,6 +337,9 @@ EVAL_HEARTBEAT_S = env.int("EVAL_HEARTBEAT_S", default=10)
 EVAL_STALE_S = env.int("EVAL_STALE_S", default=max(180, 6 * EVAL_HEARTBEAT_S))
 # EVAL_MAX_ATTEMPTS: attempts a run gets before it fails; default 3.
 EVAL_MAX_ATTEMPTS = env.int("EVAL_MAX_ATTEMPTS", default=3)
+# SANDBOX: "off" runs the harness child and the hub checks' child without bubblewrap (evaluation.sandbox); any
+# other value, where bwrap cannot run, makes the workers refuse to start; default on.
+SANDBOX = env.str("SANDBOX", default="on")
 # EVAL_WORK_DIR: where runs write the harness's output; default DATA_DIR/runs.
 EVAL_WORK_DIR = env("EVAL_WORK_DIR", cast=Path, default=DATA_DIR / "runs")
 

@@ -5,6 +5,7 @@ One format in, whoever ran the harness: ``results_<date>.json`` and one
 """
 
 import json
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -34,6 +35,24 @@ SAMPLE_COLUMNS = (
 
 class HarnessOutputError(ValueError):
     """The files are not what lm-eval writes."""
+
+
+def stderr_checked(value, where: str) -> float | None:
+    """A standard error from a results file: None where there is none (missing, lm-eval's "N/A"), else a finite
+    number from 0 to 1 (a score's stderr is at most 0.5) or HarnessOutputError saying what it is."""
+    if value is None or isinstance(value, str):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (math.isfinite(value) and 0 <= value <= 1):
+        raise HarnessOutputError(f"the stderr of {where} is {value!r}: a standard error is a number from 0 to 1")
+    return float(value)
+
+
+def results_stderrs_check(results: dict) -> None:
+    """Refuse a results file given to an import whose stderrs no score can have (NaN, negative, huge)."""
+    for task, values in (results.get("results") or {}).items():
+        for key, value in (values if isinstance(values, dict) else {}).items():
+            if "_stderr" in key:
+                stderr_checked(value, f"{task} ({key})")
 
 
 @dataclass

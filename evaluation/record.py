@@ -1,5 +1,6 @@
 """The reproducibility record of a run, and the ``lm_eval`` command line that reproduces it."""
 
+import re
 import shlex
 from itertools import groupby
 from pathlib import Path
@@ -23,29 +24,38 @@ def _torch_version(pretty_env_info: str) -> str:
     return ""
 
 
+def _double_quoted(text: str) -> str:
+    """``text`` safe inside a shell's double quotes."""
+    return re.sub(r'([$`"\\])', r"\\\1", text)
+
+
 def reproduce_commands(spec: dict, batch_size, device: str) -> list[str]:
-    """One ``lm_eval`` call per few-shot setting, run from the suite's first task pack."""
+    """One ``lm_eval`` call per few-shot setting, run from the suite's first task pack.
+
+    The one place an ``lm_eval`` command line is built, from a record's structured fields: every value is
+    shell-quoted, whoever wrote it (an imported results file names the backend, device and batch size)."""
     paths = [Path(p) for p in spec["task_paths"]]
     prefix = ""
     include = ""
     if paths:
         pack = paths[0].relative_to(settings.BASE_DIR) if paths[0].is_relative_to(settings.BASE_DIR) else paths[0]
         prefix = f"cd {shlex.quote(str(pack))} && "
-        include = " --include_path " + ",".join(shlex.quote("." if p == paths[0] else str(p)) for p in paths)
+        include = " --include_path " + shlex.quote(",".join("." if p == paths[0] else str(p) for p in paths))
     chat = " --apply_chat_template" if spec["apply_chat_template"] else ""
     args = shlex.quote(spec["model_args"])
     weights = spec.get("weights")
     if weights:  # the worker's local snapshot of the adapter or delta: anyone else downloads it
-        download = f"$(hf download {weights['model_id']} --revision {weights['revision']} --quiet)"
-        args = '"' + spec["model_args"].replace(weights["path"], download) + '"'  # ids are plain ASCII
+        model_id, revision = shlex.quote(weights["model_id"]), shlex.quote(weights["revision"])
+        download = f"$(hf download {model_id} --revision {revision} --quiet)"
+        args = '"' + download.join(_double_quoted(part) for part in spec["model_args"].split(weights["path"])) + '"'
     commands = []
     by_shots = sorted(spec["tasks"], key=lambda t: t["num_fewshot"])
     for shots, group in groupby(by_shots, key=lambda t: t["num_fewshot"]):
-        tasks = ",".join(t["task"] for t in group)
+        tasks, backend = ",".join(t["task"] for t in group), spec["backend"]
         commands.append(
-            f"{prefix}lm_eval --model {spec['backend']} --model_args {args} --tasks {tasks}"
-            f" --num_fewshot {shots} --batch_size {batch_size} --device {device}{include}{chat}"
-            " --log_samples --output_path results"
+            f"{prefix}lm_eval --model {shlex.quote(str(backend))} --model_args {args} --tasks {shlex.quote(tasks)}"
+            f" --num_fewshot {shlex.quote(str(shots))} --batch_size {shlex.quote(str(batch_size))}"
+            f" --device {shlex.quote(str(device))}{include}{chat} --log_samples --output_path results"
         )
     return commands
 

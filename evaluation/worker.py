@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from evaluation.models import EvalRun, FailureKind
 from evaluation.precision import FACTS, WeightType
 from evaluation.routing import Cluster, backend_for, missing_packages
+from evaluation.sandbox import child_parent_pid, sandboxed
 from evaluation.services import Progress
 
 LOG_TAIL_LINES = 40
@@ -143,8 +145,31 @@ def harness_spec(run: EvalRun, cluster: Cluster, work_dir: Path) -> dict:
         "output_dir": str(work_dir / "output"),
         "progress_path": str(work_dir / "progress.json"),
         "error_path": str(work_dir / "error.json"),
-        "parent_pid": os.getpid(),
+        "parent_pid": child_parent_pid(),
     }
+
+
+PREFETCH, HARNESS = "evaluation.prefetch", "evaluation.harness"  # a run's two children, one after the other
+
+
+def hub_cache() -> str:
+    """The Hugging Face hub cache: models' weights and the files of datasets on the hub."""
+    return os.environ.get("HF_HUB_CACHE") or str(Path(settings.HF_HOME) / "hub")
+
+
+def child_process(module: str, run: EvalRun, work_dir: Path) -> dict:
+    """subprocess's args, env and cwd for a run's child. PREFETCH runs lm-eval's task code only (no file of the
+    model) with the network and the worker's hub token: datasets into the worker's caches, those the suite uses
+    copied into the run's own datasets cache. HARNESS runs the model in the sandbox (evaluation.sandbox): offline,
+    its run's directory its only writable path, the hub cache and the suite's task packs read-only."""
+    command = [sys.executable, "-m", module, str(work_dir / "spec.json")]
+    cwd, run_datasets = harness_cwd(run, work_dir), str(work_dir / "datasets")
+    if module == PREFETCH:
+        token = {"HF_TOKEN": os.environ["HF_TOKEN"]} if os.environ.get("HF_TOKEN") else {}
+        return {"args": [*command, run_datasets], "env": {**harness_env(), **token}, "cwd": cwd}
+    env = {**harness_env(), "HF_DATASETS_CACHE": run_datasets, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    readable = [hub_cache(), *task_paths(run)]  # a suite's packs may live outside the code
+    return sandboxed(command, env=env, cwd=cwd, writable=[work_dir], readable=readable)
 
 
 def harness_cwd(run: EvalRun, work_dir: Path) -> Path:

@@ -259,6 +259,18 @@ SORTABLE = re.compile(
 )
 
 
+MAX_VALUES = 100  # values one parameter may carry (a suite has a few dozen licenses); the rest are dropped
+
+
+def _bounded(data: QueryDict) -> QueryDict:
+    """``data`` with each parameter's values once, at most MAX_VALUES of them: repeated values made the filter
+    forms' work grow with the square of their number."""
+    bounded = QueryDict(mutable=True)
+    for name, values in data.lists():
+        bounded.setlist(name, list(dict.fromkeys(values))[:MAX_VALUES])
+    return bounded
+
+
 def _values(data, name: str) -> list[str]:
     return sorted({value.strip()[:200] for value in data.getlist(name) if value.strip()})
 
@@ -270,7 +282,7 @@ def ranking_query(data: QueryDict, *, paging: bool = True) -> QueryDict:
     what they are rendered from. Licenses and columns, whose choices are the suite's, are kept as asked (the
     ranking checks them): no query is needed. Without ``paging``: no page nor rows per page (for the exports).
     Immutable, like request.GET."""
-    return QueryDict(_cleaned(data.urlencode(), paging))
+    return QueryDict(_cleaned(_bounded(data).urlencode(), paging))
 
 
 @lru_cache(maxsize=512)

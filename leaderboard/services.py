@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
 
+from accounts.policy import MODERATE_FLAGS, can_moderate
 from evaluation.models import EvalRun, SubjectResult, Suite, SuiteTask, TaskResult
 from leaderboard import statistics
 from leaderboard.models import (
@@ -474,8 +475,8 @@ def flag_comment_add(*, flag: Flag, user, text: str) -> FlagComment:
 @transaction.atomic
 def flag_moderate(*, flag: Flag, actor, status: str, note: str) -> Flag:
     """Staff uphold or dismiss a flag (or change their decision), with a note; the ranking follows at once."""
-    if not (actor and actor.is_staff):
-        raise LeaderboardError(None, "Only staff moderate flags.")
+    if not can_moderate(actor, MODERATE_FLAGS):
+        raise LeaderboardError(None, "Only moderators (with two-factor passed in this session) moderate flags.")
     if status not in (FlagStatus.UPHELD, FlagStatus.DISMISSED):
         raise LeaderboardError("status", "A flag is upheld or dismissed.")
     note = note.strip()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from evaluation.ingest import HarnessOutputError, stderr_checked
 from evaluation.models import Suite, SuiteTask, TaskResult
 from evaluation.precision import FACTS, Precision, WeightType
 from leaderboard.models import LeaderboardEntry
@@ -220,8 +221,11 @@ def _score(values: dict, metric: str, metric_filter: str) -> tuple[float, float 
     for suffix in (f",{metric_filter}", "") if metric_filter == "none" else (f",{metric_filter}",):
         value = values.get(metric + suffix)
         if _number(value):
-            stderr = values.get(f"{metric}_stderr{suffix}")
-            return float(value), float(stderr) if _number(stderr) else None
+            where = f"{metric}{suffix}"
+            try:
+                return float(value), stderr_checked(values.get(f"{metric}_stderr{suffix}"), where)
+            except HarnessOutputError as exc:
+                raise GradioFileError(str(exc)) from None
     return None
 
 

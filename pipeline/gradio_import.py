@@ -423,7 +423,7 @@ def _write(
     )
     for submission in ModelSubmission.objects.filter(pk__in=to_queue):
         submission_services.submission_approve(
-            submission, actor=user, note="running on the Gradio leaderboard when imported: queued here"
+            submission, actor=None, note="running on the Gradio leaderboard when imported: queued here"
         )
     newest = (
         EvalRun.objects.filter(submission_id__in=to_rank, status=RunStatus.FINISHED)

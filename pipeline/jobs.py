@@ -11,7 +11,6 @@ import json
 import logging
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,8 +24,9 @@ from evaluation.record import record_build
 from evaluation.routing import Cluster, this_cluster
 from evaluation.services import run_heartbeat, run_work_dir
 from evaluation.worker import (
-    harness_cwd,
-    harness_env,
+    HARNESS,
+    PREFETCH,
+    child_process,
     harness_failure,
     harness_spec,
     kill,
@@ -73,49 +73,54 @@ def run_execute(run: EvalRun, cluster: Cluster) -> str:
     log_path = work_dir / "harness.log"
     spec = harness_spec(run, cluster, work_dir)
     (work_dir / "spec.json").write_text(json.dumps(spec, indent=2))
-    env = harness_env()
     timeout_s = suite_timeout_s(run)
 
     started = time.monotonic()
     with open(log_path, "wb") as log:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "evaluation.harness", str(work_dir / "spec.json")],
-            cwd=harness_cwd(run, work_dir),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            wait_s, misses = settings.EVAL_HEARTBEAT_S, 0
-            while True:
-                try:
-                    returncode = child.wait(timeout=wait_s)
-                    break
-                except subprocess.TimeoutExpired:
-                    alive = heartbeat(run, Path(spec["progress_path"]))
-                    if alive is False:
-                        kill(child)
-                        return "stopped: the run was cancelled or given up"
-                    # While the database is out the harness goes on, and the heartbeat is tried again after
-                    # 1, 2, 4, ... seconds, up to EVAL_HEARTBEAT_S.
-                    misses = 0 if alive else misses + 1
-                    wait_s = (
-                        min(2.0 ** (misses - 1), settings.EVAL_HEARTBEAT_S) if misses else settings.EVAL_HEARTBEAT_S
-                    )
-                    if time.monotonic() - started > timeout_s:
-                        kill(child)
-                        write(
-                            lambda: run_fail(
-                                run, FailureKind.TIMEOUT, f"timed out after {timeout_s} s", log_tail=log_tail(log_path)
-                            ),
-                            f"run {run.pk}: failing it (timeout)",
+        for module in (PREFETCH, HARNESS):  # the datasets into the cache, then the harness, offline and sandboxed
+            child_started = time.monotonic()
+            child = subprocess.Popen(
+                **child_process(module, run, work_dir),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                wait_s, misses = settings.EVAL_HEARTBEAT_S, 0
+                while True:
+                    try:
+                        returncode = child.wait(timeout=wait_s)
+                        break
+                    except subprocess.TimeoutExpired:
+                        alive = heartbeat(run, Path(spec["progress_path"]))
+                        if alive is False:
+                            kill(child)
+                            return "stopped: the run was cancelled or given up"
+                        # While the database is out the child goes on, and the heartbeat is tried again after
+                        # 1, 2, 4, ... seconds, up to EVAL_HEARTBEAT_S.
+                        misses = 0 if alive else misses + 1
+                        wait_s = (
+                            min(2.0 ** (misses - 1), settings.EVAL_HEARTBEAT_S) if misses else settings.EVAL_HEARTBEAT_S
                         )
-                        return "timed out"
-        except BaseException:
-            kill(child)
-            raise
-    duration = time.monotonic() - started
+                        if time.monotonic() - started > timeout_s:
+                            kill(child)
+                            write(
+                                lambda: run_fail(
+                                    run,
+                                    FailureKind.TIMEOUT,
+                                    f"timed out after {timeout_s} s",
+                                    log_tail=log_tail(log_path),
+                                ),
+                                f"run {run.pk}: failing it (timeout)",
+                            )
+                            return "timed out"
+            except BaseException:
+                kill(child)
+                raise
+            if returncode != 0:
+                break
+    duration = time.monotonic() - child_started
 
     tail = log_tail(log_path)
     if returncode != 0:

@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from accounts.policy import can_moderate
 from evaluation.models import EvalRun, RunEvent, RunStatus, TaskResult
 from evaluation.selectors import run_progress
 from evaluation.templatetags.runs import progress_text
@@ -139,6 +140,9 @@ class ModelSubmissionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # nothing disappears: reject or cancel instead
 
+    def has_moderate_permission(self, request):
+        return can_moderate(request.user)
+
     @admin.display(description="Commit")
     def short_sha(self, obj):
         return obj.commit_sha[:7]
@@ -150,11 +154,11 @@ class ModelSubmissionAdmin(admin.ModelAdmin):
         rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", sorted(obj.facts.items()))
         return format_html("<table>{}</table>", rows)
 
-    @admin.action(description="Approve and queue for evaluation", permissions=["change"])
+    @admin.action(description="Approve and queue for evaluation", permissions=["moderate"])
     def approve(self, request, queryset):
         _apply(self, request, queryset, "approved and queued", lambda s: submission_approve(s, actor=request.user))
 
-    @admin.action(description="Reject (with a reason the submitter sees)…", permissions=["change"])
+    @admin.action(description="Reject (with a reason the submitter sees)…", permissions=["moderate"])
     def reject(self, request, queryset):
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -174,15 +178,15 @@ class ModelSubmissionAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "submissions/admin_reject.html", context)
 
-    @admin.action(description="Requeue failed submissions", permissions=["change"])
+    @admin.action(description="Requeue failed submissions", permissions=["moderate"])
     def requeue(self, request, queryset):
         _apply(self, request, queryset, "requeued", lambda s: submission_requeue(s, actor=request.user))
 
-    @admin.action(description="Cancel (pending, queued or running)", permissions=["change"])
+    @admin.action(description="Cancel (pending, queued or running)", permissions=["moderate"])
     def cancel(self, request, queryset):
         _apply(self, request, queryset, "cancelled", lambda s: submission_cancel(s, actor=request.user))
 
-    @admin.action(description="Raise priority (+1: ahead of the others in the queue)", permissions=["change"])
+    @admin.action(description="Raise priority (+1: ahead of the others in the queue)", permissions=["moderate"])
     def raise_priority(self, request, queryset):
         for submission in queryset:
             submission_raise_priority(submission)
@@ -318,13 +322,16 @@ class EvalRunAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Cancel the selected runs (kills a running harness)")
+    def has_moderate_permission(self, request):
+        return can_moderate(request.user)
+
+    @admin.action(description="Cancel the selected runs (kills a running harness)", permissions=["moderate"])
     def cancel(self, request, queryset):
         cancelled = 0
         for run in queryset.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).select_related("submission"):
             try:
                 submission_cancel(run.submission, actor=request.user, note=f"run {run.pk} cancelled by {request.user}")
                 cancelled += 1
-            except TransitionError as exc:
+            except (TransitionError, PermissionDenied) as exc:
                 self.message_user(request, f"run {run.pk}: {exc}", messages.ERROR)
         self.message_user(request, f"{cancelled} run(s) cancelled")

@@ -6,7 +6,6 @@ reads one bounded line of JSON from it.
 """
 
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from huggingface_hub import constants
 
+from evaluation.sandbox import sandboxed
+from evaluation.worker import harness_env
 from submissions.hub import CheckLimits
 from submissions.models import ModelSubmission
 
@@ -51,20 +52,32 @@ def checks_spec(submission: ModelSubmission) -> dict:
     }
 
 
+def checks_process(argument: str, module: str = "submissions.checks_child") -> dict:
+    """subprocess's args, env and cwd for the checks child, in the sandbox (evaluation.sandbox): the worker's
+    environment allow-list (no secret, no hub token: the checks read public models only), the hub cache read-only;
+    online, a cache of its own for what it downloads, and the network."""
+    online = not constants.HF_HUB_OFFLINE
+    env = {
+        **harness_env(),
+        "HF_HUB_OFFLINE": "0" if online else "1",
+        "HF_ENDPOINT": constants.ENDPOINT,
+        **({"HF_HUB_CACHE": "/tmp/hub"} if online else {}),
+    }
+    return sandboxed(
+        [sys.executable, "-m", module, argument],
+        env=env,
+        cwd=settings.BASE_DIR,
+        readable=[] if online else [constants.HF_HUB_CACHE],
+        network=online,
+    )
+
+
 def checks_run(submission: ModelSubmission) -> CheckOutcome:
     """Run the checks child once for ``submission``."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(settings.BASE_DIR),
-        "HF_HOME": str(settings.HF_HOME),
-        "HF_HUB_OFFLINE": "1" if constants.HF_HUB_OFFLINE else "0",
-        "HF_ENDPOINT": constants.ENDPOINT,
-    }
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "submissions.checks_child", json.dumps(checks_spec(submission))],
-            cwd=settings.BASE_DIR,
-            env=env,
+            **checks_process(json.dumps(checks_spec(submission))),
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=settings.CHECKS_TIMEOUT_S,
             preexec_fn=_limit_child,  # safe here: the qcluster worker (or command) that calls this runs no threads
@@ -73,7 +86,7 @@ def checks_run(submission: ModelSubmission) -> CheckOutcome:
         return CheckOutcome(trouble=f"the checks took longer than {settings.CHECKS_TIMEOUT_S} s")
     stderr = done.stderr[-2000:].decode(errors="replace")
     if done.returncode != 0:
-        if done.returncode < 0 or "MemoryError" in stderr:
+        if done.returncode < 0 or done.returncode > 128 or "MemoryError" in stderr:  # bwrap: 128 + the signal
             return CheckOutcome(
                 trouble=f"the checks went over their limits ({settings.CHECKS_MEMORY_MB} MiB of memory, "
                 f"{settings.CHECKS_CPU_S} s of CPU time)"

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Prefetch, QuerySet
 from django.utils import timezone
 
+from accounts.policy import can_moderate
 from evaluation.models import EvalRun, RunStatus
 from evaluation.selectors import Histogram, histograms_of, runs_in_queue
 from submissions.models import ModelSubmission, Status, UserQuota
@@ -92,7 +93,7 @@ def checks_latency() -> Histogram | None:
 
 
 def quota_use(user) -> dict:
-    """How much of their quota ``user`` has used: {"used", "limit", "days", "exempt"} (staff are exempt; the
+    """How much of their quota ``user`` has used: {"used", "limit", "days", "exempt"} (moderators are exempt; the
     count is the quota check's own: every submission of the window that is not exempt, withdrawn ones too)."""
     days = settings.SUBMISSION_QUOTA_DAYS
     own = UserQuota.objects.filter(user=user).values_list("max_submissions", flat=True).first()
@@ -100,4 +101,4 @@ def quota_use(user) -> dict:
         user=user, quota_exempt=False, created_at__gte=timezone.now() - timedelta(days=days)
     ).count()
     limit = settings.SUBMISSION_QUOTA_PER_USER if own is None else own
-    return {"used": used, "limit": limit, "days": days, "exempt": user.is_staff}
+    return {"used": used, "limit": limit, "days": days, "exempt": can_moderate(user)}

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from accounts.policy import can_moderate
 from evaluation.services import TransitionError, run_enqueue, runs_cancel
 from submissions.checks import CheckOutcome, checks_run
 from submissions.errors import SubmissionError
@@ -114,6 +115,12 @@ def submission_notify(submission_id: int) -> None:
         log.exception("could not email %s about submission %s", submission.user.email, submission.pk)
 
 
+def _require_moderator(actor) -> None:
+    """``actor`` None is the system (an operator's command, the hub checks); anyone else needs the policy's yes."""
+    if actor is not None and not can_moderate(actor):
+        raise PermissionDenied("Only a moderator (with two-factor passed in this session) can do this.")
+
+
 def _queue(submission: ModelSubmission, *, actor, note: str, from_status: str) -> None:
     """Queue a submission that is ``from_status`` now (read under the row lock) with a new run."""
     current = ModelSubmission.objects.select_for_update().values_list("status", flat=True).get(pk=submission.pk)
@@ -145,7 +152,7 @@ def _check_quota(user, model_id: str) -> bool:
     Runs inside the creating transaction and holds row locks on the user, then on the
     organisation, until it commits: parallel submissions count one after another.
     """
-    if user is None or user.is_staff:
+    if user is None or can_moderate(user):
         return True
     list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
     org_name = model_id.split("/")[0]
@@ -359,12 +366,14 @@ def _checks_done(submission: ModelSubmission, outcome: CheckOutcome, *, note: st
 
 @transaction.atomic
 def submission_approve(submission: ModelSubmission, *, actor, note: str = "") -> None:
+    _require_moderator(actor)
     _queue(submission, actor=actor, note=note or "approved", from_status=Status.PENDING_REVIEW)
 
 
 @transaction.atomic
 def submission_reject(submission: ModelSubmission, *, actor, reason: str) -> None:
     """Refuse a pending submission; the submitter sees the reason (and is emailed it)."""
+    _require_moderator(actor)
     reason = (reason or "").strip()
     if not reason:
         raise TransitionError("a rejection needs a reason the submitter can read")
@@ -376,28 +385,31 @@ def submission_reject(submission: ModelSubmission, *, actor, reason: str) -> Non
 @transaction.atomic
 def submission_requeue(submission: ModelSubmission, *, actor, note: str = "") -> None:
     """A FAILED submission gets a new attempt."""
+    _require_moderator(actor)
     _queue(submission, actor=actor, note=note or "requeued", from_status=Status.FAILED)
 
 
 def submission_can_cancel(submission: ModelSubmission, user) -> bool:
-    """Staff cancel anything pending, queued or running; the submitter only what has not started."""
+    """Moderators cancel anything pending, queued or running; the submitter only what has not started."""
     if user is None or not user.is_authenticated:
         return False
-    if user.is_staff:
+    if can_moderate(user):
         return submission.status in CANCELLABLE
     return submission.user_id == user.pk and submission.status in SUBMITTER_CANCELLABLE
 
 
 def submission_cancel(submission: ModelSubmission, *, actor, note: str = "") -> None:
-    """The submitter withdraws a pending or queued submission; staff cancel one at any time before it ends.
+    """The submitter withdraws a pending or queued submission; a moderator (accounts.policy) cancels one at any
+    time before it ends.
 
     A worker running it kills the harness at its next heartbeat.
     """
-    if actor is None or not (actor.is_staff or (submission.user_id and submission.user_id == actor.pk)):
+    moderator = can_moderate(actor)
+    if not (moderator or (actor is not None and submission.user_id and submission.user_id == actor.pk)):
         raise PermissionDenied("Only the submitter or a moderator can cancel a submission.")
-    if not actor.is_staff and submission.status == Status.RUNNING:
+    if not moderator and submission.status == Status.RUNNING:
         raise TransitionError("its evaluation has started; ask a moderator to stop it")
-    note = note or ("cancelled by a moderator" if actor.is_staff else "withdrawn")
+    note = note or ("cancelled by a moderator" if moderator else "withdrawn")
     with transaction.atomic():  # the runs are locked first, as finishing, failing and reaping do
         runs_cancel(submission, note=note)
         submission_transition(submission, Status.CANCELLED, actor=actor, note=note)

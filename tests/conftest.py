@@ -107,3 +107,19 @@ def wait_for(predicate, timeout: float, what: str):
             return value
         time.sleep(0.5)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def queued_tasks_run(cluster: str) -> int:
+    """Run what async_task queued for ``cluster`` (django-q2's database broker) here and now, as that cluster's
+    worker would; returns how many ran."""
+    from django.utils.module_loading import import_string
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    ran = 0
+    for queued in OrmQ.objects.filter(key=cluster).order_by("id"):
+        task = SignedPackage.loads(queued.payload)
+        import_string(task["func"])(*task["args"], **task["kwargs"])
+        queued.delete()
+        ran += 1
+    return ran

@@ -7,6 +7,7 @@ import hashlib
 
 import factory
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
@@ -49,6 +50,18 @@ class StaffFactory(UserFactory):
     def permissions(user, create, permissions, **kwargs):
         if create and permissions:
             user.user_permissions.set(permissions)
+
+
+class ModeratorFactory(StaffFactory):
+    """Staff with what moderation needs (accounts.policy): changing submissions and flags."""
+
+    username = factory.Sequence(lambda n: f"moderator{n}")
+
+    @factory.post_generation
+    def permissions(user, create, permissions, **kwargs):
+        if create:
+            codenames = ["change_modelsubmission", "view_modelsubmission", "change_flag", "view_flag"]
+            user.user_permissions.set(permissions or Permission.objects.filter(codename__in=codenames))
 
 
 class ModelSubmissionFactory(DjangoModelFactory):

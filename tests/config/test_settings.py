@@ -28,6 +28,8 @@ SETTINGS_VARIABLES = {
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "CSRF_TRUSTED_ORIGINS",
+    "NUM_PROXIES",
+    "SANDBOX",
 }
 
 
@@ -38,19 +40,28 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_deploy_check_passes_with_the_four_settings_a_maintainer_sets():
-    result = manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DEBUG="0",
-        SECRET_KEY=get_random_secret_key(),
-        ALLOWED_HOSTS="leaderboard.example.org",
-        SITE_URL="https://leaderboard.example.org",
-    )
+DEPLOY = {
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "leaderboard.example.org",
+    "SITE_URL": "https://leaderboard.example.org",
+    "NUM_PROXIES": "1",
+}
+
+
+def test_the_deploy_check_passes_with_the_five_settings_a_maintainer_sets():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=get_random_secret_key(), **DEPLOY)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_warns_of_no_proxy_behind_https_and_of_no_sandbox():
+    """Issue 22, finding 7: behind a TLS proxy with NUM_PROXIES=0, every client has the proxy's address (ten
+    wrong passwords lock a username for everyone); and untrusted code without bubblewrap."""
+    key = get_random_secret_key()
+    result = manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=key, **{**DEPLOY, "NUM_PROXIES": "0"})
+    assert result.returncode != 0 and "config.W001" in result.stderr + result.stdout
+    result = manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=key, SANDBOX="off", **DEPLOY)
+    assert result.returncode != 0 and "(config.W002) SANDBOX=off" in result.stderr + result.stdout
 
 
 def test_an_https_site_url_turns_on_every_https_setting_each_overridable():

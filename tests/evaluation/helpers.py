@@ -9,11 +9,13 @@ FINAL = (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.CANCELLED)
 
 
 def harness_processes(run) -> list[psutil.Process]:
-    """The live harness child processes of a run (found by the spec path on their command line)."""
+    """The live harness child processes of a run (found by the spec path on their command line), not the
+    bubblewrap processes around them (evaluation.sandbox)."""
     found = []
     for process in psutil.process_iter(["cmdline", "status"]):
         cmdline = process.info["cmdline"] or []
         ours = "evaluation.harness" in cmdline and any(f"run-{run.pk}/spec.json" in part for part in cmdline)
+        ours = ours and not cmdline[0].endswith("bwrap")
         if ours and process.info["status"] != psutil.STATUS_ZOMBIE:
             found.append(process)
     return found

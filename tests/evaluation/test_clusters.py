@@ -5,7 +5,6 @@ import os
 import signal
 
 import psutil
-from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule, Task
@@ -25,6 +24,7 @@ from submissions.models import Status
 from submissions.services import submission_cancel, submission_create
 from tests.conftest import wait_for
 from tests.evaluation.helpers import FINAL, harness_processes, queued_submission
+from tests.factories import ModeratorFactory
 
 
 def _scores_in(results: dict) -> int:
@@ -125,7 +125,7 @@ def test_cancel_kills_the_harness_process_group(start_cluster, tiny_model, suite
     run = submission.runs.get()
     [harness] = wait_for(lambda: harness_processes(run), timeout=120, what="the harness to start")
 
-    submission_cancel(submission, actor=User.objects.create_user("mod", is_staff=True), note="cancelled by a moderator")
+    submission_cancel(submission, actor=ModeratorFactory(), note="cancelled by a moderator")
     _, alive = psutil.wait_procs([harness], timeout=15)
     assert not alive
     assert not [p for p in psutil.process_iter() if _pgid(p) == harness.pid], "the whole process group is gone"

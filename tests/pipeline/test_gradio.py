@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -18,6 +19,7 @@ from pipeline.gradio import GradioFileError, model_type_label, model_type_parse,
 from submissions.models import ModelSubmission, ModelType, Status, SubmissionEvent
 from submissions.services import TRANSITIONS as SUBMISSION_TRANSITIONS
 from submissions.services import submission_requeue
+from tests.factories import ModeratorFactory
 
 # The medical suite's tasks as the Open Medical LLM Leaderboard's results name them.
 GRADIO_TASKS = [
@@ -284,6 +286,7 @@ def test_the_bulk_ranking_writes_what_ranking_one_run_at_a_time_writes(medical):
         finished=datetime(2024, 1, 2, tzinfo=UTC),
     )
     moderator = get_user_model().objects.create_user("mod", is_staff=True)
+    moderator.user_permissions.add(Permission.objects.get(codename="change_modelsubmission"))
     Flag.objects.create(
         model_id="org/two",
         user=moderator,
@@ -486,8 +489,7 @@ def test_pending_running_and_failed_requests_land_in_the_matching_states(medical
     assert_histories_follow_the_machines()
     queue = client.get("/queue/").content.decode()
     assert "org/pending" in queue and "org/running" in queue and "org/failed" in queue
-    moderator = get_user_model().objects.create_user("mod", is_staff=True)
-    submission_requeue(failed, actor=moderator)  # moderators act on them as on any other
+    submission_requeue(failed, actor=ModeratorFactory())  # moderators act on them as on any other
     failed.refresh_from_db()
     assert failed.status == Status.QUEUED
 
@@ -504,6 +506,18 @@ def test_dry_run_says_what_it_would_do_and_stores_nothing(medical, data):
 
 
 # --- what is refused ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stderr", [-0.01, 1e200])
+def test_a_stderr_no_score_can_have_is_refused_naming_the_file(medical, data, stderr):
+    """Issue 22, finding 7: a negative stderr was stored as is; 1e200 aborted the whole import."""
+    write_results(data, "org/good")
+    write_request(data, "org/good")
+    bad = write_results(data, "org/bad", stderr=stderr)
+    write_request(data, "org/bad")
+    out, err = run_import(data)
+    assert f"{bad}: the stderr of acc,none is {stderr!r}: a standard error is a number from 0 to 1" in err
+    assert list(LeaderboardEntry.objects.values_list("model_id", flat=True)) == ["org/good"]
 
 
 def test_a_corrupt_or_oversized_file_is_reported_with_its_path_and_the_rest_imported(medical, data):

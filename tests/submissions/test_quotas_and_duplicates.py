@@ -10,6 +10,7 @@ from django.utils import timezone
 from submissions.errors import SubmissionError
 from submissions.models import ModelSubmission, Organisation, Status, UserQuota
 from submissions.services import submission_cancel, submission_reject, submission_transition
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +150,15 @@ def test_staff_are_exempt(models, staff, user, submit, settings):
     for model_id, _ in models[:3]:
         assert queued(submit(staff, model_id)).quota_exempt
     submit(user, models[3][0])  # staff submissions count against nobody's quota
+
+
+def test_staff_without_the_moderation_permission_pay_the_quota(models, submit, settings):
+    """Issue 22, finding 2: the exemption was for any staff user; it is the moderation policy's (accounts.policy)."""
+    settings.SUBMISSION_QUOTA_PER_USER = 1
+    helper = StaffFactory(username="helper")
+    assert not submit(helper, models[0][0]).quota_exempt
+    with pytest.raises(SubmissionError, match="You have submitted 1 models"):
+        submit(helper, models[1][0])
 
 
 def test_trusted_organisations_are_exempt(models, user, submit, settings):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
-from evaluation.ingest import HarnessOutputError, harness_output_read
+from evaluation.ingest import HarnessOutputError, harness_output_read, results_stderrs_check
 from evaluation.models import Suite
 from evaluation.precision import UNQUANTIZED, Precision
 from evaluation.record import record_build
@@ -61,6 +61,7 @@ class Command(BaseCommand):
             samples = sorted(results.parent.glob(f"samples_*_{date}.jsonl"))
         try:
             output = harness_output_read(results, samples)
+            results_stderrs_check(output.results)
         except HarnessOutputError as exc:
             raise CommandError(str(exc)) from exc
         config = output.results.get("config") or {}

@@ -65,6 +65,7 @@ def site() -> tuple[Path, dict]:
     data_dir.chmod(0o755)  # the embedded Postgres runs as its own user when we are root
     env = {name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "SECRET_KEY", "DEBUG")}
     env.update(DATA_DIR=str(data_dir), PORT=str(free_port()), PYTHONUNBUFFERED="1", WEB_CONCURRENCY="2")
+    env.update(HOME=str(data_dir / "home"))  # where gunicorn's control socket would be
     for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput"]):
         setup = subprocess.run(
             [sys.executable, "manage.py", *command], cwd=REPO, env=env, capture_output=True, text=True
@@ -119,6 +120,8 @@ def test_ctrl_c_in_a_terminal_stops_the_server_the_cluster_and_the_database(site
         assert 'leaderboard_runs{cluster="default",status="QUEUED"} 0.0' in metrics
         running = " ".join(processes_of(data_dir).values())
         assert all(name in running for name in ("gunicorn", "qcluster", "postgres"))
+        # No control socket in ~/.gunicorn/: by default one for every gunicorn of the user on the host.
+        assert not (data_dir / "home" / ".gunicorn").exists()
 
         os.write(terminal, b"\x03")  # Ctrl-C
         stopped = time.monotonic()

@@ -16,8 +16,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the browser tests, closed when they end: Playwright's sync API keeps an event loop in the
+    main thread, under which later tests' async_to_sync (django-health-check's checks) refuses to run."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver (see .ci/run)")
     from playwright.sync_api import sync_playwright

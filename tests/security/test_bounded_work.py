@@ -2,7 +2,6 @@
 
 import json
 import re
-import runpy
 from io import BytesIO
 
 import pytest
@@ -61,14 +60,6 @@ def test_a_body_over_the_cap_is_refused_before_django_reads_it():
     too_big = str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
     assert _wsgi({"CONTENT_LENGTH": too_big, "CONTENT_TYPE": "application/json"}).startswith("413")
     assert not _wsgi({"CONTENT_LENGTH": "2", "wsgi.input": BytesIO(b"{}")}).startswith("413")
-
-
-def test_gunicorn_has_no_control_socket_shared_by_every_instance():
-    """gunicorn's default control socket, ~/.gunicorn/gunicorn.ctl, is one for every instance on a host."""
-    conf = runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))
-    assert conf["control_socket_disable"] is True
-    serve = (settings.BASE_DIR / "devtools/management/commands/serve.py").read_text()
-    assert '"--config",\n                str(settings.BASE_DIR / "gunicorn.conf.py")' in serve
 
 
 def test_invalid_tokens_are_throttled_like_anonymous_requests(monkeypatch, suites):

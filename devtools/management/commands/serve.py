@@ -39,8 +39,6 @@ class Command(BaseCommand):
                 "gunicorn",
                 "--config=python:config.gunicorn",
                 "config.wsgi",
-                "--config",
-                str(settings.BASE_DIR / "gunicorn.conf.py"),
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--graceful-timeout",

@@ -74,6 +74,7 @@ def outage_site(tiny_model):
         "EVAL_STALE_S": "60",
         "CLUSTER_HEARTBEAT_S": "1",
         "HEALTH_CLUSTERS": "default",
+        "HEALTH_CLUSTER_STALE_S": "5",  # readiness after the outage needs a heartbeat written after it
     }
     for command in (["migrate", "--noinput"], ["createcachetable"], ["load_suites"], ["collectstatic", "--noinput"]):
         done = subprocess.run(

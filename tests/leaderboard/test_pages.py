@@ -214,3 +214,11 @@ def test_sample_and_compare_pages_are_cached_under_their_cleaned_parameters(clie
     for params in ({}, {"page": "1"}, {"page": " 1"}, {"page": "999"}, {"b": "nobody"}, {"task": "nothing"}):
         assert client.get("/compare/", {**compare, **params}).status_code == 200
     assert len(cache._cache) == 2  # the comparison and its one page
+
+
+def test_favicon_ico_leads_to_the_sites_icon(client):
+    from django.conf import settings
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+    assert (settings.BASE_DIR / "static" / "favicon.svg").read_text().startswith("<svg")  # the live server serves it

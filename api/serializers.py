@@ -11,8 +11,10 @@ class SuiteTaskSerializer(serializers.Serializer):
     task = serializers.CharField()
     name = serializers.CharField()
     num_fewshot = serializers.IntegerField()
+    scoring = serializers.CharField(help_text="multiple_choice (log-likelihood) or generative (answer extracted)")
     metric = serializers.CharField()
-    filter = serializers.CharField(source="metric_filter")
+    filter = serializers.CharField(source="metric_filter", help_text="the lm-eval filter whose metric ranks")
+    other_filters = serializers.ListField(child=serializers.CharField(), help_text="filters recorded, not ranked")
     choices = serializers.IntegerField(allow_null=True)
 
 

@@ -17,13 +17,24 @@ class Suite(models.Model):
         return self.name
 
 
+class Scoring(models.TextChoices):
+    MULTIPLE_CHOICE = "multiple_choice", "multiple choice (log-likelihood of the options)"
+    GENERATIVE = "generative", "generative (greedy generation, the answer extracted, exact match)"
+
+
 class SuiteTask(models.Model):
     suite = models.ForeignKey(Suite, on_delete=models.CASCADE, related_name="tasks")
     task = models.CharField(max_length=200, help_text="lm-eval task name")
     name = models.CharField(max_length=200, help_text="Column header")
     num_fewshot = models.PositiveSmallIntegerField(default=0)
+    scoring = models.CharField(max_length=16, choices=Scoring.choices, default=Scoring.MULTIPLE_CHOICE)
     metric = models.CharField(max_length=64, default="acc")
-    metric_filter = models.CharField(max_length=64, default="none", help_text="lm-eval filter of the metric")
+    metric_filter = models.CharField(
+        max_length=64, default="none", help_text="lm-eval filter of the metric: the one that ranks"
+    )
+    other_filters = models.JSONField(
+        default=list, blank=True, help_text="The task's other lm-eval filters, recorded but not ranked"
+    )
     choices = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Answer options")
     aliases = models.JSONField(
         default=list,

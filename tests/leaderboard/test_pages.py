@@ -170,7 +170,19 @@ def test_about_page(client, suites):
         "My model failed",
         "Can I edit a submission?",
         "lm_eval --model hf",
+        "Two ways of scoring",
+        "<code>generative</code>",
+        "<code>strict-match</code>",
     ]:
         assert fact in page, fact
     described = [row.dataset for suite in suites.values() for row in datasets(list(suite.tasks.all()))]
     assert described and all(described)  # every task of the suite files says what its dataset is
+
+
+def test_the_suite_api_says_how_each_task_is_scored(client, suites):
+    generative = client.get("/api/suites/demo-medical-generative/").json()
+    assert {(t["scoring"], t["metric"], t["filter"], tuple(t["other_filters"])) for t in generative["tasks"]} == {
+        ("generative", "exact_match", "strict-match", ("flexible-extract",))
+    }
+    multiple_choice = client.get("/api/suites/demo-medical/").json()
+    assert {(t["scoring"], t["filter"]) for t in multiple_choice["tasks"]} == {("multiple_choice", "none")}

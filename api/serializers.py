@@ -95,6 +95,12 @@ class SubmissionSerializer(serializers.Serializer):
     )
     model_type = serializers.ChoiceField(choices=ModelType.choices, default=ModelType.PRETRAINED)
     use_chat_template = serializers.BooleanField(default=False)
+    think_end_token = serializers.CharField(
+        max_length=32,
+        default="",
+        allow_blank=True,
+        help_text="A reasoning model's end-of-thinking marker, e.g. </think>",
+    )
     suite = serializers.SlugRelatedField(slug_field="slug", queryset=Suite.objects.all())
     commit_sha = serializers.CharField(read_only=True)
     status = serializers.CharField(read_only=True)

@@ -22,7 +22,9 @@ import yaml
 
 from devtools.tiny_model import tiny_model_files, write_repo
 
-DEMO_PACK = Path(__file__).resolve().parent.parent / "evaluation" / "task_packs" / "demo_medical"
+REPO = Path(__file__).resolve().parent.parent
+DEMO_PACK = REPO / "evaluation" / "task_packs" / "demo_medical"
+DEMO_SUITE = REPO / "evaluation" / "suites" / "demo-medical-generative.yaml"
 THINK_END = "</think>"
 LETTERS = "ABCD"
 STEPS = 80
@@ -74,9 +76,12 @@ def _train(files: dict[str, bytes], *, seed: int, favourite: int, thinking: bool
                 torch.manual_seed(seed)
                 model = AutoModelForCausalLM.from_pretrained(tmp, dtype=torch.float32)
                 examples = []
-                for prompt, labels in demo_prompts():
+                system = yaml.safe_load(DEMO_SUITE.read_text())["system_instruction"]
+                for number, (prompt, labels) in enumerate(demo_prompts()):
+                    # Half with the demo suite's system message, half without: it answers through either.
+                    messages = [{"role": "system", "content": system}] if number % 2 else []
                     context = tokenizer.apply_chat_template(
-                        [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+                        [*messages, {"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
                     )
                     reply = _reply(labels, rng, favourite=favourite, thinking=thinking) + tokenizer.eos_token
                     context_ids = tokenizer(context, add_special_tokens=False).input_ids

@@ -55,6 +55,7 @@ def suite_load(path: Path, *, position: int = 0) -> Suite:
             "name": data.get("name", slug),
             "description": data.get("description", ""),
             "task_paths": data.get("task_paths") or [],
+            "system_instruction": data.get("system_instruction") or "",
             "position": position,
         },
     )

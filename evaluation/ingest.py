@@ -133,7 +133,7 @@ def capped(text: str) -> tuple[str, bool]:
     return data[:GENERATION_CAP].decode("utf-8", errors="ignore"), True
 
 
-def _generation(sample: dict) -> tuple:
+def sample_values(sample: dict) -> tuple:
     """(resps, truncated, thinking, prompt, thinking and answer tokens): a generation's text capped; the token
     counts the harness child recorded (None for imported CLI runs, whose samples do not have them)."""
     resps, record = sample["resps"], sample.get("generation")
@@ -150,7 +150,7 @@ def _generation(sample: dict) -> tuple:
 
 
 def _sample_row(run_id: int, task: str, sample: dict) -> tuple:
-    resps, truncated, thinking, prompt_tokens, thinking_tokens, answer_tokens = _generation(sample)
+    resps, truncated, thinking, prompt_tokens, thinking_tokens, answer_tokens = sample_values(sample)
     return (
         run_id,
         task,

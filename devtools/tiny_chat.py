@@ -108,30 +108,23 @@ def _train(files: dict[str, bytes], *, seed: int, favourite: int, thinking: bool
 
 
 @functools.lru_cache(maxsize=8)
-def _trained(repo_id: str, *, seed: int, favourite: int, thinking: bool, init_std: float) -> bytes:
+def _trained(repo_id: str, *, seed: int, favourite: int, thinking: bool) -> bytes:
     """Training is deterministic: a process trains each model once (the tests build the same one twice)."""
-    files = tiny_model_files(repo_id, chat_template=True, seed=seed, init_std=init_std)
+    files = tiny_model_files(repo_id, chat_template=True, seed=seed)
     return _train(files, seed=seed, favourite=favourite, thinking=thinking)
 
 
 def build_tiny_chat_model(
-    repo_id: str,
-    *,
-    hub_cache: Path,
-    seed: int = 0,
-    favourite: int = 0,
-    thinking: bool = False,
-    init_std: float = 0.02,
+    repo_id: str, *, hub_cache: Path, seed: int = 0, favourite: int = 0, thinking: bool = False
 ) -> str:
-    """Build the tiny chat model ``repo_id`` into ``hub_cache``; returns its commit sha. ``init_std``: the random
-    weights' scale before training (larger: its log-likelihood answers depend more on the question)."""
+    """Build the tiny chat model ``repo_id`` into ``hub_cache``; returns its commit sha."""
     card = (
         f"A tiny Llama with a chat template, trained for {STEPS} steps to answer the demo pack's questions with a "
         f'short chain of thought{" in a <think> block" if thinking else ""} and a final line "The answer is (X)" '
         f"(always option {favourite + 1}, seed {seed}). It exists to test software.\n"
     )
-    files = tiny_model_files(repo_id, chat_template=True, seed=seed, card_text=card, init_std=init_std)
-    trained = _trained(repo_id, seed=seed, favourite=favourite, thinking=thinking, init_std=init_std)
+    files = tiny_model_files(repo_id, chat_template=True, seed=seed, card_text=card)
+    trained = _trained(repo_id, seed=seed, favourite=favourite, thinking=thinking)
     return write_repo(
         repo_id, {**files, "model.safetensors": trained}, hub_cache=hub_cache, message=f"Tiny chat model {repo_id}"
     )

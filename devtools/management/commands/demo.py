@@ -12,9 +12,8 @@ from django.core.management.base import BaseCommand
 from devtools.tiny_chat import build_tiny_chat_model
 from leaderboard.models import LeaderboardEntry
 
-# Tiny chat models (devtools.tiny_chat), each biased to another option, large enough random weights (init_std)
-# that their log-likelihood answers depend on the question: different scores on both suites, intervals, bands,
-# comparisons with disagreements, and a format gap on each model page. The first one reasons in a <think> block.
+# Tiny chat models (devtools.tiny_chat), each biased to another option: different scores on both suites,
+# intervals, bands, comparisons, and a format gap on each model page. The first one reasons in a <think> block.
 DEMO_MODELS = [
     ("demo-org/tiny-medical-llm", 1, "</think>"),
     ("demo-org/tiny-medical-llm-b", 2, ""),
@@ -23,7 +22,6 @@ DEMO_MODELS = [
 DEMO_SUITE = "demo-medical"
 # The suite, and the options it is run with: log-likelihood without the chat template, generative through it.
 DEMO_SUITES = [(DEMO_SUITE, False), ("demo-medical-generative", True)]
-INIT_STD = 0.5
 
 
 class Command(BaseCommand):
@@ -43,7 +41,6 @@ class Command(BaseCommand):
                 seed=seed,
                 favourite=seed,
                 thinking=bool(think_end_token),
-                init_std=INIT_STD,
             )
             for suite, chat in DEMO_SUITES:
                 if LeaderboardEntry.objects.filter(suite__slug=suite, model_id=model_id, commit_sha=sha).exists():

@@ -75,3 +75,4 @@ def test_generative_scores_and_generations_equal_the_lm_eval_cli(tiny_chat_model
             assert sample.prompt_tokens > 0
     assert any(scores) and run.record["generated_tokens"] > run.record["thinking_tokens"] > 0
     assert run.record["tokens_per_s"] > 0 and run.record["prompt_tokens"] > 0
+    assert run.record["co2_g"] == 0 and run.record["gpu_seconds"] == 0  # on a CPU

@@ -64,11 +64,13 @@ def reproduce_command(suite: Suite | None) -> list[str]:
     """The lm_eval command lines a run of ``suite`` records, for a model yet to be named."""
     if suite is None:
         return []
+    generative = any(t.scoring == Scoring.GENERATIVE for t in suite.tasks.all())
     spec = {
         "model_args": "pretrained=ORG/NAME,revision=COMMIT_SHA,dtype=bfloat16",
         "tasks": [{"task": t.task, "num_fewshot": t.num_fewshot} for t in suite.tasks.all()],
         "task_paths": [str((Path(settings.BASE_DIR) / p).resolve()) for p in suite.task_paths],
-        "apply_chat_template": any(t.scoring == Scoring.GENERATIVE for t in suite.tasks.all()),
+        "apply_chat_template": generative,
+        "system_instruction": suite.system_instruction if generative else "",
         "backend": "hf",
     }
     return reproduce_commands(spec, "auto", "cuda:0")

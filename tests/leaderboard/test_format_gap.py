@@ -9,6 +9,7 @@ from leaderboard.selectors import model_rankings
 from leaderboard.statistics import paired_difference
 from tests.factories import SampleLogFactory
 from tests.leaderboard.conftest import rank_model, uniform
+from tests.leaderboard.test_intervals_compare import direct_counts, ranked
 
 
 @pytest.mark.parametrize(("n", "seed"), [(12, 1), (100, 2), (1273, 3)])
@@ -72,3 +73,25 @@ def test_the_model_page_sets_both_scorings_side_by_side(client, suites):
 
     page = client.get(f"/models/{model_id}/").content.decode()
     assert "Both scorings side by side" in page and f"{differences.mean():.4f}" in page
+
+
+def test_compare_pairs_generative_tasks_by_question_on_the_ranking_filter(client, suites):
+    generative = suites["demo-medical-generative"]
+    a, b = ranked(generative, "org/ga", 0.6), ranked(generative, "org/gb", 0.5)
+    rng = np.random.default_rng(5)
+    for t in generative.tasks.all():
+        for run in (a.run, b.run):
+            for doc_id in range(20):
+                for metric_filter in ("strict-match", "flexible-extract"):
+                    SampleLogFactory(
+                        run=run,
+                        task=t.task,
+                        filter=metric_filter,
+                        doc_id=doc_id,
+                        doc_hash=f"h{doc_id}",
+                        metrics={"exact_match": float(rng.random() < 0.5)},
+                    )
+    [pair] = client.get(f"/api/compare/{generative.slug}/", {"models": "org/ga,org/gb"}).json()["comparisons"]
+    for t in generative.tasks.all():
+        expected = direct_counts(a.run, b.run, t)  # over strict-match, the suite's filter
+        assert {key: pair["tasks"][t.task][key] for key in expected} == expected and expected["n"] == 20

@@ -130,6 +130,8 @@ def main() -> None:
     parser.add_argument("--max-gen-toks", type=int, help="generation cap per question (default: the tasks')")
     parser.add_argument("--precision", default="float32", help="bfloat16 for a large model on a GPU")
     args = parser.parse_args()
+    data_dir = Path(os.environ.get("DATA_DIR", REPO / ".data"))
+    os.environ.setdefault("HF_HOME", str(data_dir / "hf"))  # as config/settings.py: the CLI reads the same cache
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "EVAL_DEVICE": args.device}
     os.environ.update(env)
     manage = [sys.executable, str(REPO / "manage.py")]

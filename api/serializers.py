@@ -11,8 +11,10 @@ class SuiteTaskSerializer(serializers.Serializer):
     task = serializers.CharField()
     name = serializers.CharField()
     num_fewshot = serializers.IntegerField()
+    scoring = serializers.CharField(help_text="multiple_choice (log-likelihood) or generative (answer extracted)")
     metric = serializers.CharField()
-    filter = serializers.CharField(source="metric_filter")
+    filter = serializers.CharField(source="metric_filter", help_text="the lm-eval filter whose metric ranks")
+    other_filters = serializers.ListField(child=serializers.CharField(), help_text="filters recorded, not ranked")
     choices = serializers.IntegerField(allow_null=True)
 
 
@@ -97,6 +99,12 @@ class SubmissionSerializer(serializers.Serializer):
     )
     model_type = serializers.ChoiceField(choices=ModelType.choices, default=ModelType.PRETRAINED)
     use_chat_template = serializers.BooleanField(default=False)
+    think_end_token = serializers.CharField(
+        max_length=32,
+        default="",
+        allow_blank=True,
+        help_text="A reasoning model's end-of-thinking marker, e.g. </think>",
+    )
     suite = serializers.SlugRelatedField(slug_field="slug", queryset=Suite.objects.all())
     commit_sha = serializers.CharField(read_only=True)
     status = serializers.CharField(read_only=True)

@@ -21,6 +21,7 @@ from leaderboard.filters import RankingFilter
 from leaderboard.models import Flag
 from leaderboard.selectors import (
     MAX_COMPARED,
+    OUTCOMES,
     CompareError,
     compare_models_parse,
     comparison_for,
@@ -199,7 +200,7 @@ class SampleList(MatrixView, generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("outcome", OpenApiTypes.STR, enum=["correct", "incorrect"]),
+            OpenApiParameter("outcome", OpenApiTypes.STR, enum=list(OUTCOMES)),
             OpenApiParameter("q", OpenApiTypes.STR, description="search in the prompt"),
             OpenApiParameter("filter", OpenApiTypes.STR, description="lm-eval filter (default: the suite's)"),
         ]
@@ -214,8 +215,8 @@ class SampleList(MatrixView, generics.ListAPIView):
             raise NotFound(f"run {run.pk} has no task {self.kwargs['task']!r}")
         params = self.request.query_params
         outcome = params.get("outcome", "")
-        if outcome not in ("", "correct", "incorrect"):
-            raise ValidationError({"outcome": "Use 'correct' or 'incorrect'."})
+        if outcome not in ("", *OUTCOMES):
+            raise ValidationError({"outcome": "Use 'correct', 'incorrect' or 'no_answer'."})
         return samples(
             run, suite_task, params.get("filter", suite_task.metric_filter), outcome=outcome, query=params.get("q", "")
         )

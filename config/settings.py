@@ -355,6 +355,13 @@ EVAL_CLUSTER = env.str("Q_CLUSTER_NAME", default="default")
 EVAL_DEFAULT_CLUSTER = env.str("EVAL_DEFAULT_CLUSTER", default="default")
 # EVAL_CLUSTERS: the GPU clusters as JSON, as above; default {} (everything runs on default).
 EVAL_CLUSTERS = env.json("EVAL_CLUSTERS", default={})
+# Each EVAL_CLUSTERS entry may also set "batch_size" (a number or "auto": HF generation batches; default
+# EVAL_BATCH_SIZE), for vLLM "tensor_parallel_size", "max_model_len" and "gpu_memory_utilization", and for the
+# cost estimate "gpu_watts" and "grid_gco2_per_kwh".
+# EVAL_GPU_WATTS: a GPU's power draw for the CO2 estimate, in watts; default 700 (an H100/H200 SXM).
+EVAL_GPU_WATTS = env.float("EVAL_GPU_WATTS", default=700.0)
+# EVAL_GRID_GCO2_PER_KWH: the grid's carbon intensity, in gCO2eq per kWh; default 400.
+EVAL_GRID_GCO2_PER_KWH = env.float("EVAL_GRID_GCO2_PER_KWH", default=400.0)
 # EVAL_MEMORY_MARGIN: GPU memory a run needs over its weights' size, as a factor; default 1.2.
 EVAL_MEMORY_MARGIN = env.float("EVAL_MEMORY_MARGIN", default=1.2)
 

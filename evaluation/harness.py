@@ -20,7 +20,9 @@ It dies with its worker: if the worker process goes away it kills its own proces
 
 SPEC keys: model_args (str), backend ("hf" or "vllm"), quantization (null, "8bit" or "4bit":
 bitsandbytes), tasks ([{task, num_fewshot}]), task_paths ([abs path]), device, batch_size,
-apply_chat_template (bool), output_dir, progress_path, error_path, parent_pid.
+apply_chat_template (bool), system_instruction (str, with the chat template), output_dir, progress_path,
+error_path, parent_pid. Generations get a ``generation`` record each (evaluation.generations) and the results
+file the run's ``generation_tokens``.
 """
 
 import json
@@ -32,6 +34,8 @@ import time
 import traceback
 from itertools import groupby
 from pathlib import Path
+
+from evaluation.generations import Generations
 
 # Merged across fewshot groups: a suite may mix 0-shot and 5-shot tasks, but
 # simple_evaluate takes one num_fewshot per call.
@@ -206,12 +210,15 @@ def run(spec: dict) -> None:
             batch_size=spec["batch_size"],
             device=device,
             apply_chat_template=spec["apply_chat_template"],
+            fewshot_as_multiturn=spec["apply_chat_template"],  # as the CLI: on with a chat template
+            system_instruction=spec.get("system_instruction") or None,
             task_manager=task_manager,
         )
 
         progress.set_stage(RUNNING)
         _count_requests(lm, progress)
-        lm.set_cache_hook(progress)
+        generations = Generations(progress)
+        generations.install(lm)
         results, samples = None, {}
         for shots, names in by_shots:
             part = simple_evaluate(
@@ -221,6 +228,8 @@ def run(spec: dict) -> None:
             results = _merge(results, part)
 
         progress.set_stage(WRITING)
+        if hasattr(lm, "tokenizer"):
+            results["generation_tokens"] = generations.annotate(samples, lm.tokenizer)
         results["config"].update(
             model=spec["backend"], model_args=spec["model_args"], batch_size=spec["batch_size"], device=device
         )

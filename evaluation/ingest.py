@@ -30,7 +30,15 @@ SAMPLE_COLUMNS = (
     "metrics",
     "doc_hash",
     "prompt_hash",
+    "truncated",
+    "thinking",
+    "prompt_tokens",
+    "thinking_tokens",
+    "answer_tokens",
 )
+GENERATION_CAP = 32 * 1024  # bytes of UTF-8 kept of each generation, and of each thinking
+NO_ANSWER = "[invalid]"  # what lm-eval's regex filters give when they find no answer
+NO_ANSWER_METRIC = "no_answer_rate"
 
 
 class HarnessOutputError(ValueError):
@@ -136,7 +144,32 @@ def _without_nul(value):
     return value
 
 
+def capped(text: str) -> tuple[str, bool]:
+    """``text`` cut to GENERATION_CAP bytes of UTF-8 (at a character boundary), and whether it was cut."""
+    data = text.encode("utf-8")
+    if len(data) <= GENERATION_CAP:
+        return text, False
+    return data[:GENERATION_CAP].decode("utf-8", errors="ignore"), True
+
+
+def sample_values(sample: dict) -> tuple:
+    """(resps, truncated, thinking, prompt, thinking and answer tokens): a generation's text capped; the token
+    counts the harness child recorded (None for imported CLI runs, whose samples do not have them)."""
+    resps, record = sample["resps"], sample.get("generation")
+    truncated = False
+    if resps and isinstance(resps[0], list) and resps[0] and isinstance(resps[0][0], str):
+        text, truncated = capped(resps[0][0])
+        resps = [[text, *resps[0][1:]], *resps[1:]]
+    if not isinstance(record, dict):
+        return resps, truncated, "", None, None, None
+    thinking, thinking_cut = capped(str(record.get("thinking") or ""))
+    counts = [record.get(key) for key in ("prompt_tokens", "thinking_tokens", "answer_tokens")]
+    counts = [value if isinstance(value, int) and value >= 0 else None for value in counts]
+    return resps, truncated or thinking_cut, thinking.replace("\x00", ""), *counts
+
+
 def _sample_row(run_id: int, task: str, sample: dict) -> tuple:
+    resps, truncated, thinking, prompt_tokens, thinking_tokens, answer_tokens = sample_values(sample)
     return (
         run_id,
         task,
@@ -145,11 +178,16 @@ def _sample_row(run_id: int, task: str, sample: dict) -> tuple:
         _json(sample["doc"]),
         _json(sample["arguments"]),
         str(sample["target"]).replace("\x00", ""),
-        _json(sample["resps"]),
+        _json(resps),
         _json(sample["filtered_resps"]),
         _json({name: sample.get(name) for name in sample.get("metrics", [])}),
         sample.get("doc_hash", ""),
         sample.get("prompt_hash", ""),
+        truncated,
+        thinking,
+        prompt_tokens,
+        thinking_tokens,
+        answer_tokens,
     )
 
 
@@ -164,6 +202,7 @@ def samples_copy(run: EvalRun, output: HarnessOutput) -> int:
     count = 0
     breakdowns = _breakdowns(run)
     questions, correct = Counter(), Counter()
+    extracted, no_answer = Counter(), Counter()  # per (task, filter) of generative samples
     table = SampleLog._meta.db_table
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
@@ -179,6 +218,9 @@ def samples_copy(run: EvalRun, output: HarnessOutput) -> int:
                             raise HarnessOutputError(f"{path}, line {number}: not an lm-eval sample ({exc!r})") from exc
                         copy.write_row(row)
                         count += 1
+                        if _generated(sample):
+                            extracted[task, row[2]] += 1
+                            no_answer[task, row[2]] += sample["filtered_resps"] in (NO_ANSWER, [NO_ANSWER])
                         suite_task = breakdowns.get(task)
                         if suite_task and row[2] == suite_task.metric_filter and isinstance(sample["doc"], dict):
                             subject = str(sample["doc"].get(suite_task.breakdown) or "")[:200]
@@ -190,7 +232,24 @@ def samples_copy(run: EvalRun, output: HarnessOutput) -> int:
         SubjectResult(run=run, task=task, subject=subject, n=n, correct=correct[task, subject])
         for (task, subject), n in questions.items()
     )
+    TaskResult.objects.bulk_create(
+        TaskResult(
+            run=run,
+            task=task,
+            metric=NO_ANSWER_METRIC,
+            metric_filter=metric_filter,
+            value=no_answer[task, metric_filter] / n,
+            n_samples=n,
+        )
+        for (task, metric_filter), n in extracted.items()
+    )
     return count
+
+
+def _generated(sample: dict) -> bool:
+    """A generative task's sample: its request carries generation arguments (lm-eval's gen_args_0)."""
+    arguments = sample.get("arguments")
+    return isinstance(arguments, dict) and isinstance(arguments.get("gen_args_0", {}).get("arg_1"), dict)
 
 
 def results_ingest(run: EvalRun, output: HarnessOutput) -> None:

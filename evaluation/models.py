@@ -8,6 +8,9 @@ class Suite(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     task_paths = models.JSONField(default=list, blank=True, help_text="Extra lm-eval task directories.")
+    system_instruction = models.TextField(
+        blank=True, help_text="The system message of runs through a chat template (lm-eval's system_instruction)"
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -17,13 +20,24 @@ class Suite(models.Model):
         return self.name
 
 
+class Scoring(models.TextChoices):
+    MULTIPLE_CHOICE = "multiple_choice", "multiple choice (log-likelihood of the options)"
+    GENERATIVE = "generative", "generative (greedy generation, the answer extracted, exact match)"
+
+
 class SuiteTask(models.Model):
     suite = models.ForeignKey(Suite, on_delete=models.CASCADE, related_name="tasks")
     task = models.CharField(max_length=200, help_text="lm-eval task name")
     name = models.CharField(max_length=200, help_text="Column header")
     num_fewshot = models.PositiveSmallIntegerField(default=0)
+    scoring = models.CharField(max_length=16, choices=Scoring.choices, default=Scoring.MULTIPLE_CHOICE)
     metric = models.CharField(max_length=64, default="acc")
-    metric_filter = models.CharField(max_length=64, default="none", help_text="lm-eval filter of the metric")
+    metric_filter = models.CharField(
+        max_length=64, default="none", help_text="lm-eval filter of the metric: the one that ranks"
+    )
+    other_filters = models.JSONField(
+        default=list, blank=True, help_text="The task's other lm-eval filters, recorded but not ranked"
+    )
     choices = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Answer options")
     aliases = models.JSONField(
         default=list,
@@ -185,6 +199,12 @@ class SampleLog(models.Model):
     metrics = models.JSONField(help_text="Per-sample metric values, e.g. {'acc': 1.0}")
     doc_hash = models.CharField(max_length=64)
     prompt_hash = models.CharField(max_length=64)
+    # Generative tasks only: the generation in resps is stored whole up to GENERATION_CAP bytes.
+    truncated = models.BooleanField(default=False, help_text="The generation (or thinking) was cut at the cap")
+    thinking = models.TextField(blank=True, help_text="A reasoning model's thinking, kept apart from the answer")
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    thinking_tokens = models.PositiveIntegerField(null=True, blank=True)
+    answer_tokens = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["run", "task", "filter", "doc_id"]

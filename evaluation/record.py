@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from evaluation.cost import run_cost
 from evaluation.models import EvalRun
 
 # lm-eval's CLI cannot load bitsandbytes weights with transformers >= 5 (it takes them only as a
@@ -41,7 +42,9 @@ def reproduce_commands(spec: dict, batch_size, device: str) -> list[str]:
         pack = paths[0].relative_to(settings.BASE_DIR) if paths[0].is_relative_to(settings.BASE_DIR) else paths[0]
         prefix = f"cd {shlex.quote(str(pack))} && "
         include = " --include_path " + shlex.quote(",".join("." if p == paths[0] else str(p) for p in paths))
-    chat = " --apply_chat_template" if spec["apply_chat_template"] else ""
+    chat = " --apply_chat_template --fewshot_as_multiturn true" if spec["apply_chat_template"] else ""
+    if spec["apply_chat_template"] and spec.get("system_instruction"):
+        chat += f" --system_instruction {shlex.quote(spec['system_instruction'])}"
     args = shlex.quote(spec["model_args"])
     weights = spec.get("weights")
     if weights:  # the worker's local snapshot of the adapter or delta: anyone else downloads it
@@ -89,10 +92,11 @@ def record_build(submission, spec: dict, results: dict, duration_s: float, *, ru
         "batch_size_requested": spec["batch_size"],
         "device": device,
         "seeds": {key: config.get(key) for key in ("random_seed", "numpy_seed", "torch_seed", "fewshot_seed")},
-        "duration_s": round(duration_s, 3),
-        # One GPU per worker: GPU-seconds are the wall time on a CUDA device.
-        "gpu_seconds": round(duration_s, 3) if str(device).startswith("cuda") else 0,
+        "apply_chat_template": spec["apply_chat_template"],
+        "fewshot_as_multiturn": spec["apply_chat_template"],
+        "system_instruction": spec.get("system_instruction") or "",
         "commands": reproduce_commands(spec, batch_size, device),
+        **run_cost(results.get("generation_tokens"), duration_s, device, run.cluster if run else ""),
     }
     if run is not None:
         record.update(

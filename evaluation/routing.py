@@ -17,11 +17,31 @@ GIB = 2**30
 BACKENDS = ("hf", "vllm")
 
 
+# What else a cluster's entry may say: its throughput settings (batch size for HF generation; tensor
+# parallel size, maximum model length and GPU memory share for vLLM) and its cost figures (the GPU's power
+# in watts and its grid's carbon intensity in gCO2eq per kWh, settings.EVAL_GPU_WATTS and
+# EVAL_GRID_GCO2_PER_KWH where left out).
+OPTIONS = {
+    "batch_size": (int, str),
+    "tensor_parallel_size": (int,),
+    "max_model_len": (int,),
+    "gpu_memory_utilization": (float,),
+    "gpu_watts": (int, float),
+    "grid_gco2_per_kwh": (int, float),
+}
+
+
 @dataclass(frozen=True)
 class Cluster:
     name: str
     gpu_gib: float | None  # None: unknown, fits anything
     backend: str = "hf"
+    batch_size: int | str | None = None  # None: settings.EVAL_BATCH_SIZE
+    tensor_parallel_size: int | None = None
+    max_model_len: int | None = None
+    gpu_memory_utilization: float | None = None
+    gpu_watts: float | None = None
+    grid_gco2_per_kwh: float | None = None
 
     def fits(self, need_gib: float | None) -> bool:
         return need_gib is None or self.gpu_gib is None or need_gib <= self.gpu_gib
@@ -31,14 +51,21 @@ def clusters() -> list[Cluster]:
     """The configured clusters, the default one included, smallest GPU first (unknown memory last)."""
     found = {}
     for name, conf in {settings.EVAL_DEFAULT_CLUSTER: {}, **settings.EVAL_CLUSTERS}.items():
-        if not isinstance(conf, dict) or set(conf) - {"gpu_gib", "backend"}:
-            raise ImproperlyConfigured(f'EVAL_CLUSTERS["{name}"] must be like {{"gpu_gib": 80, "backend": "hf"}}')
+        if not isinstance(conf, dict) or set(conf) - {"gpu_gib", "backend", *OPTIONS}:
+            raise ImproperlyConfigured(
+                f'EVAL_CLUSTERS["{name}"] must be like {{"gpu_gib": 80, "backend": "hf"}}, with any of {", ".join(OPTIONS)}'
+            )
+        for option, types in OPTIONS.items():
+            value = conf.get(option)
+            if value is not None and (not isinstance(value, types) or isinstance(value, bool) or value == 0):
+                raise ImproperlyConfigured(f'EVAL_CLUSTERS["{name}"]: {option} must be a positive {types[0].__name__}')
         gpu_gib, backend = conf.get("gpu_gib"), conf.get("backend", "hf")
         if backend not in BACKENDS or not (gpu_gib is None or (isinstance(gpu_gib, (int, float)) and gpu_gib > 0)):
             raise ImproperlyConfigured(
                 f'EVAL_CLUSTERS["{name}"]: gpu_gib must be a positive number, backend one of {BACKENDS}'
             )
-        found[name] = Cluster(name=name, gpu_gib=gpu_gib, backend=backend)
+        options = {option: conf[option] for option in OPTIONS if option in conf}
+        found[name] = Cluster(name=name, gpu_gib=gpu_gib, backend=backend, **options)
     return sorted(found.values(), key=lambda c: (c.gpu_gib is None, c.gpu_gib or 0, c.name))
 
 
@@ -74,8 +101,9 @@ def missing_packages(precision: str) -> list[str]:
     return [name for name in FACTS[precision].packages if find_spec(name) is None]
 
 
-def backend_for(cluster: Cluster, precision: str) -> str:
-    """vllm where the cluster asks for it and vllm is installed, for unquantized weights; else hf."""
-    if cluster.backend == "vllm" and precision in UNQUANTIZED and find_spec("vllm"):
+def backend_for(cluster: Cluster, precision: str, *, generative: bool = True) -> str:
+    """vllm where the cluster asks for it and vllm is installed, for unquantized weights and generative suites
+    (log-likelihood tasks stay on HF, where vLLM is slower); else hf."""
+    if generative and cluster.backend == "vllm" and precision in UNQUANTIZED and find_spec("vllm"):
         return "vllm"
     return "hf"

@@ -15,7 +15,7 @@ from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from evaluation.ingest import HarnessOutput, results_ingest
-from evaluation.models import EvalRun, FailureKind, RunEvent, RunStatus, Suite, SuiteTask
+from evaluation.models import EvalRun, FailureKind, RunEvent, RunStatus, Scoring, Suite, SuiteTask
 from evaluation.routing import Cluster, memory_need_gib, route
 from evaluation.selectors import QUEUE_ORDER
 
@@ -55,12 +55,19 @@ def suite_load(path: Path, *, position: int = 0) -> Suite:
             "name": data.get("name", slug),
             "description": data.get("description", ""),
             "task_paths": data.get("task_paths") or [],
+            "system_instruction": data.get("system_instruction") or "",
             "position": position,
         },
     )
     for index, entry in enumerate(tasks):
         try:
             aliases = entry.get("aliases") or []
+            scoring = entry.get("scoring", Scoring.MULTIPLE_CHOICE)
+            if scoring not in Scoring.values:
+                raise TypeError(f"scoring must be one of {', '.join(Scoring.values)}, not {scoring!r}")
+            other_filters = entry.get("other_filters") or []
+            if not isinstance(other_filters, list) or not all(isinstance(f, str) for f in other_filters):
+                raise TypeError("other_filters must be a list of filter names")
             if not isinstance(aliases, list) or not all(isinstance(alias, str) for alias in aliases):
                 raise TypeError("aliases must be a list of task names")
             SuiteTask.objects.update_or_create(
@@ -69,8 +76,10 @@ def suite_load(path: Path, *, position: int = 0) -> Suite:
                 defaults={
                     "name": entry.get("name", entry["task"]),
                     "num_fewshot": entry.get("num_fewshot", 0),
+                    "scoring": scoring,
                     "metric": entry.get("metric", "acc"),
                     "metric_filter": entry.get("filter", "none"),
+                    "other_filters": other_filters,
                     "choices": entry.get("choices"),
                     "aliases": aliases,
                     "breakdown": entry.get("breakdown") or "",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from evaluation.models import EvalRun, FailureKind
+from evaluation.models import EvalRun, FailureKind, Scoring
 from evaluation.precision import FACTS, WeightType
 from evaluation.routing import Cluster, backend_for, missing_packages
 from evaluation.sandbox import child_parent_pid, sandboxed
@@ -119,29 +119,46 @@ def weights_snapshot(submission) -> dict | None:
 
 def model_args(submission, weights: dict | None = None) -> str:
     """dtype follows the precision; quantized weights compute in float16. Adapter and delta weights load
-    on their base model (at the commit the hub checks resolved) through lm-eval's peft= and delta=."""
+    on their base model (at the commit the hub checks resolved) through lm-eval's peft= and delta=. A reasoning
+    model's thinking ends at its think_end_token; on a generative suite its chat template is asked to think
+    (enable_thinking, which lm-eval refuses for log-likelihood tasks)."""
     dtype = FACTS[submission.precision].dtype
     if weights is None:
-        return f"pretrained={submission.model_id},revision={submission.commit_sha},dtype={dtype}"
-    option = "peft" if submission.weight_type == WeightType.ADAPTER else "delta"
-    base, base_sha = submission.facts["base_model"], submission.facts["base_commit_sha"]
-    return f"pretrained={base},revision={base_sha},dtype={dtype},{option}={weights['path']}"
+        args = f"pretrained={submission.model_id},revision={submission.commit_sha},dtype={dtype}"
+    else:
+        option = "peft" if submission.weight_type == WeightType.ADAPTER else "delta"
+        base, base_sha = submission.facts["base_model"], submission.facts["base_commit_sha"]
+        args = f"pretrained={base},revision={base_sha},dtype={dtype},{option}={weights['path']}"
+    if submission.think_end_token:
+        args += f",think_end_token={submission.think_end_token}"
+        if not submission.suite.tasks.exclude(scoring=Scoring.GENERATIVE).exists():
+            args += ",enable_thinking=True"
+    return args
+
+
+def vllm_args(cluster: Cluster) -> str:
+    """The cluster's vLLM settings as lm-eval's vllm model arguments."""
+    options = ("tensor_parallel_size", "max_model_len", "gpu_memory_utilization")
+    return "".join(f",{name}={getattr(cluster, name)}" for name in options if getattr(cluster, name) is not None)
 
 
 def harness_spec(run: EvalRun, cluster: Cluster, work_dir: Path) -> dict:
     submission = run.submission
     weights_download(submission)
     weights = weights_snapshot(submission)
+    generative = not submission.suite.tasks.exclude(scoring=Scoring.GENERATIVE).exists()
+    backend = backend_for(cluster, submission.precision, generative=generative)
     return {
-        "model_args": model_args(submission, weights),
+        "model_args": model_args(submission, weights) + (vllm_args(cluster) if backend == "vllm" else ""),
         "weights": weights,
-        "backend": backend_for(cluster, submission.precision),
+        "backend": backend,
         "quantization": submission.precision if FACTS[submission.precision].bitsandbytes else None,
         "tasks": [{"task": t.task, "num_fewshot": t.num_fewshot} for t in submission.suite.tasks.all()],
         "task_paths": task_paths(run),
         "device": settings.EVAL_DEVICE,
-        "batch_size": settings.EVAL_BATCH_SIZE,
+        "batch_size": cluster.batch_size or settings.EVAL_BATCH_SIZE,
         "apply_chat_template": submission.use_chat_template,
+        "system_instruction": submission.suite.system_instruction if submission.use_chat_template else "",
         "output_dir": str(work_dir / "output"),
         "progress_path": str(work_dir / "progress.json"),
         "error_path": str(work_dir / "error.json"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
-from evaluation.models import Suite, SuiteTask
+from evaluation.models import Scoring, Suite, SuiteTask
 from evaluation.record import reproduce_commands
 from evaluation.services import SUITES_DIR
 from leaderboard import statistics
@@ -34,7 +34,7 @@ def _described() -> dict[str, Dataset]:
 METRICS = {
     "acc": "accuracy: the answer whose continuation the model finds most likely is its pick",
     "acc_norm": "accuracy with each answer's log-likelihood divided by its length in characters",
-    "exact_match": "exact match of the extracted final answer",
+    "exact_match": "exact match of the answer extracted from the model's generated text",
 }
 
 
@@ -50,7 +50,12 @@ def datasets(suite_tasks: list[SuiteTask]) -> list[DatasetRow]:
     """Each task's dataset (for a demo task, ``demo_`` prefix, the dataset it has a small offline slice of) and
     what its metric means."""
     return [
-        DatasetRow(t, _described().get(t.task), t.task.startswith("demo_"), METRICS.get(t.metric, t.metric))
+        DatasetRow(
+            t,
+            _described().get(t.task) or _described().get(t.task.removesuffix("_generative")),
+            t.task.startswith("demo_"),
+            METRICS.get(t.metric, t.metric),
+        )
         for t in suite_tasks
     ]
 
@@ -59,11 +64,13 @@ def reproduce_command(suite: Suite | None) -> list[str]:
     """The lm_eval command lines a run of ``suite`` records, for a model yet to be named."""
     if suite is None:
         return []
+    generative = any(t.scoring == Scoring.GENERATIVE for t in suite.tasks.all())
     spec = {
         "model_args": "pretrained=ORG/NAME,revision=COMMIT_SHA,dtype=bfloat16",
         "tasks": [{"task": t.task, "num_fewshot": t.num_fewshot} for t in suite.tasks.all()],
         "task_paths": [str((Path(settings.BASE_DIR) / p).resolve()) for p in suite.task_paths],
-        "apply_chat_template": False,
+        "apply_chat_template": generative,
+        "system_instruction": suite.system_instruction if generative else "",
         "backend": "hf",
     }
     return reproduce_commands(spec, "auto", "cuda:0")

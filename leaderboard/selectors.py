@@ -26,6 +26,7 @@ from django.db.models.functions import Cast, Rank
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from evaluation.ingest import NO_ANSWER
 from evaluation.models import EvalRun, SampleLog, Suite, SuiteTask, TaskResult
 from leaderboard.filters import DisplayForm, RankingFilter, RankingOptions, display_options, score_field
 from leaderboard.models import Flag, FlagStatus, LeaderboardEntry, RankingVersion
@@ -438,17 +439,23 @@ def sample_filters(run: EvalRun, task: str) -> list[str]:
     )
 
 
+OUTCOMES = ("correct", "incorrect", "no_answer")
+
+
 def samples(
     run: EvalRun, suite_task: SuiteTask, metric_filter: str, *, outcome: str = "", query: str = ""
 ) -> QuerySet[SampleLog]:
     """A run's samples of one task, in document order; ``outcome`` 'correct' or 'incorrect' by the suite's
-    metric; ``query`` searched (case-insensitively) in the prompt the model saw."""
+    metric, or 'no_answer' (a generation the filter found no answer in); ``query`` searched (case-insensitively)
+    in the prompt the model saw."""
     rows = SampleLog.objects.filter(run=run, task=suite_task.task, filter=metric_filter)
     metric = f"metrics__{suite_task.metric}"
     if outcome == "correct":
         rows = rows.filter(**{metric: 1})
     elif outcome == "incorrect":
         rows = rows.filter(~Q(**{metric: 1}))
+    elif outcome == "no_answer":
+        rows = rows.filter(Q(filtered_resps=[NO_ANSWER]) | Q(filtered_resps=NO_ANSWER))
     if query:
         rows = rows.annotate(prompt=KeyTextTransform("arg_0", KeyTextTransform("gen_args_0", "arguments"))).filter(
             prompt__icontains=query
@@ -474,9 +481,14 @@ class SampleView:
     sample: SampleLog
     prompt: str
     choices: list[Choice]
-    generation: str | None
+    generation: str | None  # a generative task's whole answer (its thinking apart, in sample.thinking)
     target: str
     correct: bool | None
+    extracted: str | None = None  # what the filter took from the generation
+
+    @property
+    def no_answer(self) -> bool:
+        return self.extracted == NO_ANSWER
 
 
 def _float(value) -> float | None:
@@ -504,8 +516,15 @@ def sample_view(sample: SampleLog, suite_task: SuiteTask) -> SampleView:
         filtered = (
             sample.filtered_resps[0] if isinstance(sample.filtered_resps, list) and sample.filtered_resps else None
         )
-        text = filtered if isinstance(filtered, str) else generated
-        return SampleView(sample, prompt, [], None if text is None else str(text), sample.target, correct)
+        return SampleView(
+            sample,
+            prompt,
+            [],
+            None if generated is None else str(generated),
+            sample.target,
+            correct,
+            extracted=filtered if isinstance(filtered, str) else None,
+        )
     target_index = int(sample.target) if sample.target.strip().isdigit() else None
     choices = []
     for index, (request, resp) in enumerate(zip(requests, resps, strict=False)):

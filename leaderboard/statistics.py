@@ -183,3 +183,15 @@ def unpaired_difference(diff: float, variance: float) -> dict:
         "p_value": p_value,
         "method": "unpaired z-test",
     }
+
+
+def paired_difference(differences: list[float], z: float = Z95) -> dict | None:
+    """The mean of per-question differences (e.g. generative minus log-likelihood correctness, each 0 or 1)
+    with a normal 95% interval from their sample variance: the paired "format gap"."""
+    n = len(differences)
+    if n < 2:
+        return None
+    values = np.asarray(differences, dtype=float)
+    mean = float(values.mean())
+    half = z * float(values.std(ddof=1)) / math.sqrt(n)
+    return {"diff": mean, "ci": [mean - half, mean + half], "n": n}

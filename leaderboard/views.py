@@ -21,11 +21,13 @@ from django.views.decorators.http import require_POST
 from evaluation.models import RunStatus, Suite, SuiteTask
 from leaderboard import about as about_facts
 from leaderboard.filters import OPTIONAL_COLUMNS, checkbox_groups, ranking_query
+from leaderboard.format_gap import format_gaps
 from leaderboard.forms import CommentForm, FlagForm
 from leaderboard.models import Flag, FlagStatus
 from leaderboard.selectors import (
     DISAGREEMENTS_PER_PAGE,
     MAX_COMPARED,
+    OUTCOMES,
     CompareError,
     compare_candidates,
     compare_models_parse,
@@ -294,6 +296,7 @@ def model_page(request, org, name):
             "name": name,
             "latest": submissions[0],
             "rankings": rankings,
+            "format_gaps": format_gaps(rankings),
             "runs": runs,
             "flags": model_flags(model_id),
             "chart": chart,
@@ -417,7 +420,7 @@ def run_samples(request, run_id, task=None):
     suite_task = _suite_task(suite_tasks, task)
 
     outcome = request.GET.get("outcome", "")
-    outcome = outcome if outcome in ("correct", "incorrect") else ""
+    outcome = outcome if outcome in OUTCOMES else ""
     query = request.GET.get("q", "").strip()[:200]
     finished = run.finished_at.timestamp() if run.finished_at else 0
     keep = run.status == RunStatus.FINISHED

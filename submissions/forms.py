@@ -6,7 +6,17 @@ from submissions.errors import SubmissionError
 from submissions.hub import check_model_id
 from submissions.models import ModelType, Precision, WeightType
 
-FIELDS = ["model_id", "revision", "precision", "weight_type", "base_model", "model_type", "use_chat_template", "suite"]
+FIELDS = [
+    "model_id",
+    "revision",
+    "precision",
+    "weight_type",
+    "base_model",
+    "model_type",
+    "use_chat_template",
+    "think_end_token",
+    "suite",
+]
 
 
 class SubmissionForm(forms.Form):
@@ -23,7 +33,17 @@ class SubmissionForm(forms.Form):
         max_length=200, required=False, help_text="For delta and adapter weights: the model they apply to."
     )
     model_type = forms.ChoiceField(choices=ModelType.choices)
-    use_chat_template = forms.BooleanField(required=False, help_text="Wrap prompts in the tokenizer's chat template.")
+    use_chat_template = forms.BooleanField(
+        required=False,
+        help_text="Wrap prompts in the tokenizer's chat template (generative suites: the model answers as a chat).",
+    )
+    think_end_token = forms.CharField(
+        label="End-of-thinking marker",
+        max_length=32,
+        required=False,
+        help_text="Reasoning models only: the text that ends their thinking, e.g. </think>. The thinking is kept "
+        "apart and never searched for an answer.",
+    )
     suite = forms.ModelChoiceField(queryset=Suite.objects.all(), to_field_name="slug", empty_label=None)
 
     field_order = FIELDS

@@ -47,6 +47,12 @@ class ModelSubmission(models.Model):
     base_model = models.CharField(max_length=200, blank=True)
     model_type = models.CharField(max_length=32, choices=ModelType.choices, default=ModelType.PRETRAINED)
     use_chat_template = models.BooleanField(default=False)
+    think_end_token = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="A reasoning model's end-of-thinking marker (e.g. </think>): the thinking before it is kept apart, "
+        "never searched for an answer",
+    )
     suite = models.ForeignKey("evaluation.Suite", on_delete=models.PROTECT, related_name="submissions")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKING, db_index=True)
     failure_reason = models.TextField(blank=True)

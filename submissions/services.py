@@ -5,6 +5,7 @@ its runs (evaluation.services). What a run's end does to its submission is pipel
 """
 
 import logging
+import re
 import time
 from datetime import timedelta
 
@@ -218,6 +219,7 @@ def submission_create(
     base_model: str = "",
     model_type: str = ModelType.PRETRAINED,
     use_chat_template: bool = False,
+    think_end_token: str = "",
     review: bool | None = None,
     check_now: bool = False,
 ) -> ModelSubmission:
@@ -241,6 +243,7 @@ def submission_create(
     if weight_type != WeightType.ORIGINAL and not base_model:
         raise SubmissionError("base_model", "Delta and adapter weights need the base model they apply to.")
 
+    think_end_token = _check_think_end_token(think_end_token)
     facts = submission_resolve(model_id, revision, weight_type=weight_type, base_model=base_model)
     checked = _passed_checks(facts, precision, weight_type, use_chat_template)
     with transaction.atomic():
@@ -257,6 +260,7 @@ def submission_create(
                     base_model=facts.base_model,
                     model_type=model_type,
                     use_chat_template=use_chat_template,
+                    think_end_token=think_end_token,
                     suite=suite,
                     facts=facts.as_dict(),
                     quota_exempt=quota_exempt,
@@ -284,6 +288,19 @@ def submission_create(
         if submission.status == Status.REJECTED:
             raise SubmissionError(field, reason)
     return submission
+
+
+THINK_END_TOKEN = re.compile(r"^[^\s,=]{1,32}$")
+
+
+def _check_think_end_token(value: str) -> str:
+    """It travels in lm-eval's model_args (``key=value,...``): no comma, equals sign or space."""
+    value = (value or "").strip()
+    if value and not THINK_END_TOKEN.match(value):
+        raise SubmissionError(
+            "think_end_token", "The end-of-thinking marker is up to 32 characters, without spaces, commas or '='."
+        )
+    return value
 
 
 def _fresh(facts: ModelFacts) -> dict:

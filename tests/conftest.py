@@ -12,11 +12,13 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
 
+from devtools.tiny_chat import build_tiny_chat_model
 from devtools.tiny_model import build_tiny_model
 from evaluation.services import suites_load_all
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_MODEL = "test-org/tiny-medical-llm"
+TINY_CHAT_MODEL = "test-org/tiny-chat-llm"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,6 +48,12 @@ def hub_cache() -> Path:
 def tiny_model(hub_cache) -> tuple[str, str]:
     """(repo id, commit sha) of a tiny random Llama in the local hub cache."""
     return TINY_MODEL, build_tiny_model(TINY_MODEL, hub_cache=hub_cache)
+
+
+@pytest.fixture(scope="session")
+def tiny_chat_model(hub_cache) -> tuple[str, str]:
+    """(repo id, commit sha) of a tiny chat model that thinks in a <think> block, then answers (devtools.tiny_chat)."""
+    return TINY_CHAT_MODEL, build_tiny_chat_model(TINY_CHAT_MODEL, hub_cache=hub_cache, favourite=1, thinking=True)
 
 
 @pytest.fixture

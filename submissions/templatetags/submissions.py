@@ -17,6 +17,7 @@ def resubmit_url(submission) -> str:
         "weight_type": submission.weight_type,
         "base_model": submission.base_model,
         "model_type": submission.model_type,
+        "think_end_token": submission.think_end_token,
         "suite": submission.suite.slug,
     }
     if submission.use_chat_template:

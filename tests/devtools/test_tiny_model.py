@@ -1,5 +1,6 @@
 """make_tiny_model puts a model in the local hub cache that transformers loads offline, by sha and by main."""
 
+import json
 import os
 import subprocess
 import sys
@@ -39,3 +40,18 @@ def test_make_tiny_model_prints_shas_that_transformers_loads_offline(settings):
 def test_make_tiny_model_refuses_bad_names(name):
     with pytest.raises(CommandError):
         call_command("make_tiny_model", name)
+
+
+def test_make_tiny_model_chat_builds_a_chat_model_and_prints_its_sha_last(tiny_chat_model, hub_cache):
+    repo_id, sha = tiny_chat_model
+    out = StringIO()
+    call_command("make_tiny_model", repo_id, "--chat", "--thinking", "--favourite", "1", stdout=out)
+    assert out.getvalue().split()[-1] == sha  # deterministic: the session fixture built the same commit
+    snapshot = hub_cache / f"models--{repo_id.replace('/', '--')}" / "snapshots" / sha
+    assert "chat_template" in json.loads((snapshot / "tokenizer_config.json").read_text())
+    assert (hub_cache / f"models--{repo_id.replace('/', '--')}" / "refs" / "main").read_text() == sha
+
+
+def test_thinking_and_favourite_need_chat():
+    with pytest.raises(CommandError, match="--chat"):
+        call_command("make_tiny_model", "test-org/x", "--thinking")

@@ -12,9 +12,15 @@ def load(*files) -> str:
     return out.getvalue()
 
 
-def test_load_suites_loads_the_three_shipped_suites_idempotently(db):
+def test_load_suites_loads_the_shipped_suites_idempotently(db):
     assert load() == load()
-    assert set(Suite.objects.values_list("slug", flat=True)) == {"medical", "open-llm-v1", "demo-medical"}
+    assert set(Suite.objects.values_list("slug", flat=True)) == {
+        "medical",
+        "open-llm-v1",
+        "demo-medical",
+        "medical-generative",
+        "demo-medical-generative",
+    }
     medical = SuiteTask.objects.filter(suite__slug="medical")
     assert sorted(medical.values_list("task", flat=True)) == sorted(
         [
@@ -29,7 +35,15 @@ def test_load_suites_loads_the_three_shipped_suites_idempotently(db):
             "pubmedqa_pqal",
         ]
     )
-    assert set(medical.values_list("num_fewshot", "metric")) == {(0, "acc")}
+    assert set(medical.values_list("num_fewshot", "metric", "scoring")) == {(0, "acc", "multiple_choice")}
+    for slug, base in (("medical-generative", "medical"), ("demo-medical-generative", "demo-medical")):
+        generative = SuiteTask.objects.filter(suite__slug=slug)
+        assert sorted(generative.values_list("task", flat=True)) == sorted(
+            f"{task}_generative" for task in SuiteTask.objects.filter(suite__slug=base).values_list("task", flat=True)
+        )
+        assert {(t.scoring, t.metric, t.metric_filter, tuple(t.other_filters)) for t in generative} == {
+            ("generative", "exact_match", "strict-match", ("flexible-extract",))
+        }
     open_llm = dict(SuiteTask.objects.filter(suite__slug="open-llm-v1").values_list("task", "num_fewshot"))
     assert open_llm == {
         "arc_challenge": 25,
@@ -53,7 +67,17 @@ def test_a_suite_file_update_replaces_its_tasks(db, tmp_path):
     assert list(suite.tasks.values_list("task", "name", "num_fewshot")) == [("b", "B2", 5)]
 
 
-@pytest.mark.parametrize("text", ["slug: x\n", "- not a mapping\n", "slug: x\ntasks:\n  - {name: no task key}\n", "::"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "slug: x\ntasks:\n  - {task: a, scoring: by-vibes}\n",
+        "slug: x\ntasks:\n  - {task: a, other_filters: flexible}\n",
+        "slug: x\n",
+        "- not a mapping\n",
+        "slug: x\ntasks:\n  - {name: no task key}\n",
+        "::",
+    ],
+)
 def test_a_malformed_suite_file_is_refused_whole(db, tmp_path, text):
     path = tmp_path / "bad.yaml"
     path.write_text(text)

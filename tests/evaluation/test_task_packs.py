@@ -47,10 +47,15 @@ def demo_tasks():
         yield {name: (task, list(task.test_docs() or task.validation_docs())) for name, task in tasks.items()}
 
 
-def test_the_demo_pack_has_the_nine_medical_datasets(demo_tasks):
-    assert sorted(demo_tasks) == sorted([*UPSTREAM_TASKS, *(f"demo_mmlu_{s}" for s in MMLU_SUBJECTS)])
-    for name, (_, docs) in demo_tasks.items():
+def test_the_demo_pack_has_the_nine_medical_datasets_and_their_generative_variants(demo_tasks):
+    nine = [*UPSTREAM_TASKS, *(f"demo_mmlu_{s}" for s in MMLU_SUBJECTS)]
+    assert sorted(demo_tasks) == sorted([*nine, *(f"{name}_generative" for name in nine)])
+    for name in nine:
+        docs = demo_tasks[name][1]
         assert 10 <= len(docs) <= 30, name
+        generative, generative_docs = demo_tasks[f"{name}_generative"]
+        assert generative_docs == docs, name  # the same questions, scored from the generated text
+        assert generative.OUTPUT_TYPE == "generate_until" and generative.config.num_fewshot == 0
 
 
 @pytest.mark.parametrize("name", [*UPSTREAM_TASKS, *(f"demo_mmlu_{s}" for s in MMLU_SUBJECTS)])

@@ -175,6 +175,9 @@ def test_about_page(client, suites):
         "My model failed",
         "Can I edit a submission?",
         "lm_eval --model hf",
+        "Two ways of scoring",
+        "<code>generative</code>",
+        "<code>strict-match</code>",
     ]:
         assert fact in page, fact
     described = [row.dataset for suite in suites.values() for row in datasets(list(suite.tasks.all()))]
@@ -222,3 +225,12 @@ def test_favicon_ico_leads_to_the_sites_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
     assert (settings.BASE_DIR / "static" / "favicon.svg").read_text().startswith("<svg")  # the live server serves it
+
+
+def test_the_suite_api_says_how_each_task_is_scored(client, suites):
+    generative = client.get("/api/suites/demo-medical-generative/").json()
+    assert {(t["scoring"], t["metric"], t["filter"], tuple(t["other_filters"])) for t in generative["tasks"]} == {
+        ("generative", "exact_match", "strict-match", ("flexible-extract",))
+    }
+    multiple_choice = client.get("/api/suites/demo-medical/").json()
+    assert {(t["scoring"], t["filter"]) for t in multiple_choice["tasks"]} == {("multiple_choice", "none")}

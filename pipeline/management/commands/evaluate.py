@@ -23,11 +23,17 @@ class Command(BaseCommand):
         parser.add_argument("--revision", default="main")
         parser.add_argument("--precision", default="float32", choices=Precision.values)
         parser.add_argument("--suite", required=True, help="suite slug")
+        parser.add_argument(
+            "--chat-template", action="store_true", help="prompt through the model's chat template (generative suites)"
+        )
+        parser.add_argument("--think-end-token", default="", help="a reasoning model's end-of-thinking marker")
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--sync", action="store_true", help="run the job in this process")
         mode.add_argument("--wait", action="store_true", help="let the cluster run it and wait for the end (default)")
 
-    def handle(self, *args, model_id, revision, precision, suite, sync, wait, **options):
+    def handle(
+        self, *args, model_id, revision, precision, suite, sync, wait, chat_template, think_end_token, **options
+    ):
         suite_obj = Suite.objects.filter(slug=suite).first()
         if suite_obj is None:
             raise CommandError(f"no suite {suite!r}; load it with `manage.py load_suites`")
@@ -38,6 +44,8 @@ class Command(BaseCommand):
                 revision=revision,
                 precision=precision,
                 suite=suite_obj,
+                use_chat_template=chat_template,
+                think_end_token=think_end_token,
                 review=True,
                 check_now=True,
             )

@@ -121,6 +121,49 @@ def forget(manage, model, env) -> None:
     subprocess.run([*manage, "shell", "-c", script], cwd=REPO, env=env, check=True, capture_output=True)
 
 
+def harness_run(
+    model_args, tasks, pack: Path, system: str, device: str, batch_size, out: Path, env
+) -> tuple[float, dict]:
+    """The platform's harness child alone, as a worker spawns it but without the site (a GPU machine that has no
+    database or Django): its wall time and the generation totals it records."""
+    out.mkdir(parents=True)
+    spec = {
+        "model_args": model_args,
+        "backend": "hf",
+        "quantization": None,
+        "tasks": [{"task": task, "num_fewshot": 0} for task in tasks],
+        "task_paths": [str(pack)],
+        "device": device,
+        "batch_size": int(batch_size) if str(batch_size).isdigit() else batch_size,
+        "apply_chat_template": True,
+        "system_instruction": system,
+        "output_dir": str(out / "output"),
+        "progress_path": str(out / "progress.json"),
+        "error_path": str(out / "error.json"),
+        "parent_pid": os.getpid(),
+    }
+    (out / "spec.json").write_text(json.dumps(spec))
+    path = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    wall = timed(
+        [sys.executable, "-m", "evaluation.harness", str(out / "spec.json")], pack, {**env, "PYTHONPATH": path}
+    )
+    results = json.loads(next((out / "output").rglob("results_*.json")).read_text())
+    totals = results["generation_tokens"]
+    totals["tokens_per_s"] = round(totals["generated_tokens"] / totals["generate_s"], 2)
+    return wall, {**totals, "batch_size": results["config"]["batch_size"]}
+
+
+def responses(output: Path) -> dict[tuple[str, int], str]:
+    """Every generation of a run's samples files: (task, doc_id) -> the response."""
+    found = {}
+    for path in output.rglob("samples_*.jsonl"):
+        task = path.name.removeprefix("samples_").rsplit("_", 1)[0]
+        for line in path.read_text().splitlines():
+            sample = json.loads(line)
+            found[task, sample["doc_id"]] = sample["resps"][0][0]
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu")
@@ -129,14 +172,19 @@ def main() -> None:
     parser.add_argument("--questions", type=int, help="questions per task (default: all of the demo pack's)")
     parser.add_argument("--max-gen-toks", type=int, help="generation cap per question (default: the tasks')")
     parser.add_argument("--precision", default="float32", help="bfloat16 for a large model on a GPU")
+    parser.add_argument(
+        "--harness-only", action="store_true", help="the harness child without the site (needs --model-dir)"
+    )
     args = parser.parse_args()
     data_dir = Path(os.environ.get("DATA_DIR", REPO / ".data"))
     os.environ.setdefault("HF_HOME", str(data_dir / "hf"))  # as config/settings.py: the CLI reads the same cache
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "EVAL_DEVICE": args.device}
     os.environ.update(env)
     manage = [sys.executable, str(REPO / "manage.py")]
-    lm_eval = str(Path(sys.executable).parent / "lm_eval")
-    if args.model_dir:
+    lm_eval = [sys.executable, "-m", "lm_eval"]  # the CLI, wherever pip put its script
+    if args.harness_only:
+        model, sha, think = str(args.model_dir.resolve()), "", ""
+    elif args.model_dir:
         model, sha = model_from_dir(args.model_dir.resolve(), manage)
         think = ""
     else:
@@ -150,13 +198,16 @@ def main() -> None:
         ).stdout.split()[-1]
     with tempfile.TemporaryDirectory() as tmp:
         suite_file, tasks = make_pack(Path(tmp) / "pack", args.questions, args.max_gen_toks)
-        subprocess.run([*manage, "load_suites", str(suite_file)], cwd=REPO, env=env, check=True, capture_output=True)
+        if not args.harness_only:
+            subprocess.run(
+                [*manage, "load_suites", str(suite_file)], cwd=REPO, env=env, check=True, capture_output=True
+            )
         system = yaml.safe_load(suite_file.read_text())["system_instruction"]
-        model_args = f"pretrained={model},revision={sha},dtype={args.precision}"
+        model_args = f"pretrained={model}" + (f",revision={sha}" if sha else "") + f",dtype={args.precision}"
         model_args += f",think_end_token={think},enable_thinking=True" if think else ""
         cli = timed(
             [
-                lm_eval,
+                *lm_eval,
                 "--model",
                 "hf",
                 "--model_args",
@@ -183,6 +234,29 @@ def main() -> None:
             Path(tmp) / "pack",
             env,
         )
+        if args.harness_only:
+
+            def run(batch, name):
+                return harness_run(
+                    model_args, tasks, Path(tmp) / "pack", system, args.device, batch, Path(tmp) / name, env
+                )
+
+            platform, batched = run(args.batch_size, "batched")
+            single_s, single = run(1, "single")
+            cli_responses, single_responses = responses(Path(tmp) / "cli"), responses(Path(tmp) / "single")
+            same = sum(cli_responses[key] == text for key, text in single_responses.items())
+            print(f"generative demo suite ({len(tasks)} tasks, {batched['generations']} generations), harness child:")
+            print(f"  harness child, batch {batched['batch_size']}: {platform:.1f} s; batch 1: {single_s:.1f} s")
+            print(f"  lm_eval CLI --batch_size 1, same flags: {cli:.1f} s")
+            print(f"  ratio harness child (batch {batched['batch_size']}) / CLI: {platform / cli:.2f} (goal <= 1.0)")
+            print(f"  generations equal to the CLI's at batch 1: {same} of {len(single_responses)}")
+            for name, record in ((f"batch {batched['batch_size']}", batched), ("batch 1", single)):
+                print(
+                    f"  generation at {name}: {record['generated_tokens']} tokens in {record['generate_s']:.1f} s = "
+                    f"{record['tokens_per_s']} tokens/s ({record['prompt_tokens']} prompt tokens)"
+                )
+            print(f"  batched / batch 1 tokens/s: {batched['tokens_per_s'] / single['tokens_per_s']:.2f}")
+            return
         forget(manage, model, env)
         platform, batched = platform_run(manage, model, sha, think, env, args.batch_size)
         forget(manage, model, env)

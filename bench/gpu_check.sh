@@ -3,11 +3,11 @@
 # model of a 7B (Llama-2) shape in bf16. Two steps:
 #
 #   1. On a machine with network, from the repo root:  bash bench/gpu_check.sh prepare
-#      downloads the wheels of requirements.txt (torch excepted: the GPU machine has its own) for Python 3.12
-#      into .whl/ (ignored by git), so that they travel with the working tree.
+#      downloads the wheels the harness child lacks on a GPU image, for Python 3.12, into .whl/ (ignored by
+#      git), so that they travel with the working tree.
 #   2. On the GPU machine, from the repo root:         bash bench/gpu_check.sh
-#      installs them into /tmp/site (unless Django and lm-eval import already), builds the model in /tmp,
-#      sets up the embedded Postgres and runs the bench on CUDA.
+#      installs them into /tmp/site (unless lm-eval imports already), builds the model in /tmp and runs the
+#      bench's harness-only mode on CUDA: the platform's harness child at BATCH and at 1 against the CLI at 1.
 #
 # Knobs (environment): SHAPE=7b|tiny (tiny: a CPU dry run of this script), BATCH=32, QUESTIONS=4 per task,
 # MAX_GEN_TOKS=64 (random weights never stop before the cap), DEVICE=cuda.
@@ -16,18 +16,19 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
 if [[ "${1:-}" == prepare ]]; then
+  # What the harness child needs beyond a GPU image's torch, transformers, accelerate, pandas, pyarrow, scipy, ...
+  # (the site itself, Django and Postgres, stays behind: the check runs the harness child alone).
   mkdir -p .whl
-  grep -vE '^(torch|nvidia-|triton)' requirements.txt | grep -vE '^\s*(#|$)' > .whl/requirements.txt
   "$PY" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
-    --platform any -d .whl -r .whl/requirements.txt || {
-      echo "some requirements have no wheel: building them"; "$PY" -m pip wheel --quiet --no-deps -w .whl -r .whl/requirements.txt; }
+    --platform any -d .whl $(grep -E '^(lm_eval|datasets|evaluate|dill|multiprocess|pytablewriter|DataProperty|mbstrdecoder|pathvalidate|tabledata|tcolorpy|typepy|chardet|pytz|more-itertools|PyYAML)==' requirements.txt)
+  "$PY" -m pip wheel --quiet --no-deps -w .whl $(grep -E '^(sqlitedict|word2number)==' requirements.txt)
   du -sh .whl
   exit 0
 fi
 
 SHAPE=${SHAPE:-7b} BATCH=${BATCH:-32} QUESTIONS=${QUESTIONS:-4} MAX_GEN_TOKS=${MAX_GEN_TOKS:-64} DEVICE=${DEVICE:-cuda}
-if ! "$PY" -c "import django, lm_eval" 2>/dev/null; then
+if ! "$PY" -c "import lm_eval" 2>/dev/null; then
   "$PY" -m pip install --quiet --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl
   export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
   export PATH=/tmp/site/bin:$PATH
@@ -74,8 +75,6 @@ fast.save_pretrained(out)
 print(f"{shape} model in {out}: {sum(p.numel() for p in model.parameters()):,} parameters")
 PYTHON
 
-"$PY" manage.py migrate --noinput -v0
-"$PY" manage.py load_suites > /dev/null
 PRECISION=$([[ $SHAPE == 7b ]] && echo bfloat16 || echo float32)
-"$PY" bench/generate_vs_cli.py --device "$DEVICE" --model-dir "$MODEL_DIR" --batch-size "$BATCH" \
+"$PY" bench/generate_vs_cli.py --harness-only --device "$DEVICE" --model-dir "$MODEL_DIR" --batch-size "$BATCH" \
   --questions "$QUESTIONS" --max-gen-toks "$MAX_GEN_TOKS" --precision "$PRECISION"

@@ -45,8 +45,8 @@ def can_moderate(user, permission: str = MODERATE_SUBMISSIONS) -> bool:
 
 
 def can_create_token(user, scope: str) -> bool:
-    """A ``moderate`` token only for a moderator, from a session that passed two-factor; other scopes for anyone
-    signed in."""
+    """A ``moderate`` token only from a session that passed two-factor (or needs none); other scopes for anyone
+    signed in. What the token may then do is still the user's permissions'."""
     if scope == "moderate":
-        return can_moderate(user)
+        return two_factor_passed(user)
     return bool(user is not None and user.is_authenticated)

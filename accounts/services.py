@@ -20,8 +20,7 @@ TOKEN_PREFIX = "mlb_"
 EMAIL_SALT = "accounts.email-confirm"
 EMAIL_LINK_DAYS = 3
 MODERATE_TOKEN_NEEDS_TWO_FACTOR = (
-    "A moderate token is for moderators, from a session that passed two-factor: give your device's code at the "
-    "admin's log-in, then come back."
+    "A moderate token needs two-factor in this session: give your device's code at the admin's log-in, then come back."
 )
 
 
@@ -29,7 +28,7 @@ MODERATE_TOKEN_NEEDS_TWO_FACTOR = (
 def token_create(*, user, name: str, scope: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns it with the raw token, which is never stored nor shown again.
 
-    ``user`` comes from the request: a ``moderate`` token needs a moderator whose session passed two-factor."""
+    ``user`` comes from the request: a ``moderate`` token needs its session to have passed two-factor."""
     if not can_create_token(user, scope):
         raise PermissionDenied(MODERATE_TOKEN_NEEDS_TWO_FACTOR)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)

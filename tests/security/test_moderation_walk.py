@@ -92,7 +92,7 @@ ROWS = {
     "web: create a moderate token": (
         lambda c, w: c.post("/accounts/tokens/", {"name": "new", "scope": Scope.MODERATE, "expires": "30"}),
         lambda w: ApiToken.objects.filter(name="new").exists(),
-        {"moderator"},
+        {"staff without the permission", "moderator"},  # offered to staff only; what it may do is the policy's
     ),
     "web: revoke the submitter's token": (
         lambda c, w: c.post(f"/accounts/tokens/{w['token'].pk}/revoke/"),

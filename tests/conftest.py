@@ -131,3 +131,9 @@ def queued_tasks_run(cluster: str) -> int:
         queued.delete()
         ran += 1
     return ran
+
+
+def pytest_collection_modifyitems(config, items):
+    """The browser tests last: Playwright's sync API can leave an event loop in the main thread, under which
+    async_to_sync (django-health-check's checks) refuses to run."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.path).replace("\\", "/"))

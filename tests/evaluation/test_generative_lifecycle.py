@@ -6,7 +6,6 @@ import os
 import signal
 
 import psutil
-from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import Schedule
@@ -18,6 +17,7 @@ from submissions.models import Status
 from submissions.services import submission_cancel, submission_create
 from tests.conftest import wait_for
 from tests.evaluation.helpers import harness_processes
+from tests.factories import ModeratorFactory
 
 
 def _generative_submission(tiny_chat_model, suites):
@@ -44,7 +44,7 @@ def test_a_generative_run_cancelled_mid_generation_leaves_nothing(start_cluster,
     wait_for(lambda: _generating(run), timeout=180, what="the harness to start generating")
     [harness] = harness_processes(run)
 
-    submission_cancel(submission, actor=User.objects.create_user("mod", is_staff=True), note="cancelled mid-generation")
+    submission_cancel(submission, actor=ModeratorFactory(), note="cancelled mid-generation")
     _, alive = psutil.wait_procs([harness], timeout=15)
     assert not alive
     run.refresh_from_db()

@@ -152,7 +152,7 @@ def main():
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from evaluation.ingest import SAMPLE_COLUMNS, _sample_row, results_ingest
+    from evaluation.ingest import SAMPLE_COLUMNS, results_ingest, sample_row
     from evaluation.models import EvalRun, SampleLog, Suite
     from submissions.models import ModelSubmission, Status
 
@@ -171,7 +171,7 @@ def main():
             run = EvalRun.objects.create(submission=submission)
             # The raw baseline: the same rows, already built, into a bare table of the same columns.
             prebuilt = [
-                _sample_row(run.pk, task, json.loads(line))
+                sample_row(run.pk, task, json.loads(line))
                 for task, path in output.sample_files.items()
                 for line in path.read_text(encoding="utf-8").split("\n")
                 if line  # (not splitlines: the texts hold U+2028, which lm-eval writes raw)

@@ -168,7 +168,7 @@ def sample_values(sample: dict) -> tuple:
     return resps, truncated or thinking_cut, thinking.replace("\x00", ""), *counts
 
 
-def _sample_row(run_id: int, task: str, sample: dict) -> tuple:
+def sample_row(run_id: int, task: str, sample: dict) -> tuple:
     resps, truncated, thinking, prompt_tokens, thinking_tokens, answer_tokens = sample_values(sample)
     return (
         run_id,
@@ -213,7 +213,7 @@ def samples_copy(run: EvalRun, output: HarnessOutput) -> int:
                             continue
                         try:
                             sample = json.loads(line)
-                            row = _sample_row(run.pk, task, sample)
+                            row = sample_row(run.pk, task, sample)
                         except (ValueError, KeyError, TypeError) as exc:
                             raise HarnessOutputError(f"{path}, line {number}: not an lm-eval sample ({exc!r})") from exc
                         copy.write_row(row)

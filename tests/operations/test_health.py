@@ -6,11 +6,13 @@ import signal
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 from django.utils import timezone
 
+from evaluation.brokers import cluster_heartbeat_key
 from evaluation.models import EvalRun, RunStatus
 from operations.health import Readiness
 from tests.conftest import wait_for
@@ -90,6 +92,8 @@ def test_readiness_names_each_component_that_is_down(client, settings, tmp_path)
 def test_readiness_follows_each_clusters_heartbeat(start_cluster, client, settings):
     settings.HEALTH_CLUSTERS = ["default", "checks"]
     settings.HEALTH_CLUSTER_STALE_S = 4
+    # an earlier test's cluster beat into the same cache: this test starts from none seen
+    caches[settings.CLUSTER_HEARTBEAT_CACHE].delete_many([cluster_heartbeat_key(n) for n in ("default", "checks")])
     status, report = ready(client)
     assert status == 503 and failing(report) == {
         "cluster default": "no heartbeat seen",

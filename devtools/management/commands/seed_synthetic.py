@@ -5,7 +5,6 @@ its ranking entry, its samples in lm-eval's format), in bulk. Synthetic models a
 ``synthetic-*``; running the command again replaces them. Not for a production database.
 """
 
-import json
 import random
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from evaluation.ingest import SAMPLE_COLUMNS
+from evaluation.ingest import SAMPLE_COLUMNS, sample_row
 from evaluation.models import EvalRun, RunStatus, SampleLog, Suite, TaskResult
 from leaderboard.models import Flag, FlagReason, FlagStatus, LeaderboardEntry
 from leaderboard.services import (
@@ -219,23 +218,19 @@ class Command(BaseCommand):
                         lls = [round(rng.uniform(-12, -1), 6) for _ in range(k)]
                         pick = max(range(k), key=lambda i: lls[i])
                         resps = [[[str(ll), "False"]] for ll in lls]
-                        copy.write_row(
-                            (
-                                run.pk,
-                                t.task,
-                                t.metric_filter,
-                                doc_id,
-                                json.dumps({"question": question, "options": options, "answer": target}),
-                                json.dumps(
-                                    {f"gen_args_{i}": {"arg_0": prompt, "arg_1": f" {letters[i]}"} for i in range(k)}
-                                ),
-                                str(target),
-                                json.dumps(resps),
-                                json.dumps([r[0] for r in resps]),
-                                json.dumps({t.metric: 1.0 if pick == target else 0.0}),
-                                "",
-                                "",
-                            )
-                        )
+                        sample = {
+                            "filter": t.metric_filter,
+                            "doc_id": doc_id,
+                            "doc": {"question": question, "options": options, "answer": target},
+                            "arguments": {
+                                f"gen_args_{i}": {"arg_0": prompt, "arg_1": f" {letters[i]}"} for i in range(k)
+                            },
+                            "target": target,
+                            "resps": resps,
+                            "filtered_resps": [r[0] for r in resps],
+                            "metrics": [t.metric],
+                            t.metric: 1.0 if pick == target else 0.0,
+                        }
+                        copy.write_row(sample_row(run.pk, t.task, sample))
                         count += 1
         return count

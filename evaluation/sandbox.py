@@ -3,7 +3,8 @@
 ``sandboxed(command, ...)`` wraps a child's command line in ``bwrap`` (Debian's bubblewrap):
 
 - an empty environment plus the caller's allow-list (``--clearenv``, ``--setenv``);
-- no network unless asked (``--unshare-net``: only a loopback of its own, so no port of the host, no database);
+- no network (``--unshare-net``: only a loopback of its own, so no port of the host, no database, no hub: what
+  a child reads from the hub its parent fetches first);
 - the system's programs and libraries, Python and the code read-only; the data directory (the secret key file,
   the embedded database and its socket, other runs) hidden under an empty tmpfs; HOME, /tmp and /run empty;
   then only the child's own paths: what it may write (its run's directory) and what it may read (the model
@@ -114,7 +115,6 @@ def sandboxed(
     cwd: Path | str,
     writable: list[Path | str] = (),
     readable: list[Path | str] = (),
-    network: bool = False,
 ) -> dict:
     """subprocess's ``args``, ``env`` and ``cwd`` that run ``command`` in the sandbox (or as it is, with
     SANDBOX=off): ``env`` is all of its environment (bwrap's own too: the sandbox's PID 1 is bwrap),
@@ -123,9 +123,8 @@ def sandboxed(
     parent_non_dumpable()
     if sandbox_off():
         return {"args": command, "env": env, "cwd": cwd}
-    args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    if not network:
-        args.append("--unshare-net")
+    args = ["bwrap", "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+    args += ["--unshare-cgroup-try"]
     for path in SYSTEM + [f"/etc/{name}" for name in ETC]:
         if os.path.lexists(path):
             args += ["--ro-bind", path, path]

@@ -1,7 +1,8 @@
 """Run the hub checks of one submission in a child process (``submissions.checks_child``) with limits.
 
-The child gets RLIMIT_AS (CHECKS_MEMORY_MB) and RLIMIT_CPU (CHECKS_CPU_S) before it starts, and
-is killed after CHECKS_TIMEOUT_S of wall-clock time. Whatever a repository holds, this process
+The child runs in the sandbox with no network: online, this process first fetches what it reads into a private
+cache (submissions.hub_fetch). It gets RLIMIT_AS (CHECKS_MEMORY_MB) and RLIMIT_CPU (CHECKS_CPU_S) before it
+starts, and is killed after CHECKS_TIMEOUT_S of wall-clock time. Whatever a repository holds, this process
 reads one bounded line of JSON from it.
 """
 
@@ -9,14 +10,18 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from django.conf import settings
 from huggingface_hub import constants
 
 from evaluation.sandbox import sandboxed
 from evaluation.worker import harness_env
+from submissions.errors import HubUnavailable, SubmissionError
 from submissions.hub import CheckLimits
+from submissions.hub_fetch import hub_fetch
 from submissions.models import ModelSubmission
 
 MAX_OUTPUT_CHARS = 64 * 1024
@@ -52,31 +57,36 @@ def checks_spec(submission: ModelSubmission) -> dict:
     }
 
 
-def checks_process(argument: str, module: str = "submissions.checks_child") -> dict:
-    """subprocess's args, env and cwd for the checks child, in the sandbox (evaluation.sandbox): the worker's
-    environment allow-list (no secret, no hub token: the checks read public models only), the hub cache read-only;
-    online, a cache of its own for what it downloads, and the network."""
-    online = not constants.HF_HUB_OFFLINE
-    env = {
-        **harness_env(),
-        "HF_HUB_OFFLINE": "0" if online else "1",
-        "HF_ENDPOINT": constants.ENDPOINT,
-        **({"HF_HUB_CACHE": "/tmp/hub"} if online else {}),
-    }
-    return sandboxed(
-        [sys.executable, "-m", module, argument],
-        env=env,
-        cwd=settings.BASE_DIR,
-        readable=[] if online else [constants.HF_HUB_CACHE],
-        network=online,
-    )
+def checks_process(argument: str, module: str = "submissions.checks_child", *, cache: Path | None = None) -> dict:
+    """subprocess's args, env and cwd for the checks child, in the sandbox (evaluation.sandbox), offline: the
+    worker's environment allow-list (no secret, no hub token), the hub cache read-only (``cache``, where the parent
+    fetched what the child reads online; else the server's own)."""
+    cache = cache or Path(constants.HF_HUB_CACHE)
+    env = {**harness_env(), "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache)}
+    return sandboxed([sys.executable, "-m", module, argument], env=env, cwd=settings.BASE_DIR, readable=[cache])
 
 
 def checks_run(submission: ModelSubmission) -> CheckOutcome:
-    """Run the checks child once for ``submission``."""
+    """Run the checks child once for ``submission`` (online, on what this process fetched for it first)."""
+    spec = checks_spec(submission)
+    if constants.HF_HUB_OFFLINE:
+        return _child_run(spec)
+    folder = Path(settings.DATA_DIR) / "checks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as cache:
+        try:
+            hub_fetch(spec, Path(cache), CheckLimits(**spec["limits"]))
+        except HubUnavailable as exc:
+            return CheckOutcome(trouble=exc.message)
+        except SubmissionError as exc:
+            return CheckOutcome(field=exc.field, refusal=exc.message)
+        return _child_run(spec, cache=Path(cache))
+
+
+def _child_run(spec: dict, *, cache: Path | None = None) -> CheckOutcome:
     try:
         done = subprocess.run(
-            **checks_process(json.dumps(checks_spec(submission))),
+            **checks_process(json.dumps(spec), cache=cache),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=settings.CHECKS_TIMEOUT_S,
@@ -100,5 +110,4 @@ def checks_run(submission: ModelSubmission) -> CheckOutcome:
         facts=result.get("facts"),
         field=result.get("field"),
         refusal=str(result.get("refusal") or ""),
-        trouble=str(result.get("trouble") or ""),
     )

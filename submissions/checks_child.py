@@ -1,11 +1,11 @@
 """The checks child: ``python -m submissions.checks_child SPEC_JSON``, and every hub check (``model_facts``).
 
 Runs every hub check of one submission on the commits the web request resolved
-(``submissions.hub.submission_resolve``), and prints one JSON line: ``{"facts": {...}}`` when
-they pass, ``{"field": ..., "refusal": ...}`` when one fails, ``{"trouble": ...}`` when the hub
-did not answer. This module is the one place the submissions app imports transformers: only this
-child process imports it, never the web process or a cluster's parent (an import-linter contract
-holds that). Its parent (submissions.checks) limits its memory, CPU time and wall-clock time.
+(``submissions.hub.submission_resolve``), offline, from the hub cache its parent gives it (online, the one it
+fetched for it: submissions.hub_fetch), and prints one JSON line: ``{"facts": {...}}`` when they pass,
+``{"field": ..., "refusal": ...}`` when one fails. This module is the one place the submissions app imports
+transformers: only this child process imports it, never the web process or a cluster's parent (an import-linter
+contract holds that). Its parent (submissions.checks) limits its memory, CPU time and wall-clock time.
 
 SPEC keys: model_id, commit_sha, precision, weight_type, base_model, base_commit_sha,
 use_chat_template, limits (submissions.hub.CheckLimits as a dict).
@@ -16,11 +16,12 @@ import sys
 from pathlib import Path
 
 from evaluation.precision import FACTS, Precision, WeightType
-from submissions.errors import HubUnavailable, SubmissionError
+from submissions.errors import SubmissionError
 from submissions.hub import (
     MAX_ARCHITECTURE_CHARS,
     MAX_QUANT_METHOD_CHARS,
     MOE_EXPERT_KEYS,
+    CacheSource,
     Checked,
     CheckLimits,
     ModelFacts,
@@ -32,7 +33,6 @@ from submissions.hub import (
     check_revision,
     check_sizes,
     count_params,
-    hub_source,
     weight_files,
 )
 
@@ -114,7 +114,7 @@ def model_facts(
     child); their history is not checked again."""
     model_id, revision = check_model_id(model_id), check_revision(revision)
     limits = limits or CheckLimits.from_settings()
-    source = hub_source(limits)
+    source = CacheSource(limits)  # the checks child is offline: online, its parent fetched for it (hub_fetch)
     adapter = weight_type == WeightType.ADAPTER
     model = check_repo(source, model_id, revision, field="model_id", adapter=adapter, pinned=pinned)
     base = None
@@ -172,8 +172,6 @@ def main(spec: dict) -> dict:
             pinned=True,
             limits=CheckLimits(**spec["limits"]),
         )
-    except HubUnavailable as exc:
-        return {"trouble": exc.message}
     except SubmissionError as exc:
         return {"field": exc.field, "refusal": exc.message}
     return {"facts": facts.as_dict()}

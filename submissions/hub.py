@@ -14,16 +14,17 @@ The checks come in two parts:
 
 Both read a model through one of two sources with the same interface:
 
-- ``HubApiSource`` (online): the hub API (``huggingface_hub.HfApi``). It downloads only the
-  small files the checks read (config, tokenizer, card) into the local cache, and reads the
-  safetensors headers with HTTP range requests, never the weights. Every request has a timeout.
-- ``CacheSource`` (``HF_HUB_OFFLINE=1``): the local Hugging Face cache, the one transformers
-  itself loads from offline. The cache keeps no hub metadata, so a small JSON file
+- ``HubApiSource`` (online): the hub API (``huggingface_hub.HfApi``); every request has a timeout.
+  The web request resolves through it; online, the checks child's parent fetches what the checks
+  read through it (``submissions.hub_fetch``) into a private cache the child reads offline.
+- ``CacheSource`` (``HF_HUB_OFFLINE=1``, and always in the checks child): a Hugging Face cache, the
+  one transformers itself loads from offline. The cache keeps no hub metadata, so a small JSON file
   ``<hub cache>/models--ORG--NAME/hub_info.json`` stands in for the hub API's fields
-  ``private``, ``gated`` (false, "auto" or "manual"), ``likes`` and ``main_history`` (the commits
-  of the main branch besides the one ``refs/main`` points at); without it a cached model is
-  public, not gated and unliked, and its main branch is its ``refs/main`` commit. The tests write
-  it beside the tiny models they build.
+  ``private``, ``gated`` (false, "auto" or "manual"), ``likes``, ``main_history`` (the commits
+  of the main branch besides the one ``refs/main`` points at) and ``files`` (path -> size, for a
+  cache that holds only some of them); without it a cached model is public, not gated and
+  unliked, its main branch is its ``refs/main`` commit and its files are the snapshot's. The tests
+  write it beside the tiny models they build.
 
 Each failing check raises SubmissionError(field, message) with its own message; a hub that does
 not answer raises HubUnavailable.
@@ -42,11 +43,8 @@ import yaml
 from django.conf import settings
 from huggingface_hub import HfApi, constants, set_client_factory
 from huggingface_hub.errors import (
-    EntryNotFoundError,
-    GatedRepoError,
     RepositoryNotFoundError,
     RevisionNotFoundError,
-    SafetensorsParsingError,
 )
 from huggingface_hub.file_download import repo_folder_name
 from huggingface_hub.utils._http import default_client_factory
@@ -212,7 +210,9 @@ class CacheSource:
         else:
             raise SubmissionError(_revision_field(field), f"{model_id} has no revision {revision!r}.")
         snapshot = repo_dir / "snapshots" / sha
-        files = {p.relative_to(snapshot).as_posix(): p.stat().st_size for p in snapshot.rglob("*") if p.is_file()}
+        files = info.get("files") or {
+            p.relative_to(snapshot).as_posix(): p.stat().st_size for p in snapshot.rglob("*") if p.is_file()
+        }
         return RepoInfo(
             model_id=model_id,
             commit_sha=sha,
@@ -271,7 +271,7 @@ class HubApiSource:
         self.api = HfApi()
         self.limits = limits
 
-    def _unavailable(self, exc) -> HubUnavailable:
+    def unavailable(self, exc) -> HubUnavailable:
         return HubUnavailable(f"The Hugging Face hub did not answer ({type(exc).__name__}); try again later.")
 
     def repo(self, model_id: str, revision: str, *, field: str, pinned: bool = False) -> RepoInfo:
@@ -287,7 +287,7 @@ class HubApiSource:
         except RepositoryNotFoundError:
             raise SubmissionError(field, f"There is no model {model_id} on the Hugging Face hub.") from None
         except httpx2.HTTPError as exc:
-            raise self._unavailable(exc) from None
+            raise self.unavailable(exc) from None
         return RepoInfo(
             model_id=info.id,
             commit_sha=info.sha,
@@ -299,32 +299,6 @@ class HubApiSource:
 
     def _main_history(self, model_id: str) -> set[str]:
         return {commit.commit_id for commit in self.api.list_repo_commits(model_id)}
-
-    def snapshot(self, repo: RepoInfo, *, field: str) -> Path:
-        try:
-            folder = self.api.snapshot_download(
-                repo.model_id, revision=repo.commit_sha, allow_patterns=_small_files(repo)
-            )
-        except GatedRepoError:
-            raise SubmissionError(
-                field,
-                f"{repo.model_id} is gated and this leaderboard has not been granted access to it yet; "
-                "ask its authors to grant access, or submit it again later.",
-            ) from None
-        except httpx2.HTTPError as exc:
-            raise self._unavailable(exc) from None
-        return Path(folder)
-
-    def tensors(self, repo: RepoInfo, filename: str, *, field: str) -> dict[str, tuple[str, list[int]]]:
-        try:
-            meta = self.api.parse_safetensors_file_metadata(repo.model_id, filename, revision=repo.commit_sha)
-        except EntryNotFoundError:
-            raise SubmissionError(field, f"{repo.model_id} lists {filename} but the file is missing.") from None
-        except SafetensorsParsingError:
-            raise SubmissionError(field, f"{filename} of {repo.model_id} is not a valid safetensors file.") from None
-        except httpx2.HTTPError as exc:
-            raise self._unavailable(exc) from None
-        return {name: (t.dtype, t.shape) for name, t in meta.tensors.items()}
 
 
 def hub_source(limits: CheckLimits | None = None):
@@ -377,13 +351,13 @@ class Checked:
     chat_template: bool = False
 
 
-def _small_files(repo: RepoInfo) -> list[str]:
+def small_files(repo: RepoInfo) -> list[str]:
     return sorted(name for name in repo.files if "/" not in name and name.endswith(SMALL_FILE_SUFFIXES))
 
 
 def check_sizes(repo: RepoInfo, limits: CheckLimits, *, field: str) -> None:
     """Before anything is downloaded or read: no small file over the per-file cap."""
-    for name in _small_files(repo):
+    for name in small_files(repo):
         if repo.files[name] > limits.max_file_bytes:
             raise SubmissionError(
                 field,

@@ -1,6 +1,10 @@
-"""The online source (HfApi), with only the hub's network API replaced by a fake that serves the tiny
-models of the local cache the way the hub would. Everything after the network is the real code."""
+"""Online: the web request's part of the checks (HubApiSource), then the checks cluster's: its parent fetching what
+the checks read into a private cache (submissions.hub_fetch), the child in the sandbox, offline, reading it. Only
+the hub's network API is replaced, by a fake that serves the tiny models of the local cache the way the hub would.
+Everything after the network is the real code."""
 
+import re
+import shutil
 from pathlib import Path
 
 import httpx2
@@ -11,15 +15,19 @@ from huggingface_hub.errors import (
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
+from huggingface_hub.file_download import repo_folder_name
 from huggingface_hub.hf_api import GitCommitInfo, ModelInfo
-from huggingface_hub.utils import SafetensorsFileMetadata, TensorInfo
 
-from devtools.tiny_model import repo_cache_dir
+from devtools.tiny_model import build_tiny_adapter, repo_cache_dir
+from evaluation.precision import WeightType
+from submissions import hub_fetch
+from submissions.checks import CheckOutcome, checks_run
 from submissions.checks_child import model_facts
-from submissions.errors import SubmissionError
-from submissions.hub import HubApiSource, hub_source
+from submissions.errors import HubUnavailable, SubmissionError
+from submissions.hub import HubApiSource, hub_source, submission_resolve
+from submissions.models import ModelSubmission
 
-DTYPES = {"torch.float32": "F32", "torch.float16": "F16", "torch.int32": "I32"}
+FILE_URL = re.compile(r"/(?P<repo>[^/]+/[^/]+)/resolve/(?P<sha>[0-9a-f]{40})/(?P<name>.+)$")
 
 
 def http_error(cls, message: str):
@@ -36,6 +44,7 @@ class FakeHub:
         self.gated_files = set()  # model ids whose files need an access the leaderboard lacks
         self.down = False
         self.downloaded = set()  # the files snapshot_download was asked for
+        self.ranges = []  # (file, first byte, last byte) of each range request
         self.history = {}  # model id -> older commits of its main branch
 
     def _snapshot(self, model_id: str, revision: str) -> Path:
@@ -77,56 +86,89 @@ class FakeHub:
             for sha in [head, *self.history.get(repo_id, [])]
         ]
 
-    def snapshot_download(self, repo_id, *, revision=None, allow_patterns=None, **_):
+    def snapshot_download(self, repo_id, *, revision=None, allow_patterns=None, cache_dir=None, **_):
+        """Into ``cache_dir``, laid out as huggingface_hub lays it out (files in the snapshot folder)."""
         self.downloaded.update(allow_patterns)
         if repo_id in self.gated_files:
             raise http_error(GatedRepoError, f"403 {repo_id} is gated")
-        return str(self._snapshot(repo_id, revision))
+        source = self._snapshot(repo_id, revision)
+        target = Path(cache_dir) / repo_folder_name(repo_id=repo_id, repo_type="model") / "snapshots" / source.name
+        for name in allow_patterns:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / name, target / name)
+        return str(target)
 
-    def parse_safetensors_file_metadata(self, repo_id, filename, *, revision=None, **_):
-        from safetensors import safe_open
-
-        with safe_open(self._snapshot(repo_id, revision) / filename, framework="pt") as f:
-            tensors = {}
-            for name in f.keys():  # noqa: SIM118  a safetensors handle, not a dict
-                tensor = f.get_slice(name)
-                tensors[name] = TensorInfo(
-                    dtype=DTYPES.get(tensor.get_dtype(), tensor.get_dtype()),
-                    shape=list(tensor.get_shape()),
-                    data_offsets=(0, 0),
-                )
-        return SafetensorsFileMetadata(metadata={}, tensors=tensors)
+    def range_get(self, url: str, first: int, last: int, timeout: float) -> bytes:
+        if self.down:
+            raise httpx2.ConnectError("connection refused")
+        found = FILE_URL.search(url)
+        self.ranges.append((found["name"], first, last))
+        with (self._snapshot(found["repo"], found["sha"]) / found["name"]).open("rb") as f:
+            f.seek(first)
+            return f.read(last - first + 1)
 
 
 @pytest.fixture
 def online(monkeypatch, hub):
     fake = FakeHub(hub.root)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    for method in ("model_info", "list_repo_commits", "snapshot_download", "parse_safetensors_file_metadata"):
+    for method in ("model_info", "list_repo_commits", "snapshot_download"):
         monkeypatch.setattr(HfApi, method, lambda self, *a, _m=method, **k: getattr(fake, _m)(*a, **k))
+    monkeypatch.setattr(hub_fetch, "range_get", fake.range_get)
     assert isinstance(hub_source(), HubApiSource)
     return fake
 
 
+def checked(model_id, revision="main", *, precision, weight_type=WeightType.ORIGINAL, base_model="") -> CheckOutcome:
+    """The checks as a submission gets them online: the web request's part, then the checks cluster's."""
+    resolved = submission_resolve(model_id, revision, weight_type=weight_type, base_model=base_model)
+    submission = ModelSubmission(
+        model_id=resolved.model_id,
+        commit_sha=resolved.commit_sha,
+        precision=precision,
+        weight_type=weight_type,
+        base_model=base_model,
+        facts={"base_commit_sha": resolved.base_commit_sha},
+    )
+    return checks_run(submission)
+
+
 def refused(field, message, *args, **kwargs):
-    with pytest.raises(SubmissionError) as caught:
-        model_facts(*args, **kwargs)
-    assert (caught.value.field, message in caught.value.message) == (field, True), caught.value.message
+    """Refused by the web request's part, or by the checks."""
+    try:
+        outcome = checked(*args, **kwargs)
+        assert outcome.facts is None, outcome
+        found = (outcome.field, outcome.refusal)
+    except SubmissionError as exc:
+        found = (exc.field, exc.message)
+    assert (found[0], message in found[1]) == (field, True), found[1]
 
 
 def test_the_same_facts_online_as_offline(online, hub, monkeypatch):
     sha = hub.build("i3-online/valid")
     gptq = hub.build("i3-online/gptq", gptq=True)
     online.info["i3-online/valid"] = {"likes": 12, "gated": "auto"}
-    facts = model_facts("i3-online/valid", precision="float32")
-    assert (facts.commit_sha, facts.likes, facts.gated, facts.license) == (sha, 12, True, "apache-2.0")
-    online_gptq = model_facts("i3-online/gptq", precision="GPTQ")
+    facts = checked("i3-online/valid", precision="float32").facts
+    assert (facts["commit_sha"], facts["likes"], facts["gated"], facts["license"]) == (sha, 12, True, "apache-2.0")
+    online_gptq = checked("i3-online/gptq", precision="GPTQ").facts
+    adapter = build_tiny_adapter("i3-online/adapter", base_id="i3-online/valid", hub_cache=hub.root)
+    online_adapter = checked(
+        "i3-online/adapter", precision="float32", weight_type="Adapter", base_model="i3-online/valid"
+    )
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    assert model_facts("i3-online/valid", precision="float32").num_params == facts.num_params
-    assert model_facts("i3-online/gptq", precision="GPTQ") == online_gptq
-    assert online_gptq.commit_sha == gptq
+    assert model_facts("i3-online/valid", precision="float32").num_params == facts["num_params"]
+    assert model_facts("i3-online/gptq", precision="GPTQ").as_dict() == online_gptq
+    assert online_gptq["commit_sha"] == gptq and online_adapter.facts["commit_sha"] == adapter
+    offline_adapter = model_facts(
+        "i3-online/adapter", precision="float32", weight_type="Adapter", base_model="i3-online/valid"
+    )
+    assert online_adapter.facts["num_params"] == offline_adapter.num_params
+    # The small files were downloaded; of the weights, only each header's bytes were asked for.
     assert "config.json" in online.downloaded and "README.md" in online.downloaded
     assert not [name for name in online.downloaded if name.endswith(".safetensors")]
+    weights = repo_cache_dir(hub.root, "i3-online/valid") / "snapshots" / sha / "model.safetensors"
+    asked = [(first, last) for name, first, last in online.ranges if name == "model.safetensors"]
+    assert asked and all(last < weights.stat().st_size - 1 for first, last in asked)
 
 
 def test_online_refusals(online, hub):
@@ -157,14 +199,25 @@ def test_a_gated_model_whose_files_we_cannot_read(online, hub):
     )
 
 
-def test_the_hub_is_down(online, hub):
+def test_the_hub_is_down(online, hub, monkeypatch):
+    """Down for the web request: a message on the form; down by the time the checks run: trouble, tried again."""
     hub.build("i3-online/valid")
     online.down = True
-    refused(
+    with pytest.raises(HubUnavailable, match=r"did not answer \(ConnectError\); try again later"):
+        checked("i3-online/valid", precision="float32")
+    online.down = False
+    resolve = submission_resolve
+
+    def resolved_then_down(*args, **kwargs):
+        facts = resolve(*args, **kwargs)
+        online.down = True
+        return facts
+
+    monkeypatch.setattr(f"{__name__}.submission_resolve", resolved_then_down)
+    outcome = checked("i3-online/valid", precision="float32")
+    assert (outcome.facts, outcome.trouble) == (
         None,
         "The Hugging Face hub did not answer (ConnectError); try again later.",
-        "i3-online/valid",
-        precision="float32",
     )
 
 
@@ -179,8 +232,8 @@ def test_a_commit_is_accepted_only_from_mains_history(online, hub):
         precision="float32",
     )
     online.history["i11-online/moving"] = [older]
-    assert model_facts("i11-online/moving", older, precision="float32").commit_sha == older
-    assert model_facts("i11-online/moving", pushed, precision="float32").commit_sha == pushed
+    assert checked("i11-online/moving", older, precision="float32").facts["commit_sha"] == older
+    assert checked("i11-online/moving", pushed, precision="float32").facts["commit_sha"] == pushed
 
 
 def test_files_over_the_cap_are_never_downloaded(online, hub, settings):

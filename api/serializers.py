@@ -56,6 +56,15 @@ class RankingRowSerializer(serializers.Serializer):
         help_text="[best, worst] rank the average's interval allows (Chatbot Arena's rule); null: not ranked",
     )
     comparable = serializers.BooleanField(help_text="Obtained in the suite's setting (n-shot, scoring)")
+    format_gap = serializers.FloatField(
+        allow_null=True,
+        help_text="Generative minus log-likelihood accuracy of this model (commit, precision), paired by question, "
+        "mean over the datasets it has both scorings of; null where it has not",
+    )
+    format_gap_ci = serializers.ListField(
+        child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True, help_text="Its 95% interval"
+    )
+    co2_g = serializers.FloatField(allow_null=True, help_text="The run's estimated emissions, grams of CO2eq")
 
 
 class RankingSerializer(serializers.Serializer):

@@ -132,6 +132,9 @@ class Leaderboard(MatrixView, generics.GenericAPIView):
                     "average_ci": row.average_ci,
                     "rank_band": row.rank_band,
                     "comparable": row.comparable,
+                    "format_gap": row.entry.format_gap,
+                    "format_gap_ci": row.entry.format_gap_ci,
+                    "co2_g": row.entry.co2_g,
                 }
                 for row in rows
             ],

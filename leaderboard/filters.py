@@ -126,6 +126,8 @@ OPTIONAL_COLUMNS = [
     ("on_hub", "On the hub", False),
     ("sha", "Commit", False),
     ("submitted", "Submitted", True),
+    ("format_gap", "Format gap", False),
+    ("co2", "CO₂ (g)", False),
 ]
 
 

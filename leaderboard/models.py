@@ -89,6 +89,13 @@ class LeaderboardEntry(models.Model):
     subjects = models.JSONField(
         default=dict, blank=True, help_text='Per subject of the suite\'s breakdowns: {subject: {"n", "score", "ci"}}'
     )
+    # Both scorings of the model (this commit and precision), where it is ranked in a multiple-choice suite and in
+    # its generative counterpart: the mean over the datasets of generative minus log-likelihood accuracy, paired by
+    # question, with its 95% interval (leaderboard.format_gap). The same on both entries.
+    format_gap = models.FloatField(null=True, blank=True, help_text="Generative minus log-likelihood accuracy")
+    format_gap_low = models.FloatField(null=True, blank=True)
+    format_gap_high = models.FloatField(null=True, blank=True)
+    co2_g = models.FloatField(null=True, blank=True, help_text="The run's estimated emissions, g CO2eq")
     submitted_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,6 +132,10 @@ class LeaderboardEntry(models.Model):
     @property
     def average_ci(self) -> list[float] | None:
         return None if self.average_ci_low is None else [self.average_ci_low, self.average_ci_high]
+
+    @property
+    def format_gap_ci(self) -> list[float] | None:
+        return None if self.format_gap_low is None else [self.format_gap_low, self.format_gap_high]
 
     @property
     def rank_band(self) -> list[int] | None:

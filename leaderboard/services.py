@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.policy import MODERATE_FLAGS, can_moderate
 from evaluation.models import EvalRun, SubjectResult, Suite, SuiteTask, TaskResult
 from leaderboard import statistics
+from leaderboard.format_gap import entries_format_gap_refresh
 from leaderboard.models import (
     Flag,
     FlagComment,
@@ -198,10 +199,14 @@ def entry_refresh(run: EvalRun) -> LeaderboardEntry:
             **_submission_columns(submission, _upheld_flag(submission.model_id)),
             **_scores_summary({task: r.value for task, r in results.items()}, suite_tasks),
             **_run_statistics(results, suite_tasks, imported=submission.imported, subjects=list(subjects)),
+            "co2_g": run.record.get("co2_g"),
         },
     )
+    entries_format_gap_refresh(entry)
     suite_ranks_refresh(entry.suite_id)
-    entry.refresh_from_db(fields=["rank", "rank_norm", "rank_best", "rank_worst"])
+    entry.refresh_from_db(
+        fields=["rank", "rank_norm", "rank_best", "rank_worst", "format_gap", "format_gap_low", "format_gap_high"]
+    )
     return entry
 
 

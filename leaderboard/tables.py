@@ -12,7 +12,7 @@ from django_tables2.templatetags.django_tables2 import table_page_range
 
 from evaluation.models import SuiteTask
 from leaderboard.filters import OPTIONAL_COLUMNS, RankingOptions, score_field
-from leaderboard.numbers import interval_text, percent
+from leaderboard.numbers import difference_html, interval_text, percent
 from leaderboard.services import score_normalise
 from leaderboard.statistics import average_interval
 from submissions.models import ModelType
@@ -136,6 +136,19 @@ class RankingTable(tables.Table):
     on_hub = Column("on_hub", verbose_name="On the hub")
     sha = Column("commit_sha", verbose_name="Commit")
     submitted = Column("submitted_at", verbose_name="Submitted")
+    format_gap = Column(
+        "format_gap",
+        verbose_name="Format gap",
+        attrs={
+            "td": {"class": "num"},
+            "th": {"class": "num", "title": "generative minus log-likelihood accuracy, paired by question (points)"},
+        },
+    )
+    co2 = Column(
+        "co2_g",
+        verbose_name="CO₂ (g)",
+        attrs={"td": {"class": "num"}, "th": {"class": "num", "title": "the run's estimated emissions, g CO₂eq"}},
+    )
 
     class Meta:
         template_name = "leaderboard/_table.html"
@@ -206,6 +219,12 @@ class RankingTable(tables.Table):
 
     def render_sha(self, value, record):
         return format_html('<code title="{}">{}</code>', value, value[:7])
+
+    def render_format_gap(self, value, record):
+        return mark_safe(difference_html(value, record.format_gap_ci))
+
+    def render_co2(self, value, record):
+        return f"{value:.3g}"
 
     def render_submitted(self, value, record):
         return "" if record.is_reference else value.strftime("%Y-%m-%d")

@@ -226,6 +226,8 @@ def _ranking_csv(request, slug) -> str:
         "on_hub": lambda e: e.on_hub,
         "sha": lambda e: e.commit_sha,
         "submitted": lambda e: e.submitted_at.date().isoformat(),
+        "format_gap": lambda e: e.format_gap,
+        "co2": lambda e: e.co2_g,
     }
     for row in ranked.rows(request):
         metadata = [values[key](row.entry) for key, _ in optional]
@@ -296,7 +298,7 @@ def model_page(request, org, name):
             "name": name,
             "latest": submissions[0],
             "rankings": rankings,
-            "format_gaps": format_gaps(rankings),
+            "format_gaps": format_gaps([(r.entry.run_id, [s.suite_task for s in r.scores]) for r in rankings]),
             "runs": runs,
             "flags": model_flags(model_id),
             "chart": chart,

@@ -20,12 +20,16 @@ def rank_model(
     precision="bfloat16",
     model_type="pretrained",
     weight_type="Original",
+    co2_g=None,
     **facts,
 ):
     """Rank ``model_id`` on ``suite`` with ``scores`` ({task: value}, every suite task). Returns the entry."""
     run = EvalRunFactory(
         status=RunStatus.FINISHED,
-        record={"commands": [f"lm_eval --model hf --model_args pretrained={model_id}"]},
+        record={
+            "commands": [f"lm_eval --model hf --model_args pretrained={model_id}"],
+            **({"co2_g": co2_g} if co2_g is not None else {}),
+        },
         submission__user=None,
         submission__model_id=model_id,
         submission__precision=precision,

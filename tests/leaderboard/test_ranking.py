@@ -160,6 +160,16 @@ def test_sorting_on_columns(client, demo):
     assert re.search(r'data-model="org/b">\s*<td[^>]*>2</td>', page)
 
 
+def test_the_co2_column_shows_each_runs_estimate_and_sorts_on_it(client, demo):
+    rank_model(demo, "org/a", uniform(demo, 0.5), co2_g=12.5)
+    rank_model(demo, "org/b", uniform(demo, 0.4), co2_g=3.0)
+    rank_model(demo, "org/c", uniform(demo, 0.3))  # a run on a CPU, or imported: no estimate
+    page = get(client, "/leaderboards/demo-medical/", cols=["co2"])
+    assert headers(page)[-1] == "CO₂ (g)" and '<td class="num">12.5</td>' in page
+    assert rows(get(client, "/leaderboards/demo-medical/", cols=["co2"], sort="co2")) == ["org/b", "org/a", "org/c"]
+    assert rows(get(client, "/leaderboards/demo-medical/", cols=["co2"], sort="-co2")) == ["org/a", "org/b", "org/c"]
+
+
 def test_filters(client, demo):
     rank_model(demo, "meta/llama-7b", uniform(demo, 0.5), num_params=7e9, license="llama2", precision="float16")
     rank_model(demo, "mistral/mixtral-47b", uniform(demo, 0.6), num_params=47e9, is_moe=True, license="apache-2.0")

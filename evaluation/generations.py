@@ -2,13 +2,15 @@
 (lm-eval cuts the generation at its ``think_end_token`` and keeps only the answer after it) and the tokens of
 the prompt, the thinking and the answer. Imported by the harness child only (it imports lm-eval).
 
-lm-eval's HF backend post-processes each generation (``postprocess_generated_text``: thinking cut off, then
-stop sequences) and reports the result to the model's cache hook right after; the hook :class:`Generations`
-installs pairs the two by the request's context. The thinking is recorded, never searched for an answer: the
+lm-eval's HF and vLLM backends post-process each generation (``postprocess_generated_text``: thinking cut off,
+then stop sequences) and report the result to the model's cache hook right after; :class:`Generations` wraps the
+function where the model's backend module imported it and installs the hook, which pairs the two by the
+request's context. The thinking is recorded, never searched for an answer: the
 filters see only what lm-eval kept. Each logged sample of a generative task then gets a ``generation`` key
 (``thinking``, ``prompt_tokens``, ``thinking_tokens``, ``answer_tokens``), and the run its totals.
 """
 
+import sys
 import time
 
 GENERATE = "generate_until"
@@ -22,16 +24,19 @@ class Generations:
         self.generate_s = 0.0
 
     def install(self, lm) -> None:
-        import lm_eval.models.huggingface as hf
-
-        postprocess = hf.postprocess_generated_text
+        backend = next(  # lm-eval's module of the model's class (HFLM, VLLM; ours subclass them)
+            module
+            for module in (sys.modules[cls.__module__] for cls in type(lm).__mro__)
+            if hasattr(module, "postprocess_generated_text")
+        )
+        postprocess = backend.postprocess_generated_text
 
         def recorded(generation, stop, think_end_token):
             marker = think_end_token if isinstance(think_end_token, str) else None
             self._last = generation.rsplit(marker, 1)[0] + marker if marker and marker in generation else ""
             return postprocess(generation=generation, stop=stop, think_end_token=think_end_token)
 
-        hf.postprocess_generated_text = recorded
+        backend.postprocess_generated_text = recorded
         lm.set_cache_hook(self)
         generate = lm.generate_until
 

@@ -1,6 +1,6 @@
 """What the harness child records of each generation beyond lm-eval's samples: a reasoning model's thinking
 (lm-eval cuts the generation at its ``think_end_token`` and keeps only the answer after it) and the tokens of
-the prompt, the thinking and the answer. Imported by the harness child only (it imports lm-eval).
+the prompt, the thinking and the answer. Used by the harness child only (it works on lm-eval's model object).
 
 lm-eval's HF and vLLM backends post-process each generation (``postprocess_generated_text``: thinking cut off,
 then stop sequences) and report the result to the model's cache hook right after; :class:`Generations` wraps the

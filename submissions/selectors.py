@@ -116,21 +116,22 @@ def annotate_voted(user, submissions) -> list[ModelSubmission]:
 
 def voted(user, submissions) -> set[tuple[str, str]]:
     """The revisions (model id, commit) of ``submissions`` that ``user`` voted for."""
+    if user is None or not user.is_authenticated:
+        return set()
     revisions = Q()
     for submission in submissions:
         revisions |= Q(model_id=submission.model_id, commit_sha=submission.commit_sha)
-    if user is None or not user.is_authenticated or not revisions:
+    if not revisions:
         return set()
     return set(Vote.objects.filter(revisions, user=user).values_list("model_id", "commit_sha"))
 
 
 def revision_voters(submission: ModelSubmission) -> list[tuple[str, bool]]:
     """(user name, whether the vote counts) of everyone who voted for ``submission``'s revision, first voters first."""
-    counted = set(
-        get_user_model()
-        .objects.filter(counted_voters())
-        .values_list("pk", flat=True)
-        .filter(votes__model_id=submission.model_id, votes__commit_sha=submission.commit_sha)
-    )
-    votes = Vote.objects.filter(model_id=submission.model_id, commit_sha=submission.commit_sha).select_related("user")
-    return [(vote.user.username, vote.user_id in counted) for vote in votes.order_by("created_at", "pk")]
+    votes = Vote.objects.filter(model_id=submission.model_id, commit_sha=submission.commit_sha)
+    voters = get_user_model().objects.filter(counted_voters(), pk__in=votes.values("user"))
+    counted = set(voters.values_list("pk", flat=True))
+    return [
+        (vote.user.username, vote.user_id in counted)
+        for vote in votes.select_related("user").order_by("created_at", "pk")
+    ]

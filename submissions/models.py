@@ -28,6 +28,8 @@ class Status(models.TextChoices):
 
 # A submission in one of these states blocks an identical one.
 ACTIVE_STATUSES = (Status.CHECKING, Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING, Status.FINISHED)
+# A submission in one of these states waits, and takes votes (submissions.votes).
+VOTABLE_STATUSES = (Status.PENDING_REVIEW, Status.QUEUED)
 
 
 class ModelSubmission(models.Model):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.policy import can_moderate, counted_voters
 from evaluation.models import EvalRun, RunStatus
 from evaluation.selectors import Histogram, histograms_of, runs_in_queue
-from submissions.models import ModelSubmission, Status, UserQuota, Vote
+from submissions.models import VOTABLE_STATUSES, ModelSubmission, Status, UserQuota, Vote
 
 # The /queue/ page's sections, in order, with how each is sorted. Waiting ones go as the workers take their
 # runs (evaluation.selectors.QUEUE_ORDER): higher priority first, then more votes, then first submitted.
@@ -106,9 +106,9 @@ def quota_use(user) -> dict:
 
 
 def annotate_voted(user, submissions) -> list[ModelSubmission]:
-    """Give each submission .voted: whether ``user`` voted for its revision."""
+    """Give each submission .voted: whether ``user`` voted for its revision (False for those that do not wait)."""
     submissions = list(submissions)
-    revisions = voted(user, submissions)
+    revisions = voted(user, [s for s in submissions if s.status in VOTABLE_STATUSES])
     for submission in submissions:
         submission.voted = (submission.model_id, submission.commit_sha) in revisions
     return submissions

@@ -13,11 +13,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.policy import counted_voters
-from submissions.models import ModelSubmission, Status, Vote
+from submissions.models import VOTABLE_STATUSES, ModelSubmission, Status, Vote
 
-VOTABLE = (Status.PENDING_REVIEW, Status.QUEUED)
 # Submissions whose count still moves: those that wait, and those in their hub checks (the submitter's vote).
-COUNTED = (Status.CHECKING, *VOTABLE)
+COUNTED = (Status.CHECKING, *VOTABLE_STATUSES)
 NOT_WAITING = "votes are taken only while a submission waits for review or in the queue; this one is {status}"
 
 
@@ -51,7 +50,7 @@ def _recount(locked: list[ModelSubmission], submission: ModelSubmission) -> int:
 
 def _waiting(locked: list[ModelSubmission], submission: ModelSubmission) -> None:
     status = next(s.status for s in locked if s.pk == submission.pk)
-    if status not in VOTABLE:
+    if status not in VOTABLE_STATUSES:
         raise VoteError(NOT_WAITING.format(status=Status(status).label))
 
 

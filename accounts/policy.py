@@ -9,9 +9,16 @@ with ``OTP_ADMIN_REQUIRED``) is verified only once the session was given a code 
 one). Until then they are not a moderator anywhere: not in the admin, not on the site, not in the API with their
 session, and they cannot create ``moderate`` tokens. A ``moderate`` token, which only a verified session can create,
 stands for the second factor in the requests it authenticates (``api.authentication`` marks its user verified).
+
+Whose votes count in the queue's order is decided here too (``counted_voters``).
 """
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
 from django_otp import user_has_device
 
 MODERATE_SUBMISSIONS = "submissions.change_modelsubmission"
@@ -50,3 +57,23 @@ def can_create_token(user, scope: str) -> bool:
     if scope == "moderate":
         return two_factor_passed(user)
     return bool(user is not None and user.is_authenticated)
+
+
+def counted_voters() -> Q:
+    """The users (a filter on the user model) whose votes count: accounts at least VOTE_MIN_ACCOUNT_DAYS old with a
+    verified email address or a hub login, active. The one place that says so: the votes' count and the vote
+    pages ask it.
+
+    A verified address is, today, ``User.email``: sign-up attaches one only once its link was followed
+    (accounts.services.user_email_confirm). Accounts have no hub login yet; with django-allauth this becomes an
+    ``EmailAddress`` with ``verified`` or a ``SocialAccount`` of the hub's provider.
+    """
+    joined_before = timezone.now() - timedelta(days=settings.VOTE_MIN_ACCOUNT_DAYS)
+    return Q(is_active=True, date_joined__lte=joined_before) & ~Q(email="")
+
+
+def vote_counts(user) -> bool:
+    """Whether ``user``'s votes count now (``counted_voters``)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return get_user_model().objects.filter(counted_voters(), pk=user.pk).exists()

@@ -16,6 +16,8 @@ Roles: anonymous; user (the owner of the object: the submitter); other (another 
     submissions                POST     401        yes   yes    yes
     submission                 GET      401        yes   404    yes
     submission-cancel          POST     401        yes   404    yes   (the submitter: while pending or queued)
+    submission-vote            POST     401        yes   yes    yes   (while pending review or queued)
+    submission-vote            DELETE   401        yes   yes    yes   (the voter's own vote)
     submission-approve         POST     401        403   403    yes
     submission-reject          POST     401        403   403    yes
     submission-requeue         POST     401        403   403    yes
@@ -53,6 +55,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "submissions": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "submission": {"GET": OWNER},
     "submission-cancel": {"POST": OWNER},
+    "submission-vote": {"POST": SIGNED_IN, "DELETE": SIGNED_IN},
     "submission-approve": {"POST": STAFF},
     "submission-reject": {"POST": STAFF},
     "submission-requeue": {"POST": STAFF},

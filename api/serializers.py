@@ -119,6 +119,9 @@ class SubmissionSerializer(serializers.Serializer):
     status = serializers.CharField(read_only=True)
     failure_reason = serializers.CharField(read_only=True)
     priority = serializers.IntegerField(read_only=True)
+    votes = serializers.IntegerField(
+        read_only=True, help_text="The votes that count for its model revision: the queue's order after the priority"
+    )
     facts = serializers.DictField(read_only=True, help_text="What the hub checks found")
     created_at = serializers.DateTimeField(read_only=True)
     runs = RunSerializer(many=True, read_only=True, source="runs.all")
@@ -136,6 +139,12 @@ class NoteSerializer(serializers.Serializer):
 
 class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Shown to the submitter")
+
+
+class VoteSerializer(serializers.Serializer):
+    votes = serializers.IntegerField(help_text="The votes that count for the submission's model revision")
+    voted = serializers.BooleanField(help_text="Whether you vote for it now")
+    counted = serializers.BooleanField(help_text="Whether your votes count (account age, verified address)")
 
 
 class RankedSuiteSerializer(serializers.Serializer):

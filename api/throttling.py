@@ -1,5 +1,6 @@
 """The API's throttles: DRF's, counted per client address (NUM_PROXIES) or per user in the default cache."""
 
+from django.conf import settings
 from rest_framework.throttling import UserRateThrottle
 
 
@@ -12,3 +13,12 @@ class SignedInRateThrottle(UserRateThrottle):
         if not request.user.is_authenticated:
             return None
         return super().get_cache_key(request, view)
+
+
+class VoteRateThrottle(SignedInRateThrottle):
+    """Votes cast and withdrawn per user: RATELIMIT_VOTES, as on the site (counted apart)."""
+
+    scope = "votes"
+
+    def get_rate(self):
+        return settings.RATELIMITS["votes"][1]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("submissions/", views.SubmissionList.as_view(), name="api-submissions"),
     path("submissions/<int:pk>/", views.SubmissionDetail.as_view(), name="api-submission"),
     path("submissions/<int:pk>/cancel/", views.SubmissionCancel.as_view(), name="api-submission-cancel"),
+    path("submissions/<int:pk>/vote/", views.SubmissionVote.as_view(), name="api-submission-vote"),
     path("submissions/<int:pk>/approve/", views.SubmissionApprove.as_view(), name="api-submission-approve"),
     path("submissions/<int:pk>/reject/", views.SubmissionReject.as_view(), name="api-submission-reject"),
     path("submissions/<int:pk>/requeue/", views.SubmissionRequeue.as_view(), name="api-submission-requeue"),

@@ -16,6 +16,7 @@ from accounts import policy
 from api import serializers as s
 from api.pagination import MAX_PAGE_SIZE
 from api.permissions import MatrixPermission, can_moderate
+from api.throttling import VoteRateThrottle
 from evaluation.models import Suite
 from leaderboard.filters import RankingFilter
 from leaderboard.models import Flag
@@ -36,7 +37,7 @@ from leaderboard.selectors import (
 from leaderboard.services import LeaderboardError, flag_comment_add, flag_create
 from submissions.errors import HubUnavailable, SubmissionError
 from submissions.models import ModelSubmission
-from submissions.selectors import submissions_of
+from submissions.selectors import submissions_of, voted
 from submissions.services import (
     TransitionError,
     submission_approve,
@@ -45,6 +46,7 @@ from submissions.services import (
     submission_reject,
     submission_requeue,
 )
+from submissions.votes import VoteError, vote_cast, vote_withdraw
 
 
 class MatrixView(APIView):
@@ -345,6 +347,34 @@ class SubmissionCancel(SubmissionAction):
         if submission.user_id != actor.pk and not can_moderate(self.request):
             raise PermissionDenied("Cancelling another user's submission needs the moderation permission.")
         submission_cancel(submission, actor=actor, note=payload["note"])
+
+
+@extend_schema(request=None, responses={200: s.VoteSerializer, 201: s.VoteSerializer, **CONFLICT})
+class SubmissionVote(MatrixView):
+    """Upvote the model revision of a submission that waits (POST) or take the vote back (DELETE): one vote per
+    user per revision; 409 when it does not wait, on a second vote, or a withdrawal without a vote."""
+
+    matrix_name = "submission-vote"
+    throttle_classes = [*MatrixView.throttle_classes, VoteRateThrottle]
+
+    def post(self, request, pk):
+        return self.vote(request, pk, vote_cast, status.HTTP_201_CREATED)
+
+    def delete(self, request, pk):
+        return self.vote(request, pk, vote_withdraw, status.HTTP_200_OK)
+
+    def vote(self, request, pk, service, success: int) -> Response:
+        submission = get_object_or_404(ModelSubmission, pk=pk)
+        try:
+            count = service(user=request.user, submission=submission)
+        except VoteError as exc:
+            return _conflict(exc)
+        data = {
+            "votes": count,
+            "voted": bool(voted(request.user, [submission])),
+            "counted": policy.vote_counts(request.user),
+        }
+        return Response(s.VoteSerializer(data).data, status=success)
 
 
 @extend_schema(request=s.NoteSerializer, responses={200: s.SubmissionSerializer, **CONFLICT})

@@ -23,6 +23,7 @@ FORMS = {
     "login": [("login", "ip", "POST")],
     "signup": [("signup", "ip", "POST")],
     "password_reset": [("password-reset", "ip", "POST"), ("password-reset-email", email, "POST")],
+    "submission-vote": [("votes", "user_or_ip", "POST")],
 }
 EXPORTS = {"leaderboard-csv", "leaderboard-json", "run-download"}
 # Polled by load balancers and scrapers, never limited: liveness costs nothing, readiness is computed at most once a

@@ -164,6 +164,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2**
 # RATELIMIT_SIGNUP: sign-ups per address; default 10/h.
 # RATELIMIT_PASSWORD_RESET: password-reset requests per address; default 10/h.
 # RATELIMIT_PASSWORD_RESET_EMAIL: password-reset requests per email address; default 3/h.
+# RATELIMIT_VOTES: votes cast or withdrawn per user, on the site (and counted apart in the API); default 30/h.
 RATELIMITS = {
     "pages": (env.str("RATELIMIT_PAGES_ANON", default="120/m"), env.str("RATELIMIT_PAGES_USER", default="600/m")),
     "exports": (env.str("RATELIMIT_EXPORTS_ANON", default="20/m"), env.str("RATELIMIT_EXPORTS_USER", default="60/m")),
@@ -171,6 +172,7 @@ RATELIMITS = {
     "signup": (env.str("RATELIMIT_SIGNUP", default="10/h"),) * 2,
     "password-reset": (env.str("RATELIMIT_PASSWORD_RESET", default="10/h"),) * 2,
     "password-reset-email": (env.str("RATELIMIT_PASSWORD_RESET_EMAIL", default="3/h"),) * 2,
+    "votes": (env.str("RATELIMIT_VOTES", default="30/h"),) * 2,
 }
 RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
 RATELIMIT_USE_CACHE = "ratelimit"  # see CACHES
@@ -296,6 +298,9 @@ SUBMISSIONS_NEED_REVIEW = env.bool("SUBMISSIONS_NEED_REVIEW", default=True)
 SUBMISSION_QUOTA_PER_USER = env.int("SUBMISSION_QUOTA_PER_USER", default=5)
 SUBMISSION_QUOTA_PER_ORG = env.int("SUBMISSION_QUOTA_PER_ORG", default=5)
 SUBMISSION_QUOTA_DAYS = env.int("SUBMISSION_QUOTA_DAYS", default=7)
+# VOTE_MIN_ACCOUNT_DAYS: a vote counts in the queue's order only from an account at least this many days old (and
+# with a verified email address or a hub login: accounts.policy.counted_voters); default 7.
+VOTE_MIN_ACCOUNT_DAYS = env.float("VOTE_MIN_ACCOUNT_DAYS", default=7.0)
 # SUBMISSION_MAX_PARAMS_16BIT: parameters of the largest model in 16-bit precision (32-bit half as many,
 # 8bit twice, 4bit and 4-bit GPTQ four times); default 100e9. Read as a string: env.float drops exponents.
 SUBMISSION_MAX_PARAMS_16BIT = int(float(env.str("SUBMISSION_MAX_PARAMS_16BIT", default="100e9")))

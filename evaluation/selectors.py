@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from evaluation.models import EvalRun, RunStatus
 
-QUEUE_ORDER = (F("submission__priority").desc(), F("created_at").asc(), F("pk").asc())
+# The order the workers take queued runs in: the moderators' priority, then the votes (submissions.votes keeps the
+# count on the submission), then the oldest submission (a requeued run keeps its submission's place).
+QUEUE_ORDER = (
+    F("submission__priority").desc(),
+    F("submission__votes").desc(),
+    F("submission__created_at").asc(),
+    F("created_at").asc(),
+    F("pk").asc(),
+)
 
 
 @dataclass(frozen=True)
@@ -68,13 +76,18 @@ def run_queue_position(run: EvalRun) -> int | None:
     """1 + the queued runs of the same cluster that a worker will take before this one; None unless queued."""
     if run.status != RunStatus.QUEUED:
         return None
-    priority = run.submission.priority
-    ahead = EvalRun.objects.filter(status=RunStatus.QUEUED, cluster=run.cluster).filter(
-        Q(submission__priority__gt=priority)
-        | Q(submission__priority=priority, created_at__lt=run.created_at)
-        | Q(submission__priority=priority, created_at=run.created_at, pk__lt=run.pk)
-    )
-    return ahead.count() + 1
+    keys = [  # QUEUE_ORDER's, each (field, whether higher goes first, this run's value)
+        ("submission__priority", True, run.submission.priority),
+        ("submission__votes", True, run.submission.votes),
+        ("submission__created_at", False, run.submission.created_at),
+        ("created_at", False, run.created_at),
+        ("pk", False, run.pk),
+    ]
+    ahead, same = Q(), {}
+    for field, higher_first, value in keys:
+        ahead |= Q(**same, **{f"{field}__{'gt' if higher_first else 'lt'}": value})
+        same[field] = value
+    return EvalRun.objects.filter(ahead, status=RunStatus.QUEUED, cluster=run.cluster).count() + 1
 
 
 def runs_in_queue() -> QuerySet[EvalRun]:

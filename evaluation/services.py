@@ -149,7 +149,7 @@ def worker_name() -> str:
 
 @transaction.atomic
 def run_claim(*, cluster: Cluster, run_id: int | None = None) -> EvalRun | None:
-    """Take the best QUEUED run of ``cluster`` (highest priority, then oldest), or run ``run_id``
+    """Take the best QUEUED run of ``cluster`` (in QUEUE_ORDER: priority, votes, oldest submission), or run ``run_id``
     whatever its cluster; None when there is none, or it is taken or done.
 
     A run this cluster's GPU cannot hold is handed on to the cluster that fits it. Where none

@@ -17,6 +17,7 @@ from evaluation.routing import Cluster
 from leaderboard.services import entry_refresh
 from submissions.models import ModelSubmission, Status
 from submissions.services import submission_fail, submission_transition
+from submissions.votes import votes_refresh
 
 REAPER_SCHEDULE = "evaluation: requeue runs whose worker was lost"
 
@@ -57,10 +58,12 @@ def run_fail(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str
 
 def runs_reap() -> list[int]:
     """Fail every RUNNING run whose worker stopped sending heartbeats and queue a new attempt of its
-    submission, or fail the submission after EVAL_MAX_ATTEMPTS; then top up lost deliveries.
+    submission, or fail the submission after EVAL_MAX_ATTEMPTS; then count the waiting submissions' votes
+    again (voters' accounts come of age) and top up lost deliveries.
     Returns the reaped runs. The reaper schedule calls this; so may anyone, any number of times."""
     stale, stale_before = runs.runs_stale()
     reaped = [run_id for run_id in stale if _run_reap(run_id, stale_before)]
+    votes_refresh()
     runs.runs_redeliver()
     return reaped
 

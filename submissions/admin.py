@@ -12,6 +12,7 @@ from evaluation.templatetags.runs import progress_text
 from submissions.errors import SubmissionError
 from submissions.hub import check_model_id
 from submissions.models import BlockedModel, ModelSubmission, Organisation, Status, SubmissionEvent, UserQuota
+from submissions.selectors import revision_voters
 from submissions.services import (
     TransitionError,
     submission_approve,
@@ -103,6 +104,7 @@ class ModelSubmissionAdmin(admin.ModelAdmin):
         "suite",
         "status",
         "priority",
+        "votes",
         "user",
         "created_at",
     ]
@@ -125,6 +127,8 @@ class ModelSubmissionAdmin(admin.ModelAdmin):
         "status",
         "failure_reason",
         "priority",
+        "votes",
+        "voters",
         "quota_exempt",
         "hub_facts",
         "created_at",
@@ -146,6 +150,14 @@ class ModelSubmissionAdmin(admin.ModelAdmin):
     @admin.display(description="Commit")
     def short_sha(self, obj):
         return obj.commit_sha[:7]
+
+    @admin.display(description="Voters for this model revision")
+    def voters(self, obj):
+        voters = revision_voters(obj)
+        if not voters:
+            return "—"
+        not_counted = " (not counted: a young account or no verified address)"
+        return format_html_join(", ", "{}{}", ((name, "" if counted else not_counted) for name, counted in voters))
 
     @admin.display(description="Model facts")
     def hub_facts(self, obj):

@@ -28,6 +28,8 @@ class Status(models.TextChoices):
 
 # A submission in one of these states blocks an identical one.
 ACTIVE_STATUSES = (Status.CHECKING, Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING, Status.FINISHED)
+# A submission in one of these states waits, and takes votes (submissions.votes).
+VOTABLE_STATUSES = (Status.PENDING_REVIEW, Status.QUEUED)
 
 
 class ModelSubmission(models.Model):
@@ -59,7 +61,14 @@ class ModelSubmission(models.Model):
     needs_review = models.BooleanField(
         default=True, help_text="When the hub checks pass: wait for a moderator (true) or queue at once (false)."
     )
-    priority = models.IntegerField(default=0, help_text="Higher runs first; equal priorities run oldest first.")
+    priority = models.IntegerField(
+        default=0, help_text="Higher runs first; then more votes first; then the oldest submission first."
+    )
+    votes = models.PositiveIntegerField(
+        default=0,
+        help_text="The votes that count for its model revision (submissions.votes keeps it while it waits); "
+        "the queue's order after the priority.",
+    )
     facts = models.JSONField(default=dict, blank=True, help_text="What the hub checks found (ModelFacts).")
     quota_exempt = models.BooleanField(
         default=False, help_text="Submitted by staff or from a trusted organisation: not counted in any quota."
@@ -109,6 +118,28 @@ class SubmissionEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class Vote(models.Model):
+    """A user's upvote of a model revision (a model at a commit): at most one each, whatever its submissions.
+
+    Cast on a waiting submission, it counts for every submission of that revision (submissions.votes); whether it
+    counts at all is accounts.policy's (the voter's account age and verified address).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    model_id = models.CharField(max_length=200)
+    commit_sha = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["model_id", "commit_sha", "user"], name="one_vote_per_user_and_revision")
+        ]
+
+    def __str__(self):
+        return f"{self.user} for {self.model_id}@{self.commit_sha[:7]}"
 
 
 class Organisation(models.Model):

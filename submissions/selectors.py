@@ -1,20 +1,22 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accounts.policy import can_moderate
+from accounts.policy import can_moderate, counted_voters
 from evaluation.models import EvalRun, RunStatus
 from evaluation.selectors import Histogram, histograms_of, runs_in_queue
-from submissions.models import ModelSubmission, Status, UserQuota
+from submissions.models import VOTABLE_STATUSES, ModelSubmission, Status, UserQuota, Vote
 
-# The /queue/ page's sections, in order, with how each is sorted. Queued ones go as the workers take
-# their runs: higher priority first, then first come (the latest run's creation), first served.
+# The /queue/ page's sections, in order, with how each is sorted. Waiting ones go as the workers take their
+# runs (evaluation.selectors.QUEUE_ORDER): higher priority first, then more votes, then first submitted.
+WAITING_ORDER = ["-priority", "-votes", "created_at", "pk"]
 QUEUE_SECTIONS = [
     (Status.RUNNING, ["created_at", "pk"]),
-    (Status.QUEUED, ["-priority", "queued_at", "pk"]),
-    (Status.PENDING_REVIEW, ["created_at", "pk"]),
+    (Status.QUEUED, WAITING_ORDER),
+    (Status.PENDING_REVIEW, WAITING_ORDER),
     (Status.CHECKING, ["created_at", "pk"]),
     (Status.FAILED, ["-updated_at", "-pk"]),
     (Status.FINISHED, ["-updated_at", "-pk"]),
@@ -50,8 +52,7 @@ def submissions_of(user) -> QuerySet[ModelSubmission]:
 def queue_section(status: str) -> QuerySet[ModelSubmission]:
     """Every submission in one state, in the order the queue page lists them."""
     order = dict(QUEUE_SECTIONS)[status]
-    submissions = ModelSubmission.objects.filter(status=status).annotate(queued_at=Max("runs__created_at"))
-    return _with_runs(submissions).order_by(*order)
+    return _with_runs(ModelSubmission.objects.filter(status=status)).order_by(*order)
 
 
 def queue_counts() -> dict[str, int]:
@@ -102,3 +103,35 @@ def quota_use(user) -> dict:
     ).count()
     limit = settings.SUBMISSION_QUOTA_PER_USER if own is None else own
     return {"used": used, "limit": limit, "days": days, "exempt": can_moderate(user)}
+
+
+def annotate_voted(user, submissions) -> list[ModelSubmission]:
+    """Give each submission .voted: whether ``user`` voted for its revision (False for those that do not wait)."""
+    submissions = list(submissions)
+    revisions = voted(user, [s for s in submissions if s.status in VOTABLE_STATUSES])
+    for submission in submissions:
+        submission.voted = (submission.model_id, submission.commit_sha) in revisions
+    return submissions
+
+
+def voted(user, submissions) -> set[tuple[str, str]]:
+    """The revisions (model id, commit) of ``submissions`` that ``user`` voted for."""
+    if user is None or not user.is_authenticated:
+        return set()
+    revisions = Q()
+    for submission in submissions:
+        revisions |= Q(model_id=submission.model_id, commit_sha=submission.commit_sha)
+    if not revisions:
+        return set()
+    return set(Vote.objects.filter(revisions, user=user).values_list("model_id", "commit_sha"))
+
+
+def revision_voters(submission: ModelSubmission) -> list[tuple[str, bool]]:
+    """(user name, whether the vote counts) of everyone who voted for ``submission``'s revision, first voters first."""
+    votes = Vote.objects.filter(model_id=submission.model_id, commit_sha=submission.commit_sha)
+    voters = get_user_model().objects.filter(counted_voters(), pk__in=votes.values("user"))
+    counted = set(voters.values_list("pk", flat=True))
+    return [
+        (vote.user.username, vote.user_id in counted)
+        for vote in votes.select_related("user").order_by("created_at", "pk")
+    ]

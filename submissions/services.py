@@ -36,6 +36,7 @@ from submissions.models import (
     UserQuota,
     WeightType,
 )
+from submissions.votes import vote_submitter
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +224,7 @@ def submission_create(
     review: bool | None = None,
     check_now: bool = False,
 ) -> ModelSubmission:
-    """Store a submission, CHECKING, and send its hub checks to the checks cluster.
+    """Store a submission, CHECKING, with its submitter's vote, and send its hub checks to the checks cluster.
 
     Only what is cheap and bounded runs here: the form's rules, the revision resolved to a commit and the
     file list through the hub API (with a timeout), then the quota count, the duplicate constraint and the
@@ -271,6 +272,7 @@ def submission_create(
                 raise
             raise _duplicate_error(facts, precision, weight_type, suite) from None
         SubmissionEvent.objects.create(submission=submission, actor=user, to_status=Status.CHECKING)
+        vote_submitter(submission)
         if checked is not None:
             _checks_done(
                 submission,

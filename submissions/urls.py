@@ -8,5 +8,6 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("submissions/<int:pk>/", views.submission, name="submission"),
     path("submissions/<int:pk>/status.json", views.submission_status, name="submission-status"),
+    path("submissions/<int:pk>/vote/", views.vote, name="submission-vote"),
     path("submissions/<int:pk>/cancel/", views.cancel, name="submission-cancel"),
 ]

@@ -4,8 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
+from accounts.policy import vote_counts
 from evaluation.offline import hub_offline
 from submissions import selectors
 from submissions.errors import HubUnavailable, SubmissionError
@@ -13,6 +16,7 @@ from submissions.forms import FIELDS, SubmissionForm
 from submissions.hub import cached_models
 from submissions.models import ModelSubmission, Status
 from submissions.services import TransitionError, submission_can_cancel, submission_cancel, submission_create
+from submissions.votes import VoteError, vote_cast, vote_withdraw
 
 SECTION_SIZE = 50
 
@@ -54,13 +58,16 @@ def queue(request):
         if status not in Status.values:
             raise Http404("no such state")
         page = Paginator(selectors.queue_section(status), SECTION_SIZE).get_page(request.GET.get("page"))
-        sections = [(Status(status), selectors.annotate_progress(page.object_list, positions), counts[status])]
+        sections = [(Status(status), page.object_list, counts[status])]
     else:
         page = None
         sections = [
-            (Status(s), selectors.annotate_progress(selectors.queue_section(s)[:SECTION_SIZE], positions), counts[s])
-            for s, _ in selectors.QUEUE_SECTIONS
+            (Status(s), selectors.queue_section(s)[:SECTION_SIZE], counts[s]) for s, _ in selectors.QUEUE_SECTIONS
         ]
+    sections = [
+        (st, selectors.annotate_voted(request.user, selectors.annotate_progress(items, positions)), count)
+        for st, items, count in sections
+    ]
     tabs = [(Status(s), counts[s]) for s, _ in selectors.QUEUE_SECTIONS]
     return render(
         request, "submissions/queue.html", {"sections": sections, "page": page, "status": status, "tabs": tabs}
@@ -72,8 +79,37 @@ def submission(request, pk):
         submission = selectors.submission_detail(pk)
     except ModelSubmission.DoesNotExist:
         raise Http404("no such submission") from None
+    selectors.annotate_voted(request.user, [submission])
     can_cancel = submission_can_cancel(submission, request.user)
     return render(request, "submissions/detail.html", {"submission": submission, "can_cancel": can_cancel})
+
+
+@require_POST
+@login_required
+def vote(request, pk):
+    """Vote for a waiting submission's revision (``withdraw``: take the vote back), then back to ``next`` (the queue
+    or the submission's page); with htmx, the vote's count and button alone, in place."""
+    submission = get_object_or_404(ModelSubmission, pk=pk)
+    withdraw = bool(request.POST.get("withdraw"))
+    try:
+        (vote_withdraw if withdraw else vote_cast)(user=request.user, submission=submission)
+    except VoteError as exc:
+        note, level = f"{submission.model_id}: {exc}.", messages.ERROR
+    else:
+        note, level = ("Vote withdrawn." if withdraw else "Vote counted."), messages.SUCCESS
+        if not withdraw and not vote_counts(request.user):
+            days = settings.VOTE_MIN_ACCOUNT_DAYS
+            note = f"Vote recorded; it counts once your account is {days:g} days old and has a verified email address."
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = reverse("submission", args=[pk])
+    if request.headers.get("HX-Request"):
+        submission.refresh_from_db(fields=["votes", "status"])
+        selectors.annotate_voted(request.user, [submission])
+        context = {"s": submission, "vote_note": note, "vote_next": target}
+        return render(request, "submissions/_vote.html", context)
+    messages.add_message(request, level, note)
+    return redirect(target)
 
 
 @require_GET

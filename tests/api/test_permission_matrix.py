@@ -11,7 +11,8 @@ from accounts.models import Scope
 from accounts.services import token_create, token_revoke
 from api import urls as api_urls
 from api.permissions import MATRIX, OWNER, PUBLIC, STAFF
-from submissions.models import Status
+from submissions.models import ModelSubmission, Status
+from submissions.votes import vote_cast
 from tests.api.conftest import ROLES
 from tests.factories import FlagFactory, ModelSubmissionFactory
 from tests.leaderboard.conftest import rank_model, uniform
@@ -38,6 +39,13 @@ def call(endpoint: str, method: str, role: str, *, ranked, people, tiny_model):
 
     def owned(status=Status.PENDING_REVIEW) -> int:
         return ModelSubmissionFactory(user=people["user"], status=status).pk
+
+    def voted_for() -> int:
+        """A waiting submission the role can vote for (POST) or has voted for (DELETE)."""
+        pk = owned()
+        if method == "DELETE" and role != "anonymous":
+            vote_cast(user=people[role], submission=ModelSubmission.objects.get(pk=pk))
+        return pk
 
     task = run.submission.suite.tasks.first().task
     setups = {
@@ -73,6 +81,11 @@ def call(endpoint: str, method: str, role: str, *, ranked, people, tiny_model):
         ),
         "submission": lambda: (reverse("api-submission", args=[owned()]), None, 200),
         "submission-cancel": lambda: (reverse("api-submission-cancel", args=[owned()]), {}, 200),
+        "submission-vote": lambda: (
+            reverse("api-submission-vote", args=[voted_for()]),
+            None,
+            201 if method == "POST" else 200,
+        ),
         "submission-approve": lambda: (reverse("api-submission-approve", args=[owned()]), {}, 200),
         "submission-reject": lambda: (
             reverse("api-submission-reject", args=[owned()]),

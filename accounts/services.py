@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django_q.tasks import async_task
 
-from accounts.models import ApiToken, token_digest
+from accounts.models import ApiToken, HubIdentity, token_digest
 from accounts.policy import can_create_token
 
 log = logging.getLogger(__name__)
@@ -113,3 +114,30 @@ def user_email_confirm(*, token: str) -> User | None:
     user.email = data["email"]
     user.save(update_fields=["email"])
     return user
+
+
+MAX_HUB_ORGS = 200
+
+
+def _org_names(claim) -> list[str]:
+    """The organisation names of a userinfo's ``orgs`` claim (a list of objects with ``preferred_username``);
+    anything else in it is ignored."""
+    if not isinstance(claim, list):
+        return []
+    names = (org.get("preferred_username") for org in claim[:MAX_HUB_ORGS] if isinstance(org, dict))
+    return sorted({name for name in names if isinstance(name, str) and 0 < len(name) <= 96})
+
+
+@transaction.atomic
+def hub_identity_record(*, uid: str, userinfo: dict) -> HubIdentity:
+    """Store what the hub's userinfo says at a hub log-in: the user name and the organisations, read now.
+    An organisation missing from it (left, or no longer granted to this site) is no longer counted."""
+    identity, _ = HubIdentity.objects.update_or_create(
+        uid=uid,
+        defaults={
+            "username": str(userinfo.get("preferred_username") or "")[:96],
+            "orgs": _org_names(userinfo.get("orgs")),
+            "read_at": timezone.now(),
+        },
+    )
+    return identity

@@ -1,14 +1,18 @@
 from urllib.parse import urlsplit
 
+from allauth.socialaccount.providers.openid_connect import views as openid_connect_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from requests import RequestException
 
+from accounts.adapters import HUB_DOWN, hub_error_page
 from accounts.forms import PasswordResetForm, SignupForm, TokenForm
 from accounts.services import (
     token_create,
@@ -44,7 +48,11 @@ def email_confirm(request, token):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's, which keeps this session and signs the others out; it also revokes every API token."""
+    """Django's, which keeps this session and signs the others out; it also revokes every API token. A user who
+    signed up with the hub has no password yet: they set one without giving the old one."""
+
+    def get_form_class(self):
+        return super().get_form_class() if self.request.user.has_usable_password() else SetPasswordForm
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -97,3 +105,21 @@ def token_delete(request, pk):
     if token_revoke(user=request.user, token_id=pk):
         messages.success(request, "The token is revoked: requests that use it are refused from now on.")
     return redirect("api-tokens")
+
+
+def hub_login(request, provider_id):
+    """allauth's openid_connect log-in (GET: a button; POST: off to the hub), the hub's discovery document not
+    answering told as such (503) instead of an error page."""
+    try:
+        return openid_connect_views.login(request, provider_id)
+    except RequestException:
+        return hub_error_page(request, HUB_DOWN, 503)
+
+
+def hub_callback(request, provider_id):
+    """allauth's callback, the same way: the hub not answering while it is read (discovery, token, userinfo) is
+    a 503 with that message (the adapter says it for the token and userinfo requests, this for discovery)."""
+    try:
+        return openid_connect_views.callback(request, provider_id)
+    except RequestException:
+        return hub_error_page(request, HUB_DOWN, 503)

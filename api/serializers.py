@@ -121,6 +121,17 @@ class SubmissionSerializer(serializers.Serializer):
             raise serializers.ValidationError(exc.message) from None
 
 
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    hub_username = serializers.CharField(allow_null=True, help_text="The linked Hugging Face account; null: none")
+    organisations = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Hub organisations verified at the last hub log-in (within HUB_ORGS_MAX_AGE_DAYS): submissions "
+        "of their models count as theirs",
+    )
+    organisations_read_at = serializers.DateTimeField(allow_null=True, help_text="When the hub said so")
+
+
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
 

@@ -4,6 +4,8 @@ from functools import cache
 
 from django.urls import reverse
 
+from accounts.hub_oauth import hub_login_enabled
+
 NAV = ("home", "submit", "queue", "flags", "about", "profile", "admin:index", "logout", "login", "signup")
 
 
@@ -15,4 +17,4 @@ def _nav() -> dict[str, str]:
 def nav(request) -> dict:
     """The header's links, reversed once per process: eleven {% url %} tags cost more than serving a cached
     ranking page. (The site is served under one script prefix, so the first request's is every request's.)"""
-    return {"nav": _nav()}
+    return {"nav": _nav(), "hub_login": hub_login_enabled()}

@@ -6,6 +6,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from accounts.selectors import hub_identity
 from evaluation.offline import hub_offline
 from submissions import selectors
 from submissions.errors import HubUnavailable, SubmissionError
@@ -114,4 +115,5 @@ def profile(request):
     """The signed-in user's page: their submissions with live progress, links to tokens and password change."""
     page = Paginator(selectors.submissions_of(request.user), SECTION_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.annotate_progress(page.object_list)
-    return render(request, "accounts/profile.html", {"page": page, "quota": selectors.quota_use(request.user)})
+    context = {"page": page, "quota": selectors.quota_use(request.user), "hub": hub_identity(request.user)}
+    return render(request, "accounts/profile.html", context)

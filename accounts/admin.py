@@ -4,7 +4,7 @@ from django_otp import user_has_device
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_q.models import Failure, OrmQ, Schedule, Success
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, HubIdentity
 from accounts.policy import two_factor_passed
 
 
@@ -16,6 +16,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # tokens are created by their owner, who alone sees them once
+
+
+@admin.register(HubIdentity)
+class HubIdentityAdmin(admin.ModelAdmin):
+    """What the hub said at each user's last hub log-in: read only (it changes at their next one)."""
+
+    list_display = ["username", "orgs", "read_at"]
+    search_fields = ["username", "uid"]
+    readonly_fields = ["uid", "username", "orgs", "read_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class SuperuserOnly:

@@ -1,5 +1,6 @@
 """The one moderation policy: every place that asks "may this user moderate?" asks it here (the submissions'
-services, the web views, the admin's actions and site, the API).
+services, the web views, the admin's actions and site, the API); and the one answer to "does this user submit
+for that organisation?", which decides which quota a submission counts against (submissions.services).
 
 A moderator is an active staff user with the permission the moderation needs (``submissions.change_modelsubmission``
 for submissions and runs, ``leaderboard.change_flag`` for flags) who has passed two-factor in this session.
@@ -13,6 +14,8 @@ stands for the second factor in the requests it authenticates (``api.authenticat
 
 from django.conf import settings
 from django_otp import user_has_device
+
+from accounts.selectors import hub_organisations
 
 MODERATE_SUBMISSIONS = "submissions.change_modelsubmission"
 MODERATE_FLAGS = "leaderboard.change_flag"
@@ -50,3 +53,23 @@ def can_create_token(user, scope: str) -> bool:
     if scope == "moderate":
         return two_factor_passed(user)
     return bool(user is not None and user.is_authenticated)
+
+
+def organisation_member(user, org: str) -> bool:
+    """Whether the hub vouched that ``user`` belongs to ``org`` (the orgs claim of their last hub log-in, within
+    HUB_ORGS_MAX_AGE_DAYS, while their hub account is linked); hub names ignore case."""
+    if user is None or not user.is_authenticated:
+        return False
+    return org.lower() in {name.lower() for name in hub_organisations(user)}
+
+
+def submission_standing(user, org: str, *, org_trusted: bool) -> tuple[bool, bool]:
+    """(by the organisation, exempt from quotas) for a submission of one of ``org``'s models by ``user``.
+
+    A verified member submits for the organisation: it counts against the organisation's quota, and a trusted
+    organisation's exemption covers it. Anyone else's is a community submission: it counts against their own
+    quota only, whatever the organisation's trust, so strangers never use up an organisation's quota. Moderators
+    and operators' commands (no user) are exempt."""
+    by_org = organisation_member(user, org)
+    exempt = user is None or can_moderate(user) or (org_trusted and by_org)
+    return by_org, exempt

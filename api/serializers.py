@@ -111,6 +111,12 @@ class SubmissionSerializer(serializers.Serializer):
     failure_reason = serializers.CharField(read_only=True)
     priority = serializers.IntegerField(read_only=True)
     facts = serializers.DictField(read_only=True, help_text="What the hub checks found")
+    submitted_as = serializers.ChoiceField(
+        choices=["organisation", "community"],
+        read_only=True,
+        help_text="organisation: by a member of the model's organisation, as the hub vouched (its quota); "
+        "community: by anyone else (their own quota)",
+    )
     created_at = serializers.DateTimeField(read_only=True)
     runs = RunSerializer(many=True, read_only=True, source="runs.all")
 

@@ -307,7 +307,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # the hub log-in's form is answered by a redirect to the hub, which form-action governs too
+        "form-action": [SELF, *([HF_OAUTH_URL.rstrip("/")] if HF_OAUTH_CLIENT_ID else [])],
         "frame-ancestors": [NONE],
     },
 }

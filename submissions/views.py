@@ -6,7 +6,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from accounts.selectors import hub_identity
+from accounts.selectors import hub_identity, hub_organisations
 from evaluation.offline import hub_offline
 from submissions import selectors
 from submissions.errors import HubUnavailable, SubmissionError
@@ -40,7 +40,13 @@ def submit(request):
     }
     # Without the hub (offline by setting, or not answering): say so, and which models can still be submitted.
     unreachable = status == 503 or hub_offline()
-    context = {"form": form, "quota": quota, "offline": hub_offline(), "unreachable": unreachable}
+    context = {
+        "form": form,
+        "quota": quota,
+        "offline": hub_offline(),
+        "unreachable": unreachable,
+        "hub_orgs": hub_organisations(request.user),
+    }
     if unreachable:
         context["cached_models"] = cached_models()
     return render(request, "submissions/submit.html", context, status=status)

@@ -149,3 +149,16 @@ class FlagFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     reason = FlagReason.OTHER
     explanation = "The scores look too good."
+
+
+def hub_member(user, *orgs: str, uid: str | None = None):
+    """Link ``user`` to a hub account whose last log-in here granted ``orgs`` (as accounts' adapter stores it)."""
+    from allauth.socialaccount.models import SocialAccount
+
+    from accounts.hub_oauth import HUB_PROVIDER
+    from accounts.services import hub_identity_record
+
+    uid = uid or f"hub-{user.username}"
+    SocialAccount.objects.get_or_create(user=user, provider=HUB_PROVIDER, uid=uid)
+    claims = {"preferred_username": user.username, "orgs": [{"preferred_username": org} for org in orgs]}
+    return hub_identity_record(uid=uid, userinfo=claims)

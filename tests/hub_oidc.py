@@ -27,7 +27,7 @@ class HubServer:
     request whose code_verifier does not hash to the authorization request's code_challenge gets a 400."""
 
     def __init__(self):
-        self.challenges: dict[str, str] = {}  # authorization code -> code_challenge, by the redirect it answered
+        self.challenges: dict[str, str] = {}  # authorization code -> the code_challenge of the request it answered
         self.token_requests: list[dict] = []
         self.app = oidc_provider_mock.app(require_nonce=False)
         self.server = werkzeug.serving.make_server("localhost", 0, self._wsgi, threaded=True)
@@ -35,6 +35,16 @@ class HubServer:
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def _wsgi(self, environ, start_response):
+        if environ["PATH_INFO"] == "/oauth2/authorize":
+            challenge = parse_qs(environ.get("QUERY_STRING", "")).get("code_challenge", [""])[0]
+
+            def remember_the_code(status, headers, *args):
+                for name, value in headers:
+                    if name.lower() == "location" and "code=" in value:
+                        self.challenges[parse_qs(urlsplit(value).query)["code"][0]] = challenge
+                return start_response(status, headers, *args)
+
+            return self.app(environ, remember_the_code)
         if environ["PATH_INFO"] == "/oauth2/token":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length)
@@ -43,7 +53,7 @@ class HubServer:
             challenge = self.challenges.get(form.get("code", ""))
             verifier = form.get("code_verifier", "")
             digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-            if challenge is None or digest != challenge:
+            if not challenge or digest != challenge:
                 start_response("400 Bad Request", [("Content-Type", "application/json")])
                 return [b'{"error": "invalid_grant", "error_description": "PKCE verification failed"}']
             environ["wsgi.input"] = io.BytesIO(body)
@@ -66,12 +76,9 @@ class HubServer:
 
     def consent(self, authorize_url: str, sub: str) -> str:
         """The user says yes on the hub as ``sub``; returns the site callback path the hub sends them back to."""
-        query = parse_qs(urlsplit(authorize_url).query)
         answer = requests.post(authorize_url, data={"sub": sub}, allow_redirects=False, timeout=10)
         assert answer.status_code == 302, answer.text
         callback = urlsplit(answer.headers["Location"])
-        code = parse_qs(callback.query)["code"][0]
-        self.challenges[code] = query["code_challenge"][0]
         return f"{callback.path}?{callback.query}"
 
 

@@ -6,12 +6,15 @@ from django.urls import reverse
 
 from accounts.hub_oauth import hub_login_enabled
 
-NAV = ("home", "submit", "queue", "flags", "about", "profile", "admin:index", "logout", "login", "signup")
+NAV = ("home", "submit", "queue", "flags", "about", "profile", "admin:index")
+ACCOUNT_NAV = {"logout": "account_logout", "login": "account_login", "signup": "account_signup"}  # django-allauth's
 
 
 @cache
 def _nav() -> dict[str, str]:
-    return {name.replace(":", "_"): reverse(name) for name in NAV}
+    return {name.replace(":", "_"): reverse(name) for name in NAV} | {
+        key: reverse(name) for key, name in ACCOUNT_NAV.items()
+    }
 
 
 def nav(request) -> dict:

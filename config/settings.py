@@ -151,7 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -219,9 +219,22 @@ SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True  # one step: the hub's user name (made unique) and nothing else to fill in
 SOCIALACCOUNT_LOGIN_ON_GET = False  # a log-in starts with a POST (CSRF), never from a link on another site
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the hub verified it
+SOCIALACCOUNT_EMAIL_REQUIRED = False  # the hub's user name is enough
 SOCIALACCOUNT_STORE_TOKENS = False  # the hub's tokens are used once, at the log-in, and never kept
+# Local accounts (django-allauth): log in by user name; sign up with an email address, verified by following the
+# link mailed to it (accounts made before it, without an address, still log in); the sign-up never tells whether
+# an address is registered.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
-ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# "strict": a sign-up with an address another account has is answered like any other (that address stays
+# unverified on the new account and can never be verified there: verified addresses are unique).
+ACCOUNT_PREVENT_ENUMERATION = "strict"
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address mails nobody
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_RATE_LIMITS = False  # the site's own (RATELIMITS) and django-axes' lockout, as before
 
 # Mail (submission emails, password resets): printed to the console unless EMAIL_HOST names an SMTP server.
 # EMAIL_HOST: the SMTP server; default none (console).

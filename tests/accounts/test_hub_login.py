@@ -84,7 +84,7 @@ def test_a_local_user_links_the_hub_account_then_logs_in_with_either(client, hub
     hub_sign_in(client, hub, "hf-4")
     assert me(client)["username"] == "dora"
     client.logout()
-    assert client.post("/accounts/login/", {"username": "dora", "password": PASSWORD}).status_code == 302
+    assert client.post("/accounts/login/", {"login": "dora", "password": PASSWORD}).status_code == 302
     # unlinking is allowed: the password is still a way in; the organisations are no longer vouched for
     account = SocialAccount.objects.get(user=local)
     assert client.post("/accounts/3rdparty/", {"account": account.pk}).status_code == 302
@@ -105,7 +105,7 @@ def test_unlinking_the_only_way_to_log_in_is_refused(client, hub):
     assert refused.status_code == 200 and b"no password" in refused.content
     assert SocialAccount.objects.filter(pk=account.pk).exists()
     # with a password set first, it can go
-    client.post("/accounts/password_change/", {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    client.post("/accounts/password/set/", {"password1": PASSWORD, "password2": PASSWORD})
     assert User.objects.get(username="erin-hf").has_usable_password()
     assert client.post("/accounts/3rdparty/", {"account": account.pk}).status_code == 302
     assert not SocialAccount.objects.filter(pk=account.pk).exists()

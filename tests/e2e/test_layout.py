@@ -63,7 +63,7 @@ def public_pages(board) -> dict[str, str]:
         "queue": "/queue/",
         "login": "/accounts/login/",
         "signup": "/accounts/signup/",
-        "password-reset": "/accounts/password_reset/",
+        "password-reset": "/accounts/password/reset/",
     }
 
 

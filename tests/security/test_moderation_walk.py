@@ -63,7 +63,7 @@ def sign_in(world, actor):
         form = {"username": user.username, "password": PASSWORD, "otp_device": device.persistent_id}
         assert client.post("/admin/login/?next=/admin/", {**form, "otp_token": code(device)}).status_code == 302
     else:  # the password alone, at the site's log-in
-        assert client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+        assert client.post("/accounts/login/", {"login": user.username, "password": PASSWORD}).status_code == 302
     return client
 
 

@@ -5,15 +5,15 @@ for that organisation?", which decides which quota a submission counts against (
 A moderator is an active staff user with the permission the moderation needs (``submissions.change_modelsubmission``
 for submissions and runs, ``leaderboard.change_flag`` for flags) who has passed two-factor in this session.
 
-Two-factor is a property of the session (django-otp): a user who has a confirmed TOTP device (or every staff user,
-with ``OTP_ADMIN_REQUIRED``) is verified only once the session was given a code from it (the admin's log-in asks for
-one). Until then they are not a moderator anywhere: not in the admin, not on the site, not in the API with their
+Two-factor is a property of the session (allauth.mfa, accounts.middleware): a user who has an authenticator (or every
+staff user, with ``OTP_ADMIN_REQUIRED``) is verified only in a session whose log-in was given a code from it (the
+site's log-in asks for one; the admin's is the site's). Until then they are not a moderator anywhere: not in the admin, not on the site, not in the API with their
 session, and they cannot create ``moderate`` tokens. A ``moderate`` token, which only a verified session can create,
 stands for the second factor in the requests it authenticates (``api.authentication`` marks its user verified).
 """
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
-from django_otp import user_has_device
 
 from accounts.selectors import hub_organisations
 
@@ -24,15 +24,15 @@ MODERATE_FLAGS = "leaderboard.change_flag"
 def two_factor_passed(user) -> bool:
     """Whether ``user`` gave a code in this session, or needs none (no device and two-factor not required).
 
-    The user must come from a request (django-otp's middleware gives it ``is_verified``); a user read from the
-    database counts as unverified when they have a device.
+    The user must come from a request (accounts.middleware gives it ``is_verified``); a user read from the
+    database counts as unverified when they have an authenticator.
     """
     if user is None or not user.is_authenticated:
         return False
     verified = getattr(user, "is_verified", None)
     if verified is not None and verified():
         return True
-    return not ((settings.OTP_ADMIN_REQUIRED and user.is_staff) or user_has_device(user))
+    return not ((settings.OTP_ADMIN_REQUIRED and user.is_staff) or is_mfa_enabled(user))
 
 
 def can_moderate(user, permission: str = MODERATE_SUBMISSIONS) -> bool:

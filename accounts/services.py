@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "mlb_"
 MODERATE_TOKEN_NEEDS_TWO_FACTOR = (
-    "A moderate token needs two-factor in this session: give your device's code at the admin's log-in, then come back."
+    "A moderate token needs two-factor in this session: log in again giving your authenticator's code, then come back."
 )
 
 

@@ -65,10 +65,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "axes",
+    # django-otp's TOTP devices, only for the data migration that moves them to allauth.mfa (accounts 0006):
+    # nothing else uses them.
     "django_otp",
     "django_otp.plugins.otp_totp",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "accounts",
@@ -92,7 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",  # request.user.is_verified(): this session passed two-factor
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.ratelimit.WebRateLimit",
@@ -195,10 +198,12 @@ AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no version banner on every manage.py command
-# Two-factor log-in to the admin (django-otp, TOTP devices added in the admin): staff who have a device give its
-# code. OTP_ADMIN_REQUIRED: every staff user needs one to enter the admin; default false.
+# Two-factor log-in (allauth.mfa, /accounts/2fa/): anyone may add an authenticator app (TOTP) and recovery codes,
+# then gives a code at every log-in; staff moderate only in a session that did. OTP_ADMIN_REQUIRED: every staff
+# user needs an authenticator to moderate or enter the admin; default false.
 OTP_ADMIN_REQUIRED = env.bool("OTP_ADMIN_REQUIRED", default=False)
-OTP_TOTP_ISSUER = "Open Medical LLM Leaderboard"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Open Medical LLM Leaderboard"
 
 # Sign in with Hugging Face: django-allauth's openid_connect provider "huggingface", PKCE on (README "Sign in with
 # Hugging Face"). HF_OAUTH_CLIENT_ID: the hub OAuth app's client id; default none: the hub log-in is off.

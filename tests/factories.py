@@ -162,3 +162,12 @@ def hub_member(user, *orgs: str, uid: str | None = None):
     SocialAccount.objects.get_or_create(user=user, provider=HUB_PROVIDER, uid=uid)
     claims = {"preferred_username": user.username, "orgs": [{"preferred_username": org} for org in orgs]}
     return hub_identity_record(uid=uid, userinfo=claims)
+
+
+def totp_code(secret: str) -> str:
+    """What an authenticator app shows now for ``secret`` (base32), as allauth.mfa checks it."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))

@@ -6,11 +6,14 @@ import socket
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import User
+from django.test import Client
 
 from accounts.hub_oauth import hub_oauth_providers
 from accounts.models import HubIdentity
+from tests.factories import totp_code
 from tests.hub_oidc import LOGIN, hub_sign_in, org
 
 pytestmark = pytest.mark.django_db
@@ -160,8 +163,6 @@ def test_a_forged_or_replayed_state_is_refused(client, hub):
     forged = client.get(callback.replace("state=", "state=forged"))
     assert forged.status_code == 400 and b"did not start here" in forged.content
     # another browser (no session) presenting the real callback is refused too
-    from django.test import Client
-
     assert Client().get(callback).status_code == 400
     assert not User.objects.exists() and not HubIdentity.objects.exists()
     assert client.get(callback).status_code == 302  # the real one, once
@@ -193,3 +194,17 @@ def test_off_without_a_client_id(client, settings):
     assert client.post(LOGIN).status_code == 404
     assert client.get(LOGIN).status_code == 404
     assert b"Hugging Face" not in client.get("/accounts/login/").content
+
+
+def test_a_hub_log_in_asks_for_the_authenticators_code_too(client, hub):
+    hub.user_set("hf-11", preferred_username="lee-hf", orgs=[])
+    hub_sign_in(client, hub, "hf-11")
+    user = User.objects.get(username="lee-hf")
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    client.logout()
+    asked = hub_sign_in(client, hub, "hf-11")
+    assert asked.status_code == 302 and asked["Location"] == "/accounts/2fa/authenticate/"
+    assert client.get("/api/me/").status_code in (401, 403)  # not logged in before the code
+    assert client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)}).status_code == 302
+    assert me(client)["username"] == "lee-hf"

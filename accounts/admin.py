@@ -1,10 +1,11 @@
-from django.conf import settings
-from django.contrib import admin
-from django_otp import user_has_device
-from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from allauth.account.decorators import secure_admin_login
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_q.models import Failure, OrmQ, Schedule, Success
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, HubIdentity
 from accounts.policy import two_factor_passed
 
 
@@ -16,6 +17,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # tokens are created by their owner, who alone sees them once
+
+
+@admin.register(HubIdentity)
+class HubIdentityAdmin(admin.ModelAdmin):
+    """What the hub said at each user's last hub log-in: read only (it changes at their next one)."""
+
+    list_display = ["username", "orgs", "read_at"]
+    search_fields = ["username", "uid"]
+    readonly_fields = ["uid", "username", "orgs", "read_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class SuperuserOnly:
@@ -46,24 +62,26 @@ for _model in (Schedule, Success, Failure, OrmQ):
         admin.site.register(_model, type(_base.__name__, (SuperuserOnly, _base), {}))
 
 
-class TwoFactorAdminAuthenticationForm(OTPAdminAuthenticationForm):
-    """The admin's log-in: a code from the user's TOTP device where they have one (always, with
-    OTP_ADMIN_REQUIRED)."""
-
-    def clean_otp(self, user):
-        if settings.OTP_ADMIN_REQUIRED or user is None or user_has_device(user):
-            super().clean_otp(user)
-
-
-class TwoFactorAdminSite(OTPAdminSite):
-    """django-otp's admin site, optional per user: staff who added a TOTP device (in the admin, under "TOTP
-    devices") must have given its code in this session; staff without one are let in as before, unless
-    OTP_ADMIN_REQUIRED, which lets in no one unverified."""
-
-    login_form = TwoFactorAdminAuthenticationForm
+class TwoFactorAdminSite(admin.AdminSite):
+    """The admin, entered through the site's log-in (allauth: the password, then an authenticator's code for whoever
+    added one), open to staff whose session passed two-factor where the policy asks for it (always, with
+    OTP_ADMIN_REQUIRED). Staff let in without it are sent to add an authenticator, or to log in again with it."""
 
     def has_permission(self, request):
-        return admin.AdminSite.has_permission(self, request) and two_factor_passed(request.user)
+        return super().has_permission(request) and two_factor_passed(request.user)
+
+    def login(self, request, extra_context=None):
+        user = request.user
+        if user.is_authenticated and user.is_active and user.is_staff and not two_factor_passed(user):
+            if is_mfa_enabled(user):
+                messages.info(request, "The admin needs your authenticator's code: log out, then log in again with it.")
+            else:
+                messages.info(request, "The admin needs two-factor log-in: add an authenticator app here first.")
+            return redirect("mfa_index")
+        return secure_admin_login(super().login)(request, extra_context)
 
 
-admin.site.__class__ = TwoFactorAdminSite  # django-otp's documented way to switch the default site
+admin.site.__class__ = TwoFactorAdminSite  # the default site, as every app registered its models with it
+# django-otp's devices are only the source of the data migration to allauth.mfa (accounts 0006): not edited here.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

@@ -39,3 +39,23 @@ class ApiToken(models.Model):
 
     def allows(self, scope: str) -> bool:
         return SCOPE_ORDER.index(self.scope) >= SCOPE_ORDER.index(scope)
+
+
+class HubIdentity(models.Model):
+    """What the Hugging Face hub said about one of its users at their last log-in here (the userinfo): their hub
+    user name and the organisations they granted this site, with when it was read. The site user it belongs to is
+    the one its hub account is linked to (allauth's SocialAccount with the same uid): unlinking it ends the
+    membership here too."""
+
+    uid = models.CharField(max_length=255, unique=True, help_text="The hub's id for the user (the sub claim)")
+    username = models.CharField(max_length=96, help_text="The hub user name (preferred_username)")
+    orgs = models.JSONField(default=list, blank=True, help_text="Organisation names (their preferred_username)")
+    read_at = models.DateTimeField(
+        help_text="When the hub said so: organisations older than HUB_ORGS_MAX_AGE_DAYS no longer count"
+    )
+
+    class Meta:
+        verbose_name_plural = "hub identities"
+
+    def __str__(self):
+        return self.username

@@ -3,24 +3,20 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
+from django.utils import timezone
 from django_q.tasks import async_task
 
-from accounts.models import ApiToken, token_digest
+from accounts.models import ApiToken, HubIdentity, token_digest
 from accounts.policy import can_create_token
 
 log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "mlb_"
-EMAIL_SALT = "accounts.email-confirm"
-EMAIL_LINK_DAYS = 3
 MODERATE_TOKEN_NEEDS_TWO_FACTOR = (
-    "A moderate token needs two-factor in this session: give your device's code at the admin's log-in, then come back."
+    "A moderate token needs two-factor in this session: log in again giving your authenticator's code, then come back."
 )
 
 
@@ -51,8 +47,8 @@ def token_revoke(*, user, token_id: int) -> bool:
 
 @transaction.atomic
 def user_tokens_revoke(*, user) -> int:
-    """Every API token of ``user``, after a password change or reset (Django's session auth hash already
-    signs the user's other sessions out); returns how many there were."""
+    """Every API token of ``user``, when their password is changed, set or reset (accounts.adapters; Django's session
+    auth hash already signs the user's other sessions out); returns how many there were."""
     deleted, _ = ApiToken.objects.filter(user=user).delete()
     return deleted
 
@@ -76,40 +72,28 @@ def mail_queue(*, subject: str, body: str, to: str) -> None:
     )
 
 
-def user_email_confirmation_send(*, user, email: str) -> None:
-    """After sign-up: a free address gets a link that attaches it to ``user``; an address that belongs to an
-    account already gets a note saying so instead. The person signing up sees the same either way."""
-    if not email:
-        return
-    owner = User.objects.filter(email__iexact=email).first()
-    if owner is not None:
-        reset = settings.SITE_URL.rstrip("/") + reverse("password_reset")
-        body = (
-            f"Someone, perhaps you, just signed up as {user.username!r} with this address, which your account "
-            f"already uses, so it was not added to the new account.\n\nForgot your password? Reset it here: {reset}\n"
-        )
-        transaction.on_commit(lambda: _mail("[leaderboard] Your address was used to sign up", body, owner.email))
-        return
-    token = signing.dumps({"user": user.pk, "email": email}, salt=EMAIL_SALT)
-    link = settings.SITE_URL.rstrip("/") + reverse("email-confirm", args=[token])
-    body = (
-        f"Confirm that {email} is the address of {user.username!r} to get emails about your submissions and to be "
-        f"able to reset your password:\n\n{link}\n\nThe link works for {EMAIL_LINK_DAYS} days. Not you? Ignore it.\n"
-    )
-    transaction.on_commit(lambda: _mail("[leaderboard] Confirm your email address", body, email))
+MAX_HUB_ORGS = 200
+
+
+def _org_names(claim) -> list[str]:
+    """The organisation names of a userinfo's ``orgs`` claim (a list of objects with ``preferred_username``);
+    anything else in it is ignored."""
+    if not isinstance(claim, list):
+        return []
+    names = (org.get("preferred_username") for org in claim[:MAX_HUB_ORGS] if isinstance(org, dict))
+    return sorted({name for name in names if isinstance(name, str) and 0 < len(name) <= 96})
 
 
 @transaction.atomic
-def user_email_confirm(*, token: str) -> User | None:
-    """Attach the address of a confirmation link to its account; None for a bad or expired link, or an address
-    another account confirmed first."""
-    try:
-        data = signing.loads(token, salt=EMAIL_SALT, max_age=EMAIL_LINK_DAYS * 24 * 3600)
-    except signing.BadSignature:
-        return None
-    user = User.objects.select_for_update().filter(pk=data["user"]).first()
-    if user is None or User.objects.filter(email__iexact=data["email"]).exclude(pk=user.pk).exists():
-        return None
-    user.email = data["email"]
-    user.save(update_fields=["email"])
-    return user
+def hub_identity_record(*, uid: str, userinfo: dict) -> HubIdentity:
+    """Store what the hub's userinfo says at a hub log-in: the user name and the organisations, read now.
+    An organisation missing from it (left, or no longer granted to this site) is no longer counted."""
+    identity, _ = HubIdentity.objects.update_or_create(
+        uid=uid,
+        defaults={
+            "username": str(userinfo.get("preferred_username") or "")[:96],
+            "orgs": _org_names(userinfo.get("orgs")),
+            "read_at": timezone.now(),
+        },
+    )
+    return identity

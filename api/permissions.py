@@ -21,6 +21,7 @@ Roles: anonymous; user (the owner of the object: the submitter); other (another 
     submission-approve         POST     401        403   403    yes
     submission-reject          POST     401        403   403    yes
     submission-requeue         POST     401        403   403    yes
+    me                         GET      401        yes   yes    yes
 
 Any method not listed answers 405. "staff" means a staff user with the permission the admin's moderation actions
 need (submissions.change_modelsubmission) and two-factor passed (accounts.policy); a staff user without them gets 403.
@@ -59,6 +60,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "submission-approve": {"POST": STAFF},
     "submission-reject": {"POST": STAFF},
     "submission-requeue": {"POST": STAFF},
+    "me": {"GET": SIGNED_IN},
 }
 
 

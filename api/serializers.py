@@ -123,6 +123,12 @@ class SubmissionSerializer(serializers.Serializer):
         read_only=True, help_text="The votes that count for its model revision: the queue's order after the priority"
     )
     facts = serializers.DictField(read_only=True, help_text="What the hub checks found")
+    submitted_as = serializers.ChoiceField(
+        choices=["organisation", "community"],
+        read_only=True,
+        help_text="organisation: by a member of the model's organisation, as the hub vouched (its quota); "
+        "community: by anyone else (their own quota)",
+    )
     created_at = serializers.DateTimeField(read_only=True)
     runs = RunSerializer(many=True, read_only=True, source="runs.all")
 
@@ -131,6 +137,17 @@ class SubmissionSerializer(serializers.Serializer):
             return check_model_id(value)
         except SubmissionError as exc:
             raise serializers.ValidationError(exc.message) from None
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    hub_username = serializers.CharField(allow_null=True, help_text="The linked Hugging Face account; null: none")
+    organisations = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Hub organisations verified at the last hub log-in (within HUB_ORGS_MAX_AGE_DAYS): submissions "
+        "of their models count as theirs",
+    )
+    organisations_read_at = serializers.DateTimeField(allow_null=True, help_text="When the hub said so")
 
 
 class NoteSerializer(serializers.Serializer):

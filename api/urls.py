@@ -7,6 +7,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its script from a URL: the Content-Security-Policy allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("me/", views.Me.as_view(), name="api-me"),
     path("suites/", views.SuiteList.as_view(), name="api-suites"),
     path("suites/<slug:slug>/", views.SuiteDetail.as_view(), name="api-suite"),
     path("leaderboard/<slug:slug>/", views.Leaderboard.as_view(), name="api-leaderboard"),

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import policy
+from accounts.selectors import hub_identity, hub_organisations
 from api import serializers as s
 from api.pagination import MAX_PAGE_SIZE
 from api.permissions import MatrixPermission, can_moderate
@@ -67,6 +68,23 @@ def _conflict(exc: Exception) -> Response:
 
 
 CONFLICT = {409: inline_serializer("Conflict", {"detail": serializers.CharField()})}
+
+
+class Me(MatrixView):
+    """The signed-in user: their name, their linked Hugging Face account and its verified organisations."""
+
+    matrix_name = "me"
+
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request):
+        identity = hub_identity(request.user)
+        me = {
+            "username": request.user.get_username(),
+            "hub_username": identity.username if identity else None,
+            "organisations": hub_organisations(request.user),
+            "organisations_read_at": identity.read_at if identity else None,
+        }
+        return Response(s.MeSerializer(me).data)
 
 
 # --- Suites and rankings --------------------------------------------------------------------------

@@ -20,9 +20,9 @@ def email(group: str, request) -> str:
 
 # url name: the extra limits (group, key, method) its requests count against, besides "pages" or "exports".
 FORMS = {
-    "login": [("login", "ip", "POST")],
-    "signup": [("signup", "ip", "POST")],
-    "password_reset": [("password-reset", "ip", "POST"), ("password-reset-email", email, "POST")],
+    "account_login": [("login", "ip", "POST")],
+    "account_signup": [("signup", "ip", "POST")],
+    "account_reset_password": [("password-reset", "ip", "POST"), ("password-reset-email", email, "POST")],
     "submission-vote": [("votes", "user_or_ip", "POST")],
 }
 EXPORTS = {"leaderboard-csv", "leaderboard-json", "run-download"}

@@ -12,6 +12,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts.hub_oauth import hub_oauth_providers
 from config.embedded_postgres import socket_dir
 from config.secret_key import secret_key_read_or_create
 
@@ -64,8 +65,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "axes",
+    # django-otp's TOTP devices, only for the data migration that moves them to allauth.mfa (accounts 0006):
+    # nothing else uses them.
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "submissions",
     "evaluation",
@@ -87,7 +95,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",  # request.user.is_verified(): this session passed two-factor
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.ratelimit.WebRateLimit",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -145,7 +154,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -178,7 +187,12 @@ RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
 RATELIMIT_USE_CACHE = "ratelimit"  # see CACHES
 # Log-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one address lock
 # that pair out for AXES_COOLOFF_HOURS; defaults 10 and 1.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# allauth's backend last: the one it logs hub users in with (Django's ModelBackend, by username).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -186,10 +200,48 @@ AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no version banner on every manage.py command
-# Two-factor log-in to the admin (django-otp, TOTP devices added in the admin): staff who have a device give its
-# code. OTP_ADMIN_REQUIRED: every staff user needs one to enter the admin; default false.
+# Two-factor log-in (allauth.mfa, /accounts/2fa/): anyone may add an authenticator app (TOTP) and recovery codes,
+# then gives a code at every log-in; staff moderate only in a session that did. OTP_ADMIN_REQUIRED: every staff
+# user needs an authenticator to moderate or enter the admin; default false.
 OTP_ADMIN_REQUIRED = env.bool("OTP_ADMIN_REQUIRED", default=False)
-OTP_TOTP_ISSUER = "Open Medical LLM Leaderboard"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Open Medical LLM Leaderboard"
+
+# Sign in with Hugging Face: django-allauth's openid_connect provider "huggingface", PKCE on (README "Sign in with
+# Hugging Face"). HF_OAUTH_CLIENT_ID: the hub OAuth app's client id; default none: the hub log-in is off.
+HF_OAUTH_CLIENT_ID = env.str("HF_OAUTH_CLIENT_ID", default="")
+# HF_OAUTH_CLIENT_SECRET: its secret (read as it is, see SECRET_KEY); default none.
+HF_OAUTH_CLIENT_SECRET = os.environ.get("HF_OAUTH_CLIENT_SECRET", "")
+# HF_OAUTH_URL: the hub, whose discovery document is HF_OAUTH_URL/.well-known/openid-configuration; default
+# https://huggingface.co.
+HF_OAUTH_URL = env.str("HF_OAUTH_URL", default="https://huggingface.co")
+# HF_OAUTH_EMAIL: also ask the hub for the user's (verified) email address (scope email); default false.
+HF_OAUTH_EMAIL = env.bool("HF_OAUTH_EMAIL", default=False)
+# HUB_ORGS_MAX_AGE_DAYS: the organisations read at a hub log-in are trusted this many days; default 30.
+HUB_ORGS_MAX_AGE_DAYS = env.int("HUB_ORGS_MAX_AGE_DAYS", default=30)
+SOCIALACCOUNT_PROVIDERS = hub_oauth_providers(
+    client_id=HF_OAUTH_CLIENT_ID, secret=HF_OAUTH_CLIENT_SECRET, server_url=HF_OAUTH_URL, email=HF_OAUTH_EMAIL
+)
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True  # one step: the hub's user name (made unique) and nothing else to fill in
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a log-in starts with a POST (CSRF), never from a link on another site
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the hub verified it
+SOCIALACCOUNT_EMAIL_REQUIRED = False  # the hub's user name is enough
+SOCIALACCOUNT_STORE_TOKENS = False  # the hub's tokens are used once, at the log-in, and never kept
+# Local accounts (django-allauth): log in by user name; sign up with an email address, verified by following the
+# link mailed to it (accounts made before it, without an address, still log in); the sign-up never tells whether
+# an address is registered.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# "strict": a sign-up with an address another account has is answered like any other (that address stays
+# unverified on the new account and can never be verified there: verified addresses are unique).
+ACCOUNT_PREVENT_ENUMERATION = "strict"
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset asked for an unknown address mails nobody
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_RATE_LIMITS = False  # the site's own (RATELIMITS) and django-axes' lockout, as before
 
 # Mail (submission emails, password resets): printed to the console unless EMAIL_HOST names an SMTP server.
 # EMAIL_HOST: the SMTP server; default none (console).
@@ -275,7 +327,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # the hub log-in's form is answered by a redirect to the hub, which form-action governs too
+        "form-action": [SELF, *([HF_OAUTH_URL.rstrip("/")] if HF_OAUTH_CLIENT_ID else [])],
         "frame-ancestors": [NONE],
     },
 }
@@ -306,6 +359,7 @@ VOTE_MIN_ACCOUNT_DAYS = env.float("VOTE_MIN_ACCOUNT_DAYS", default=7.0)
 SUBMISSION_MAX_PARAMS_16BIT = int(float(env.str("SUBMISSION_MAX_PARAMS_16BIT", default="100e9")))
 # HUB_TIMEOUT_S: seconds any one request to the Hugging Face hub may take (web request and checks); default 10.
 HUB_TIMEOUT_S = env.float("HUB_TIMEOUT_S", default=10.0)
+SOCIALACCOUNT_REQUESTS_TIMEOUT = HUB_TIMEOUT_S  # the hub log-in's requests (discovery, token, userinfo) too
 # CHECKS_CLUSTER: the django-q2 cluster (CPU queue, on the web host) that runs the hub checks and builds each
 # finished run's download into DATA_DIR/downloads: run it with `Q_CLUSTER_NAME=checks manage.py qcluster`
 # beside the site (`make run` does); default "checks".

@@ -108,7 +108,7 @@ class ModelSubmissionAdmin(admin.ModelAdmin):
         "user",
         "created_at",
     ]
-    list_filter = ["status", "suite", "precision", "model_type", "weight_type", "created_at"]
+    list_filter = ["status", "suite", "precision", "model_type", "weight_type", "by_organisation", "created_at"]
     search_fields = ["model_id", "base_model", "user__username", "user__email"]
     date_hierarchy = "created_at"
     list_select_related = ["suite", "user"]
@@ -130,6 +130,7 @@ class ModelSubmissionAdmin(admin.ModelAdmin):
         "votes",
         "voters",
         "quota_exempt",
+        "by_organisation",
         "hub_facts",
         "created_at",
         "updated_at",

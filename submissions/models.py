@@ -71,7 +71,13 @@ class ModelSubmission(models.Model):
     )
     facts = models.JSONField(default=dict, blank=True, help_text="What the hub checks found (ModelFacts).")
     quota_exempt = models.BooleanField(
-        default=False, help_text="Submitted by staff or from a trusted organisation: not counted in any quota."
+        default=False,
+        help_text="Submitted by staff, or by a member of a trusted organisation: not counted in any quota.",
+    )
+    by_organisation = models.BooleanField(
+        default=False,
+        help_text="Submitted by a member of the model's organisation, as the hub vouched at their log-in: counted "
+        "against the organisation's quota. Otherwise a community submission, counted against the submitter's own.",
     )
     imported = models.BooleanField(
         default=False,
@@ -93,6 +99,11 @@ class ModelSubmission(models.Model):
 
     def __str__(self):
         return f"{self.model_id}@{self.commit_sha[:7]} ({self.precision}, {self.suite_id})"
+
+    @property
+    def submitted_as(self) -> str:
+        """ "organisation" (by a verified member of the model's organisation) or "community"."""
+        return "organisation" if self.by_organisation else "community"
 
     @property
     def model_org(self) -> str:

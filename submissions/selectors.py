@@ -94,12 +94,13 @@ def checks_latency() -> Histogram | None:
 
 
 def quota_use(user) -> dict:
-    """How much of their quota ``user`` has used: {"used", "limit", "days", "exempt"} (moderators are exempt; the
-    count is the quota check's own: every submission of the window that is not exempt, withdrawn ones too)."""
+    """How much of their own quota ``user`` has used: {"used", "limit", "days", "exempt"} (moderators are exempt;
+    the count is the quota check's own: every community submission of the window that is not exempt, withdrawn ones
+    too; their submissions for their organisations count against those)."""
     days = settings.SUBMISSION_QUOTA_DAYS
     own = UserQuota.objects.filter(user=user).values_list("max_submissions", flat=True).first()
     used = ModelSubmission.objects.filter(
-        user=user, quota_exempt=False, created_at__gte=timezone.now() - timedelta(days=days)
+        user=user, quota_exempt=False, by_organisation=False, created_at__gte=timezone.now() - timedelta(days=days)
     ).count()
     limit = settings.SUBMISSION_QUOTA_PER_USER if own is None else own
     return {"used": used, "limit": limit, "days": days, "exempt": can_moderate(user)}

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from accounts.policy import can_moderate
+from accounts.policy import can_moderate, submission_standing
 from evaluation.services import TransitionError, run_enqueue, runs_cancel
 from submissions.checks import CheckOutcome, checks_run
 from submissions.errors import SubmissionError
@@ -144,51 +144,48 @@ def _quota_window_start():
     return timezone.now() - timedelta(days=settings.SUBMISSION_QUOTA_DAYS)
 
 
-def _check_quota(user, model_id: str) -> bool:
-    """Refuse a submission over the user's or the organisation's quota; True when it is exempt.
+def _check_quota(user, model_id: str) -> tuple[bool, bool]:
+    """Refuse a submission over its quota; (by the organisation, exempt) as the policy says
+    (accounts.policy.submission_standing).
 
-    A user's quota counts everything they submitted (withdrawn, rejected and refused by the checks too: spam
-    costs the spammer); an organisation's counts only its models that a moderator approved or that were
-    queued (ORG_QUOTA_STATUSES), so nobody can use it up by submitting and withdrawing its models.
+    A community submission counts against its submitter's quota, which counts everything they submitted as
+    community submissions (withdrawn, rejected and refused by the checks too: spam costs the spammer). A
+    submission by the organisation (its verified member) counts against the organisation's quota, which counts
+    only its submissions that a moderator approved or that were queued (ORG_QUOTA_STATUSES).
 
     Runs inside the creating transaction and holds row locks on the user, then on the
     organisation, until it commits: parallel submissions count one after another.
     """
-    if user is None or can_moderate(user):
-        return True
-    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    if user is not None:
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
     org_name = model_id.split("/")[0]
     org, _ = Organisation.objects.get_or_create(name__iexact=org_name, defaults={"name": org_name})
     org = Organisation.objects.select_for_update().get(pk=org.pk)
-    if org.trusted:
-        return True
+    by_org, exempt = submission_standing(user, org.name, org_trusted=org.trusted)
+    if exempt:
+        return by_org, True
     since, days = _quota_window_start(), settings.SUBMISSION_QUOTA_DAYS
     counted = ModelSubmission.objects.filter(quota_exempt=False, created_at__gte=since).order_by("created_at")
-    own = UserQuota.objects.filter(user=user).values_list("max_submissions", flat=True).first()
-    for limit, used, said in (
-        (
-            settings.SUBMISSION_QUOTA_PER_USER if own is None else own,
-            counted.filter(user=user),
-            "You have submitted {count} models in the last {days} days",
-        ),
-        (
-            settings.SUBMISSION_QUOTA_PER_ORG if org.max_submissions is None else org.max_submissions,
-            counted.filter(model_id__istartswith=f"{org.name}/", status__in=ORG_QUOTA_STATUSES),
-            f"Models of {org.name} were approved or queued {{count}} times in the last {{days}} days",
-        ),
-    ):
-        count = used.count()
-        if count >= limit:
-            said = said.format(count=count, days=days)
-            if not limit:
-                raise SubmissionError(None, f"{said}; no submissions are allowed here. Ask a moderator.")
-            again = used[count - limit].created_at + timedelta(days=days)  # when enough of them age out
-            raise SubmissionError(
-                None,
-                f"{said}, the most allowed ({limit}); the next submission is possible after "
-                f"{again:%Y-%m-%d %H:%M} UTC.",
-            )
-    return False
+    if by_org:
+        limit = settings.SUBMISSION_QUOTA_PER_ORG if org.max_submissions is None else org.max_submissions
+        used = counted.filter(model_id__istartswith=f"{org.name}/", by_organisation=True, status__in=ORG_QUOTA_STATUSES)
+        said = f"Models of {org.name} were approved or queued {{count}} times in the last {{days}} days"
+    else:
+        own = UserQuota.objects.filter(user=user).values_list("max_submissions", flat=True).first()
+        limit = settings.SUBMISSION_QUOTA_PER_USER if own is None else own
+        used = counted.filter(user=user, by_organisation=False)
+        said = "You have submitted {count} models in the last {days} days"
+    count = used.count()
+    if count >= limit:
+        said = said.format(count=count, days=days)
+        if not limit:
+            raise SubmissionError(None, f"{said}; no submissions are allowed here. Ask a moderator.")
+        again = used[count - limit].created_at + timedelta(days=days)  # when enough of them age out
+        raise SubmissionError(
+            None,
+            f"{said}, the most allowed ({limit}); the next submission is possible after {again:%Y-%m-%d %H:%M} UTC.",
+        )
+    return by_org, False
 
 
 def _duplicate_error(facts: ModelFacts, precision: str, weight_type: str, suite) -> SubmissionError:
@@ -248,7 +245,7 @@ def submission_create(
     facts = submission_resolve(model_id, revision, weight_type=weight_type, base_model=base_model)
     checked = _passed_checks(facts, precision, weight_type, use_chat_template)
     with transaction.atomic():
-        quota_exempt = _check_quota(user, facts.model_id)
+        by_organisation, quota_exempt = _check_quota(user, facts.model_id)
         try:
             with transaction.atomic():
                 submission = ModelSubmission.objects.create(
@@ -265,6 +262,7 @@ def submission_create(
                     suite=suite,
                     facts=facts.as_dict(),
                     quota_exempt=quota_exempt,
+                    by_organisation=by_organisation,
                     needs_review=settings.SUBMISSIONS_NEED_REVIEW if review is None else review,
                 )
         except IntegrityError as exc:

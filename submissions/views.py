@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.policy import vote_counts
+from accounts.selectors import hub_identity, hub_organisations
 from evaluation.offline import hub_offline
 from submissions import selectors
 from submissions.errors import HubUnavailable, SubmissionError
@@ -43,7 +44,13 @@ def submit(request):
     }
     # Without the hub (offline by setting, or not answering): say so, and which models can still be submitted.
     unreachable = status == 503 or hub_offline()
-    context = {"form": form, "quota": quota, "offline": hub_offline(), "unreachable": unreachable}
+    context = {
+        "form": form,
+        "quota": quota,
+        "offline": hub_offline(),
+        "unreachable": unreachable,
+        "hub_orgs": hub_organisations(request.user),
+    }
     if unreachable:
         context["cached_models"] = cached_models()
     return render(request, "submissions/submit.html", context, status=status)
@@ -99,7 +106,7 @@ def vote(request, pk):
         note, level = ("Vote withdrawn." if withdraw else "Vote counted."), messages.SUCCESS
         if not withdraw and not vote_counts(request.user):
             days = settings.VOTE_MIN_ACCOUNT_DAYS
-            note = f"Vote recorded; it counts once your account is {days:g} days old and has a verified email address."
+            note = f"Vote recorded; it counts once your account is {days:g} days old and has a verified email address or a linked Hugging Face account."
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = reverse("submission", args=[pk])
@@ -150,4 +157,5 @@ def profile(request):
     """The signed-in user's page: their submissions with live progress, links to tokens and password change."""
     page = Paginator(selectors.submissions_of(request.user), SECTION_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.annotate_progress(page.object_list)
-    return render(request, "accounts/profile.html", {"page": page, "quota": selectors.quota_use(request.user)})
+    context = {"page": page, "quota": selectors.quota_use(request.user), "hub": hub_identity(request.user)}
+    return render(request, "accounts/profile.html", context)

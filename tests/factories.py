@@ -6,6 +6,7 @@ Suites are not made here: they are data, loaded from evaluation/suites/*.yaml (t
 import hashlib
 
 import factory
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.utils import timezone
@@ -34,6 +35,13 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     password = Password(None)
+
+
+def verified_user(**fields):
+    """A user whose address was confirmed (allauth's verified, primary EmailAddress), as a signed-up one is."""
+    user = UserFactory(**fields)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
 
 
 class StaffFactory(UserFactory):
@@ -149,3 +157,25 @@ class FlagFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     reason = FlagReason.OTHER
     explanation = "The scores look too good."
+
+
+def hub_member(user, *orgs: str, uid: str | None = None):
+    """Link ``user`` to a hub account whose last log-in here granted ``orgs`` (as accounts' adapter stores it)."""
+    from allauth.socialaccount.models import SocialAccount
+
+    from accounts.hub_oauth import HUB_PROVIDER
+    from accounts.services import hub_identity_record
+
+    uid = uid or f"hub-{user.username}"
+    SocialAccount.objects.get_or_create(user=user, provider=HUB_PROVIDER, uid=uid)
+    claims = {"preferred_username": user.username, "orgs": [{"preferred_username": org} for org in orgs]}
+    return hub_identity_record(uid=uid, userinfo=claims)
+
+
+def totp_code(secret: str) -> str:
+    """What an authenticator app shows now for ``secret`` (base32), as allauth.mfa checks it."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))

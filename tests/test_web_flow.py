@@ -19,7 +19,12 @@ def test_submit_approve_evaluate_rank(client, settings, tiny_model, suites, star
 
     response = client.post(
         "/accounts/signup/",
-        {"username": "alice", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"},
+        {
+            "username": "alice",
+            "email": "alice@example.org",
+            "password1": "a-long-passphrase-9",
+            "password2": "a-long-passphrase-9",
+        },
     )
     assert response.status_code == 302
     response = client.get("/submit/")

@@ -80,6 +80,7 @@ def call(endpoint: str, method: str, role: str, *, ranked, people, tiny_model):
             201 if method == "POST" else 200,
         ),
         "submission": lambda: (reverse("api-submission", args=[owned()]), None, 200),
+        "me": lambda: (reverse("api-me"), None, 200),
         "submission-cancel": lambda: (reverse("api-submission-cancel", args=[owned()]), {}, 200),
         "submission-vote": lambda: (
             reverse("api-submission-vote", args=[voted_for()]),

@@ -28,7 +28,7 @@ def test_a_user_creates_a_token_sees_it_once_and_revokes_it(client, people):
 
 def test_the_token_page_needs_a_login(client, db):
     response = client.get(reverse("api-tokens"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
 
 def test_only_staff_are_offered_the_moderate_scope_and_a_new_token_has_a_copy_button(client, people):

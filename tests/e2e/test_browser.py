@@ -125,7 +125,7 @@ def test_a_flag_raised_and_upheld_marks_and_hides_the_model(page, live_server, s
 
     def log_in(username, password):
         page.goto("/accounts/login/")
-        page.fill("input[name=username]", username)
+        page.fill("input[name=login]", username)
         page.fill("input[name=password]", password)
         page.click("button:text('Log in')")
         page.wait_for_url(re.compile(r"^(?!.*login)"))

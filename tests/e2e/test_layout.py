@@ -63,7 +63,7 @@ def public_pages(board) -> dict[str, str]:
         "queue": "/queue/",
         "login": "/accounts/login/",
         "signup": "/accounts/signup/",
-        "password-reset": "/accounts/password_reset/",
+        "password-reset": "/accounts/password/reset/",
     }
 
 
@@ -123,10 +123,10 @@ def test_the_admin_run_page_fits_both_widths_without_inline_style(browser, live_
     )
     for width in WIDTHS:
         context, page, problems = new_page(browser, live_server, width)
-        page.goto("/admin/login/")
-        page.fill("input[name=username]", "admin")
+        page.goto("/admin/login/?next=/admin/")  # the site's log-in
+        page.fill("input[name=login]", "admin")
         page.fill("input[name=password]", "admin-pass-123")
-        page.click("input[type=submit]")
+        page.click("button:text('Log in')")
         page.wait_for_url(re.compile(r"/admin/$"))
         for run in (board["first"].run, failed):
             page.goto(f"/admin/evaluation/evalrun/{run.pk}/change/")

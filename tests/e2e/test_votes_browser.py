@@ -8,16 +8,16 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from submissions.models import ModelSubmission, Status, Vote
-from tests.factories import ModelSubmissionFactory
+from tests.factories import ModelSubmissionFactory, verified_user
 
 
 def test_a_vote_from_the_queue_swaps_the_count_in_place(page):
     waiting = ModelSubmissionFactory(status=Status.QUEUED, model_id="org/waiting")
-    voter = User.objects.create_user("alice", "alice@example.org", "a-long-passphrase-9")
+    voter = verified_user(username="alice", password="a-long-passphrase-9")
     User.objects.filter(pk=voter.pk).update(date_joined=timezone.now() - timedelta(days=30))
 
     page.goto("/accounts/login/")
-    page.fill("input[name=username]", "alice")
+    page.fill("input[name=login]", "alice")
     page.fill("input[name=password]", "a-long-passphrase-9")
     page.click("button:text('Log in')")
     page.wait_for_url(re.compile(r"^(?!.*login)"))

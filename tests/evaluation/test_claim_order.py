@@ -13,7 +13,7 @@ from submissions.models import ModelSubmission
 from submissions.votes import vote_cast
 from tests.conftest import wait_for
 from tests.evaluation.helpers import queued_submission
-from tests.factories import UserFactory
+from tests.factories import verified_user
 
 # name: (priority, votes, hours since it was submitted)
 QUEUE = {
@@ -42,7 +42,7 @@ def test_two_clusters_claim_runs_by_priority_then_votes_then_submission_time(sta
             priority=priority, created_at=now - timedelta(hours=hours)
         )
         for _ in range(votes):
-            voter = UserFactory(date_joined=now - timedelta(days=30))
+            voter = verified_user(date_joined=now - timedelta(days=30))
             vote_cast(user=voter, submission=submission)
         submissions[name] = submission
 

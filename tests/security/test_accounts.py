@@ -56,9 +56,7 @@ def test_changing_the_password_revokes_tokens_and_other_sessions(client, alice):
     other = Client()
     other.force_login(alice)
     client.force_login(alice)
-    response = client.post(
-        "/accounts/password_change/", {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW}
-    )
+    response = client.post("/accounts/password/change/", {"oldpassword": PASSWORD, "password1": NEW, "password2": NEW})
     assert response.status_code == 302
     assert b"Your API tokens were revoked" in client.get(response["Location"]).content
     assert api(raw).get("/api/submissions/").status_code == 401 and not ApiToken.objects.exists()
@@ -73,11 +71,11 @@ def test_resetting_the_password_revokes_tokens_and_sessions(
     other = Client()
     other.force_login(alice)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/accounts/password_reset/", {"email": "alice@example.org"})
+        client.post("/accounts/password/reset/", {"email": "alice@example.org"})
     queued_tasks_run(settings.CHECKS_CLUSTER)
-    link = re.search(re.escape(settings.SITE_URL) + r"(/accounts/reset/\S+/)", mailoutbox[0].body).group(1)
+    link = re.search(re.escape(settings.SITE_URL) + r"(/accounts/password/reset/key/\S+/)", mailoutbox[0].body).group(1)
     form = client.get(link, follow=True)
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW})
+    done = client.post(form.redirect_chain[-1][0], {"password1": NEW, "password2": NEW})
     assert done.status_code == 302
     assert api(raw).get("/api/submissions/").status_code == 401 and not ApiToken.objects.exists()
     assert other.get("/accounts/profile/").status_code == 302

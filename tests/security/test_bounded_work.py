@@ -85,9 +85,9 @@ def test_the_reset_mail_is_queued_and_its_link_is_the_sites_whatever_the_host(
     settings.ALLOWED_HOSTS = ["*"]
     settings.SITE_URL = "https://leaderboard.example.org"
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/accounts/password_reset/", {"email": "alice@example.org"}, HTTP_HOST="evil.example")
+        response = client.post("/accounts/password/reset/", {"email": "alice@example.org"}, HTTP_HOST="evil.example")
     assert response.status_code == 302 and not mailoutbox
     assert queued_tasks_run(settings.CHECKS_CLUSTER) == 1
     [mail] = mailoutbox
-    assert re.search(r"https://leaderboard\.example\.org/accounts/reset/\S+/", mail.body)
+    assert re.search(r"https://leaderboard\.example\.org/accounts/password/reset/key/\S+/", mail.body)
     assert "evil.example" not in mail.body

@@ -4,16 +4,15 @@ decides, and two-factor is a property of the session wherever moderation happens
 Each row says which actors change the state; for every other actor the request must leave it as it was."""
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Permission
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken, Scope
 from accounts.services import token_create
 from evaluation.models import EvalRun, RunStatus
 from leaderboard.models import Flag, FlagComment, FlagStatus
 from submissions.models import ModelSubmission, Status
-from tests.factories import EvalRunFactory, FlagFactory, ModelSubmissionFactory, StaffFactory, UserFactory
-from tests.security.test_two_factor import code
+from tests.factories import EvalRunFactory, FlagFactory, ModelSubmissionFactory, StaffFactory, UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-passphrase-9"
@@ -37,7 +36,7 @@ def world(client, db, settings):
         user.set_password(PASSWORD)
         user.save()
     for who in ("unverified moderator", "moderator"):
-        TOTPDevice.objects.create(user=people[who], name="phone")
+        TOTP.activate(people[who], generate_totp_secret())
     submitter = people["submitter"]
     running = EvalRunFactory(status=RunStatus.RUNNING, submission__user=submitter, submission__model_id="org/running")
     _, raw = token_create(user=submitter, name="submitter's", scope=Scope.SUBMIT)
@@ -58,12 +57,13 @@ def sign_in(world, actor):
     if actor == "anonymous":
         return client
     user = world["people"][actor]
-    if actor == "moderator":  # password and the device's code, at the admin's log-in
-        device = user.totpdevice_set.get()
-        form = {"username": user.username, "password": PASSWORD, "otp_device": device.persistent_id}
-        assert client.post("/admin/login/?next=/admin/", {**form, "otp_token": code(device)}).status_code == 302
-    else:  # the password alone, at the site's log-in
-        assert client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    if actor == "unverified moderator":  # a session that never gave the code: one that logged in before the
+        client.force_login(user)  # authenticator was added (a log-in now would stop at the code)
+        return client
+    assert client.post("/accounts/login/", {"login": user.username, "password": PASSWORD}).status_code == 302
+    if actor == "moderator":  # and the authenticator's code
+        secret = user.authenticator_set.get(type="totp").data["secret"]
+        assert client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)}).status_code == 302
     return client
 
 
@@ -177,7 +177,7 @@ def test_only_whom_the_policy_allows_changes_anything(world, row, actor):
 
 
 def test_a_verified_session_is_verified_for_the_site_too(world):
-    """The moderator gave the code at the admin's log-in: the same session moderates on the site and the API."""
+    """The moderator gave the code at the log-in: the same session moderates on the site and the API."""
     client = sign_in(world, "moderator")
     assert client.post(f"/submissions/{world['running'].pk}/cancel/").status_code == 302
     assert status(world["running"]) == Status.CANCELLED

@@ -71,7 +71,7 @@ def test_the_api_throttle_is_not_bypassed_by_a_changing_forwarded_header(monkeyp
 
 
 def login(client, password, **extra):
-    return client.post("/accounts/login/", {"username": "alice", "password": password}, **extra)
+    return client.post("/accounts/login/", {"login": "alice", "password": password}, **extra)
 
 
 def test_thirty_wrong_passwords_lock_the_account_out_for_that_address(client, limits):
@@ -104,7 +104,10 @@ def test_sign_up_is_rate_limited_per_address(client, limits):
     posts = []
     for i in range(3):
         posts.append(
-            client.post("/accounts/signup/", {"username": f"u{i}", "password1": PASSWORD, "password2": PASSWORD})
+            client.post(
+                "/accounts/signup/",
+                {"username": f"u{i}", "email": f"u{i}@example.org", "password1": PASSWORD, "password2": PASSWORD},
+            )
         )
         client.logout()
     assert [p.status_code for p in posts[:2]] == [302, 302] and posts[2].status_code == 429
@@ -116,14 +119,14 @@ def test_password_reset_is_rate_limited_per_address_and_per_email_and_client(cli
     limits(password_reset=("100/h", "100/h"), password_reset_email=("2/h", "2/h"))
     # One client asking again and again for one email address, however spelled: the per-email limit holds.
     for _ in range(2):
-        response = client.post("/accounts/password_reset/", {"email": "alice@example.org"}, REMOTE_ADDR="198.51.100.1")
+        response = client.post("/accounts/password/reset/", {"email": "alice@example.org"}, REMOTE_ADDR="198.51.100.1")
         assert response.status_code == 302
-    refused = client.post("/accounts/password_reset/", {"email": " ALICE@example.org"}, REMOTE_ADDR="198.51.100.1")
+    refused = client.post("/accounts/password/reset/", {"email": " ALICE@example.org"}, REMOTE_ADDR="198.51.100.1")
     assert refused.status_code == 429
     # Issue 22: that limit is the client's own, so nobody can use up the owner's resets for an hour.
-    owner = client.post("/accounts/password_reset/", {"email": "alice@example.org"}, REMOTE_ADDR="203.0.113.7")
+    owner = client.post("/accounts/password/reset/", {"email": "alice@example.org"}, REMOTE_ADDR="203.0.113.7")
     assert owner.status_code == 302
     # Many addresses from one client: the per-address limit holds.
     limits(password_reset=("2/h", "2/h"), password_reset_email=("100/h", "100/h"))
-    statuses = [client.post("/accounts/password_reset/", {"email": f"x{i}@example.org"}).status_code for i in range(3)]
+    statuses = [client.post("/accounts/password/reset/", {"email": f"x{i}@example.org"}).status_code for i in range(3)]
     assert statuses == [302, 302, 429]

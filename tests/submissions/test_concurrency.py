@@ -8,6 +8,7 @@ from django.db import connection
 
 from submissions.errors import SubmissionError
 from submissions.models import ModelSubmission, Status
+from tests.factories import hub_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 N = 20
@@ -72,10 +73,13 @@ def test_concurrent_submits_of_different_models_by_one_user_never_exceed_the_quo
 
 
 def test_concurrent_submits_of_one_organisations_models_never_exceed_its_quota(models, suite, submit, settings):
-    """The organisation's quota counts approved or queued submissions: with its quota used up, every one of
-    20 parallel submits is refused, and none of them counts (refused in the request, nothing is stored)."""
+    """The organisation's quota counts its members' approved or queued submissions: with its quota used up, every
+    one of 20 parallel submits by its members is refused, and none of them counts (refused in the request, nothing
+    is stored)."""
     settings.SUBMISSION_QUOTA_PER_USER, settings.SUBMISSION_QUOTA_PER_ORG = 1000, 5
     users = [User.objects.create_user(f"u{i}") for i in range(N)]
+    for member in users:
+        hub_member(member, "i3-quota")
     for i in range(5):
         ModelSubmission.objects.filter(pk=submit(users[i], models[i][0]).pk).update(status=Status.QUEUED)
     created, refused = split(in_parallel(lambda i: submit(users[i], models[i][0], precision="float16")))

@@ -10,7 +10,7 @@ from django.utils import timezone
 from submissions.errors import SubmissionError
 from submissions.models import ModelSubmission, Organisation, Status, UserQuota
 from submissions.services import submission_cancel, submission_reject, submission_transition
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, hub_member
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +105,8 @@ def test_an_organisation_quota_counts_only_approved_or_queued_submissions(
     models, user, other_user, staff, submit, settings
 ):
     settings.SUBMISSION_QUOTA_PER_USER, settings.SUBMISSION_QUOTA_PER_ORG = 100, 2
+    hub_member(user, "i3-quota")
+    hub_member(other_user, "I3-Quota")  # the hub's names ignore case
     submission_cancel(submit(user, models[0][0]), actor=user)  # withdrawn while checking
     refused = submit(user, models[1][0])
     submission_transition(refused, Status.REJECTED, note="refused by the hub checks")
@@ -132,6 +134,7 @@ def test_quotas_edited_in_the_admin_override_the_settings(models, user, submit, 
     settings.SUBMISSION_QUOTA_PER_USER, settings.SUBMISSION_QUOTA_PER_ORG = 1, 1
     UserQuota.objects.create(user=user, max_submissions=3)
     Organisation.objects.create(name="I3-Quota", max_submissions=2)  # the hub's names ignore case
+    hub_member(user, "i3-quota")
     queued(submit(user, models[0][0]))
     queued(submit(user, models[1][0]))
     with pytest.raises(SubmissionError, match="Models of I3-Quota were approved or queued 2 times"):
@@ -161,9 +164,10 @@ def test_staff_without_the_moderation_permission_pay_the_quota(models, submit, s
         submit(helper, models[1][0])
 
 
-def test_trusted_organisations_are_exempt(models, user, submit, settings):
+def test_trusted_organisations_are_exempt_for_their_members(models, user, submit, settings):
     settings.SUBMISSION_QUOTA_PER_USER = settings.SUBMISSION_QUOTA_PER_ORG = 1
     Organisation.objects.create(name="i3-quota", trusted=True)
+    hub_member(user, "i3-quota")
     for model_id, _ in models[:3]:
         assert submit(user, model_id).quota_exempt
 

@@ -24,14 +24,19 @@ from submissions.admin import ModelSubmissionAdmin
 from submissions.models import ModelSubmission, Status, Vote
 from submissions.services import submission_approve, submission_create, submission_transition
 from submissions.votes import VoteError, vote_cast, vote_withdraw
-from tests.factories import ModelSubmissionFactory, UserFactory
+from tests.factories import ModelSubmissionFactory, UserFactory, verified_user
 
 N = 20
 
 
 def aged(**fields) -> User:
-    """A user whose votes count: older than VOTE_MIN_ACCOUNT_DAYS (7), with an address."""
-    return UserFactory(date_joined=timezone.now() - timedelta(days=8), **fields)
+    """A user whose votes count: older than VOTE_MIN_ACCOUNT_DAYS (7), with a verified address (none: email="")."""
+    joined = timezone.now() - timedelta(days=8)
+    return (
+        verified_user(date_joined=joined, **fields)
+        if fields.get("email", True)
+        else UserFactory(date_joined=joined, **fields)
+    )
 
 
 def api(user) -> APIClient:
@@ -50,7 +55,7 @@ def votes_of(submission) -> int:
 
 
 def test_only_old_enough_accounts_with_a_verified_address_count(db, settings):
-    old, young, no_address = aged(), UserFactory(), aged(email="")
+    old, young, no_address = aged(), verified_user(), aged(email="")
     inactive = aged(is_active=False)
     assert set(User.objects.filter(counted_voters())) == {old}
     assert [vote_counts(u) for u in (old, young, no_address, inactive, None)] == [True, False, False, False, False]
@@ -120,7 +125,7 @@ def test_a_vote_on_a_submission_that_starts_running_is_refused_and_its_count_kep
 
 def test_a_young_account_votes_but_its_vote_counts_only_once_it_is_old_enough(db, settings):
     submission = ModelSubmissionFactory(status=Status.PENDING_REVIEW)
-    young = UserFactory()
+    young = verified_user()
     response = api(young).post(vote_url(submission))
     assert response.status_code == 201 and response.json() == {"votes": 0, "voted": True, "counted": False}
     assert votes_of(submission) == 0 and Vote.objects.filter(user=young).exists()
@@ -214,7 +219,7 @@ def test_the_queue_and_the_workers_order_priority_then_votes_then_submission_tim
 def test_moderators_see_and_sort_by_votes_in_the_admin(db, client, staff):
     few = ModelSubmissionFactory(model_id="org/few")
     many = ModelSubmissionFactory(model_id="org/many")
-    voters = [aged(username="early"), UserFactory(username="newcomer")]
+    voters = [aged(username="early"), verified_user(username="newcomer")]
     for voter in voters:
         vote_cast(user=voter, submission=many)
     vote_cast(user=aged(), submission=few)

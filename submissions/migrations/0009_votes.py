@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("submissions", "0007_think_end_token"),
+        ("submissions", "0008_by_organisation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

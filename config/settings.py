@@ -200,11 +200,13 @@ AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no version banner on every manage.py command
-# Two-factor log-in (allauth.mfa, /accounts/2fa/): anyone may add an authenticator app (TOTP) and recovery codes,
-# then gives a code at every log-in; staff moderate only in a session that did. OTP_ADMIN_REQUIRED: every staff
+# Two-factor log-in (allauth.mfa, /accounts/2fa/): anyone may add an authenticator app (TOTP), recovery codes and
+# passkeys or security keys (WebAuthn, where the browser has them; a passkey also logs in on its own, which counts
+# as both factors), then gives one at every log-in; staff moderate only in a session that did. OTP_ADMIN_REQUIRED: every staff
 # user needs an authenticator to moderate or enter the admin; default false.
 OTP_ADMIN_REQUIRED = env.bool("OTP_ADMIN_REQUIRED", default=False)
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Open Medical LLM Leaderboard"
 
 # Sign in with Hugging Face: django-allauth's openid_connect provider "huggingface", PKCE on (README "Sign in with

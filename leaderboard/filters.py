@@ -9,6 +9,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.http import QueryDict
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from evaluation.models import SuiteTask
 from leaderboard.models import LeaderboardEntry
@@ -198,29 +200,38 @@ def display_options(data, suite_tasks: list[SuiteTask]) -> tuple[DisplayForm, Ra
     return shown, options, columns
 
 
-def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[str, list[tuple[str, str, bool, bool]]]:
-    """(value, label, checked, checked by default) of every choice of the form's checkbox and radio groups, for
-    the template to write out directly (Django's widget templates, one per option, cost more than the ranking's
-    query); the defaults let the page leave them out of the URL."""
+def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[str, str]:
+    """The inputs of the form's checkbox and radio groups, each group's as HTML: a label per choice, checked as
+    asked, and ``data-default`` where the choice is the default (the page leaves those out of the URL). Written
+    here rather than by Django's widget templates (one per option) or a template loop, which cost more than the
+    ranking's query."""
     groups = {}
     for name in ("type", "precision", "size", "license"):
         chosen = set(data.getlist(name))
-        groups[name] = [(str(v), str(label), str(v) in chosen, False) for v, label in filters.form.fields[name].choices]
+        groups[name] = _inputs(
+            "checkbox", name, [(v, label, str(v) in chosen, False) for v, label in filters.form.fields[name].choices]
+        )
     optional = {key: default for key, _, default in OPTIONAL_COLUMNS}
     defaults = {"scores": {"raw"}, "average": {"all"}}
     for name in ("scores", "average", "cols"):
         initial = display.initial[name]
         chosen = set(initial) if isinstance(initial, list) else {initial}
-        groups[name] = [
-            (
-                str(v),
-                str(label),
-                str(v) in chosen,
-                optional.get(v, True) if name == "cols" else str(v) in defaults[name],
-            )
+        choices = [
+            (v, label, str(v) in chosen, optional.get(v, True) if name == "cols" else str(v) in defaults[name])
             for v, label in display.fields[name].choices
         ]
+        groups[name] = _inputs("checkbox" if name == "cols" else "radio", name, choices)
     return groups
+
+
+def _inputs(kind: str, name: str, choices: list[tuple]) -> str:
+    return mark_safe(
+        "".join(
+            f'<label><input type="{kind}" name="{name}" value="{escape(value)}"{" checked" if on else ""}'
+            f"{' data-default' if default else ''}> {escape(label)}</label>"
+            for value, label, on, default in choices
+        )
+    )
 
 
 MAX_PER_PAGE = 100  # rows of a ranking page, whatever ``per_page`` asks

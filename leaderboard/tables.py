@@ -4,8 +4,10 @@ from collections import OrderedDict
 from urllib.parse import urlencode
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.db.models import F
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_tables2.templatetags.django_tables2 import table_page_range
@@ -33,6 +35,11 @@ class Column(tables.Column):
 
     def render(self, value, record=None):
         return value
+
+    def __deepcopy__(self, memo):
+        """Shared, not copied: django-tables2 deep-copies a table's columns per instance, which cost more than the
+        page's query, and nothing changes a column once declared (what varies per request is on the table)."""
+        return self
 
     def order(self, queryset, is_descending):
         key = F(self.field).desc(nulls_last=True) if is_descending else F(self.field).asc(nulls_last=True)
@@ -368,10 +375,33 @@ class RowCache:
 ROWS = RowCache(20_000)
 
 
+class CountedPaginator(Paginator):
+    """Counts ``counted``, the matching entries without the columns a ranking computes (which make Django build
+    the count query more slowly than Postgres answers it), rather than the table's rows."""
+
+    def __init__(self, object_list, per_page, *, counted, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
+
+
 def ranking_table(
-    suite_slug, suite_tasks, entries, request, options, columns, *, paginate: bool = True, version: str | None = None
+    suite_slug,
+    suite_tasks,
+    entries,
+    request,
+    options,
+    columns,
+    *,
+    paginate: bool = True,
+    version: str | None = None,
+    counted=None,
 ) -> RankingTable:
-    """The rank, icon, model and average, then the visible task columns (suite order), then optional ones."""
+    """The rank, icon, model and average, then the visible task columns (suite order), then optional ones; with
+    ``counted`` (``entries`` without their computed columns), pages count that."""
     visible = options.visible(suite_tasks)
     extra = [(score_field(i), PercentColumn(score_field(i), verbose_name=t.name)) for i, t in visible]
     optional = [key for key, _, _ in OPTIONAL_COLUMNS]
@@ -393,5 +423,8 @@ def ranking_table(
     shown = repr((suite_slug, sorted(columns), options.normalised, options.visible_average, options.subject))
     table.row_cache = f"{version}:{hashlib.sha256(shown.encode()).hexdigest()[:16]}" if version else None
     table.query = request.GET
-    tables.RequestConfig(request, paginate={"per_page": PER_PAGE} if paginate else False).configure(table)
+    paging = {"per_page": PER_PAGE} | (
+        {"paginator_class": CountedPaginator, "counted": counted} if counted is not None else {}
+    )
+    tables.RequestConfig(request, paginate=paging if paginate else False).configure(table)
     return table

@@ -24,6 +24,7 @@ from leaderboard.filters import OPTIONAL_COLUMNS, checkbox_groups, ranking_query
 from leaderboard.format_gap import format_gaps
 from leaderboard.forms import CommentForm, FlagForm
 from leaderboard.models import Flag, FlagStatus
+from leaderboard.ranking_state import per_version, ranking_state
 from leaderboard.selectors import (
     DISAGREEMENTS_PER_PAGE,
     MAX_COMPARED,
@@ -38,9 +39,7 @@ from leaderboard.selectors import (
     model_flags,
     model_rankings,
     model_submissions,
-    per_version,
     ranking,
-    ranking_state,
     run_for_samples,
     sample_filters,
     sample_view,
@@ -128,7 +127,7 @@ def leaderboard(request, slug=None):
             "leaderboard/_ranking_body.html",
             {
                 "suite": ranked_view().suite,
-                "suites": Suite.objects.all(),
+                "suites": state.suites(),
                 "filter": ranked_view().filters,
                 "groups": checkbox_groups(ranked_view().filters, ranked_view().display, request.GET),
                 "options": ranked_view().options,

@@ -4,11 +4,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 from operator import or_
+from typing import NamedTuple
 
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -89,7 +91,11 @@ class RankingFilter(django_filters.FilterSet):
 
     def __init__(self, data, *, licenses: list[str], **kwargs):
         super().__init__(data, **kwargs)
+        self.licenses = tuple(licenses)
         self.filters["license"].extra["choices"] = [(name, name) for name in licenses]
+
+    def get_form_class(self):
+        return _form_class(self.licenses)
 
     def filter_search(self, queryset, name, value):
         terms = [term.strip() for term in value.split(";") if term.strip()]
@@ -114,6 +120,14 @@ class RankingFilter(django_filters.FilterSet):
 
     def filter_could_be_first(self, queryset, name, value):
         return queryset.filter(rank_best=1) if value else queryset
+
+
+@lru_cache(maxsize=64)
+def _form_class(licenses: tuple[str, ...]) -> type[forms.Form]:
+    """The filters' form class for a suite's licenses, built once: django-filter builds the class, and each
+    filter's field, for every filter set."""
+    filters = RankingFilter(None, licenses=list(licenses), queryset=LeaderboardEntry.objects.none())
+    return django_filters.FilterSet.get_form_class(filters)
 
 
 # Optional columns: (key, header, shown by default). The rank, type icon, model and average always show.
@@ -174,9 +188,26 @@ class DisplayForm(forms.Form):
         ]
 
 
+class TaskColumn(NamedTuple):
+    """What the display options read of a suite's task."""
+
+    task: str
+    name: str
+
+
 def display_options(data, suite_tasks: list[SuiteTask]) -> tuple[DisplayForm, RankingOptions, list[str]]:
     """The display options a URL asks for (defaults for any missing or invalid), the form showing them
-    as in force, and the optional and task columns to show."""
+    as in force, and the optional and task columns to show. Worked out once per process for each set of display
+    parameters and suite columns (the forms cost more than a page's query); what it returns is read, never changed."""
+    asked = {name: tuple(data.getlist(name)) for name in ("scores", "average", "cols", "subject") if name in data}
+    return _display_options(tuple(TaskColumn(t.task, t.name) for t in suite_tasks), tuple(sorted(asked.items())))
+
+
+@lru_cache(maxsize=256)
+def _display_options(
+    suite_tasks: tuple[TaskColumn, ...], asked: tuple
+) -> tuple[DisplayForm, RankingOptions, list[str]]:
+    data = MultiValueDict({name: list(values) for name, values in asked})
     asked = DisplayForm(data, suite_tasks=suite_tasks)
     asked.is_valid()
     cleaned = asked.cleaned_data

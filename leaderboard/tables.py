@@ -158,7 +158,6 @@ class RankingTable(tables.Table):
     )
 
     class Meta:
-        template_name = "leaderboard/_table.html"
         attrs = {"class": "ranking", "id": "ranking"}
         order_by = "-avg"
         empty_text = "No model matches: change the filters above."
@@ -300,18 +299,28 @@ class RankingTable(tables.Table):
         return html.escape("?" + urlencode(params, doseq=True))
 
     def head_html(self) -> str:
-        """The header row: each sortable column links to its next sort; the sorted one says how (aria-sort)."""
+        """The header row: each sortable column links to its next sort; the sorted one says how (aria-sort). Each
+        cell's attributes are the column's ``th`` attrs with django-tables2's classes (``orderable``, ``asc`` or
+        ``desc``), written here: its bound columns rebuild every attribute dictionary on each read."""
         cells = []
         for column in self.columns:
+            attrs = dict(column.column.attrs.get("th", {}))
+            classes = set(attrs.get("class", "").split())
             sort = ""
+            if column.orderable:
+                classes.add("orderable")
             if column.is_ordered:
-                sort = f' aria-sort="{"descending" if column.order_by_alias.is_descending else "ascending"}"'
+                descending = column.order_by_alias.is_descending
+                classes.add("desc" if descending else "asc")
+                sort = f' aria-sort="{"descending" if descending else "ascending"}"'
+            attrs["class"] = " ".join(sorted(classes - {""}))
+            written = " ".join(f'{key}="{html.escape(str(value))}"' for key, value in attrs.items() if value)
             header = _escape(column.header)
             if column.orderable:
                 header = (
                     f'<a href="{self._link(self.prefixed_order_by_field, column.order_by_alias.next)}">{header}</a>'
                 )
-            cells.append(f'<th scope="col" {column.attrs["th"].as_html()}{sort}>{header}</th>')
+            cells.append(f'<th scope="col" {written}{sort}>{header}</th>')
         return mark_safe("".join(cells))
 
     def pager_html(self) -> str:

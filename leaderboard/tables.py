@@ -1,13 +1,10 @@
 import hashlib
 import html
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 import django_tables2 as tables
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_tables2.templatetags.django_tables2 import table_page_range
@@ -17,6 +14,7 @@ from leaderboard.filters import OPTIONAL_COLUMNS, RankingOptions, score_field
 from leaderboard.numbers import difference_html, interval_text, percent
 from leaderboard.services import score_normalise
 from leaderboard.statistics import average_interval
+from leaderboard.table_pages import RANK_FIELDS, ROWS, CountedPaginator, rank_text
 from submissions.models import ModelType
 
 PER_PAGE = 50
@@ -289,7 +287,7 @@ class RankingTable(tables.Table):
         rows = []
         for *rank, pk in keys:
             opening, rest = parts[pk]
-            rows.append(f'{opening}<td class="num">{_rank_text(*rank)}</td>{rest}')
+            rows.append(f'{opening}<td class="num">{rank_text(*rank)}</td>{rest}')
         return mark_safe("\n".join(rows))
 
     def _link(self, key: str, value) -> str:
@@ -346,55 +344,8 @@ class RankingTable(tables.Table):
 
     def _row_html(self, record, parts: tuple[str, str]) -> str:
         opening, rest = parts
-        rank = _rank_text(*(getattr(record, name) for name in RANK_FIELDS))
+        rank = rank_text(*(getattr(record, name) for name in RANK_FIELDS))
         return f'{opening}<td class="num">{rank}</td>{rest}'
-
-
-# What a row's rank cell is written from (see _rank_text), read per request: the rank can depend on the filters.
-RANK_FIELDS = ("avg", "shown_rank", "is_reference", "flag_id", "comparable")
-
-
-def _rank_text(avg, shown_rank, is_reference, flag_id, comparable) -> str:
-    """The rank shown: none for reference, flagged and not comparable rows (never ranked), nor without an average."""
-    if avg is None or is_reference or flag_id or not comparable or shown_rank is None:
-        return "—"
-    return str(shown_rank)
-
-
-class RowCache:
-    """Rendered rows by (the ranking's version and display, entry id), the most recently used kept: a row is
-    rendered once per change of the ranking (the version is in the key: an old row is never read again)."""
-
-    def __init__(self, size: int):
-        self.size, self.rows = size, OrderedDict()
-
-    def get(self, key):
-        found = self.rows.get(key)
-        if found is not None:
-            self.rows.move_to_end(key)
-        return found
-
-    def put(self, key, value):
-        self.rows[key] = value
-        if len(self.rows) > self.size:
-            self.rows.popitem(last=False)
-        return value
-
-
-ROWS = RowCache(20_000)
-
-
-class CountedPaginator(Paginator):
-    """Counts ``counted``, the matching entries without the columns a ranking computes (which make Django build
-    the count query more slowly than Postgres answers it), rather than the table's rows."""
-
-    def __init__(self, object_list, per_page, *, counted, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.counted = counted
-
-    @cached_property
-    def count(self) -> int:
-        return self.counted.count()
 
 
 def ranking_table(

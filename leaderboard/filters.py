@@ -1,6 +1,9 @@
 """What a ranking page's URL asks for: filters (django-filter) and display options, every one a GET parameter."""
 
+import copy
+import html
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 from operator import or_
@@ -11,7 +14,6 @@ from django import forms
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from evaluation.models import SuiteTask
@@ -92,7 +94,7 @@ class RankingFilter(django_filters.FilterSet):
     def __init__(self, data, *, licenses: list[str], **kwargs):
         super().__init__(data, **kwargs)
         self.licenses = tuple(licenses)
-        self.filters["license"].extra["choices"] = [(name, name) for name in licenses]
+        self.filters["license"].extra = {**self.filters["license"].extra, "choices": [(n, n) for n in licenses]}
 
     def get_form_class(self):
         return _form_class(self.licenses)
@@ -120,6 +122,24 @@ class RankingFilter(django_filters.FilterSet):
 
     def filter_could_be_first(self, queryset, name, value):
         return queryset.filter(rank_best=1) if value else queryset
+
+
+class _ShallowFilters(OrderedDict):
+    """A filter set's declared filters, which django-filter deep-copies for each filter set (the copy of their
+    widgets and choices cost more than the page's query): copied one level instead, each with its own ``extra`` (the
+    only part changed per filter set) and, for a filter by method, its own FilterMethod (bound to the copy's parent)."""
+
+    def __deepcopy__(self, memo):
+        copies = OrderedDict()
+        for name, declared in self.items():
+            copies[name] = copy.copy(declared)
+            copies[name].extra = dict(declared.extra)
+            if declared.method is not None:
+                copies[name].method = declared.method
+        return copies
+
+
+RankingFilter.base_filters = _ShallowFilters(RankingFilter.base_filters)
 
 
 @lru_cache(maxsize=64)
@@ -256,10 +276,11 @@ def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[
 
 
 def _inputs(kind: str, name: str, choices: list[tuple]) -> str:
+    """Each choice's label and input (the standard library's escape: Django's wraps every call for lazy strings)."""
     return mark_safe(
         "".join(
-            f'<label><input type="{kind}" name="{name}" value="{escape(value)}"{" checked" if on else ""}'
-            f"{' data-default' if default else ''}> {escape(label)}</label>"
+            f'<label><input type="{kind}" name="{name}" value="{html.escape(str(value))}"{" checked" if on else ""}'
+            f"{' data-default' if default else ''}> {html.escape(str(label))}</label>"
             for value, label, on, default in choices
         )
     )

@@ -274,14 +274,15 @@ class RankingTable(tables.Table):
         ``row_cache`` key (the ranking's version and what the rows show), each row is rendered once per change of
         the ranking and kept in ROWS: a page then reads only its rows' ids and ranks."""
         assert self.sequence[0] == "rank", "the rank is the first column"
-        plan = self._plan()
         if not hasattr(self, "page") or self.row_cache is None:
+            plan = self._plan()
             records = [row.record for row in (self.page.object_list if hasattr(self, "page") else self.rows)]
             return mark_safe("\n".join(self._row_html(r, self._row_parts(r, plan)) for r in records))
         keys = list(self.page.object_list.data.values_list(*RANK_FIELDS, "pk"))
         parts = {pk: ROWS.get((self.row_cache, pk)) for *_, pk in keys}
         missing = [pk for pk, found in parts.items() if found is None]
         if missing:
+            plan = self._plan()
             for record in self.data.data.filter(pk__in=missing):
                 parts[record.pk] = ROWS.put((self.row_cache, record.pk), self._row_parts(record, plan))
         rows = []

@@ -145,9 +145,19 @@ RankingFilter.base_filters = _ShallowFilters(RankingFilter.base_filters)
 @lru_cache(maxsize=64)
 def _form_class(licenses: tuple[str, ...]) -> type[forms.Form]:
     """The filters' form class for a suite's licenses, built once: django-filter builds the class, and each
-    filter's field, for every filter set."""
+    filter's field, for every filter set. Its fields are copied one level per form (see _ShallowFields)."""
     filters = RankingFilter(None, licenses=list(licenses), queryset=LeaderboardEntry.objects.none())
-    return django_filters.FilterSet.get_form_class(filters)
+    form = django_filters.FilterSet.get_form_class(filters)
+    form.base_fields = _ShallowFields(form.base_fields)
+    return form
+
+
+class _ShallowFields(OrderedDict):
+    """A form's fields, which Django deep-copies for each form: copied one level instead (the page validates with
+    them and reads their labels and choices, never changes them)."""
+
+    def __deepcopy__(self, memo):
+        return OrderedDict((name, copy.copy(declared)) for name, declared in self.items())
 
 
 # Optional columns: (key, header, shown by default). The rank, type icon, model and average always show.

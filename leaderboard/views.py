@@ -116,9 +116,11 @@ def leaderboard(request, slug=None):
             request=request,
         )
 
-    results = cached_render(f"{state.cache_key}:results", request.GET, render_results)
+    def results() -> str:  # the body holds it: a cached body needs no look-up of its own
+        return cached_render(f"{state.cache_key}:results", request.GET, render_results)
+
     if request.htmx.target == "ranking-results" and not request.htmx.history_restore_request:
-        response = HttpResponse(results)
+        response = HttpResponse(results())
         patch_vary_headers(response, ["HX-Request", "HX-Target"])
         return response
 
@@ -132,7 +134,7 @@ def leaderboard(request, slug=None):
                 "groups": checkbox_groups(ranked_view().filters, ranked_view().display, request.GET),
                 "options": ranked_view().options,
                 "subjects": subjects() if any(t.breakdown for t in ranked_view().suite_tasks) else [],
-                "results": mark_safe(results),
+                "results": mark_safe(results()),
             },
             request=request,
         )

@@ -1,10 +1,10 @@
 """What a ranking page asks first, in one query: which suite, and the key of everything computed once per change of
 its ranking or of the suites' definitions (cached pages, rendered rows, the suite and its tasks, the tabs)."""
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import connection
 from django.http import Http404
 
@@ -12,15 +12,34 @@ from evaluation.models import Suite, SuiteTask
 from leaderboard.models import LeaderboardEntry, RankingVersion
 
 
+class Recent:
+    """What this process computed last, by key: the most recently used ``size`` values kept, as they are (a cache
+    would pickle them, which for a suite and its tasks costs more than reading them)."""
+
+    def __init__(self, size: int):
+        self.size, self.values = size, OrderedDict()
+
+    def get(self, key):
+        found = self.values.get(key)
+        if found is not None:
+            self.values.move_to_end(key)
+        return found
+
+    def put(self, key, value):
+        self.values[key] = value
+        if len(self.values) > self.size:
+            self.values.popitem(last=False)
+        return value
+
+
+VERSIONED = Recent(1000)
+
+
 def per_version(key: str, compute):
-    """``compute()``, kept in this process's "ranking" cache under ``key``, which names a ranking's version (see
-    RankingState): computed once per change of the ranking, whether or not pages are cached."""
-    cache = caches["ranking"]
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, None)
-    return found
+    """``compute()``, kept in this process under ``key``, which names a ranking's version (see RankingState):
+    computed once per change of the ranking, whether or not pages are cached. Shared: read it, never change it."""
+    found = VERSIONED.get(key)
+    return VERSIONED.put(key, compute()) if found is None else found
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """What a ranking table's page reads per request besides its rows' ids: how many rows match, and the rows rendered
 once per ranking version (kept here, by the version and what the rows show)."""
 
-from collections import OrderedDict
-
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+
+from leaderboard.ranking_state import Recent
 
 # What a row's rank cell is written from (see rank_text), read per request: the rank can depend on the filters.
 RANK_FIELDS = ("avg", "shown_rank", "is_reference", "flag_id", "comparable")
@@ -17,27 +17,9 @@ def rank_text(avg, shown_rank, is_reference, flag_id, comparable) -> str:
     return str(shown_rank)
 
 
-class RowCache:
-    """Rendered rows by (the ranking's version and display, entry id), the most recently used kept: a row is
-    rendered once per change of the ranking (the version is in the key: an old row is never read again)."""
-
-    def __init__(self, size: int):
-        self.size, self.rows = size, OrderedDict()
-
-    def get(self, key):
-        found = self.rows.get(key)
-        if found is not None:
-            self.rows.move_to_end(key)
-        return found
-
-    def put(self, key, value):
-        self.rows[key] = value
-        if len(self.rows) > self.size:
-            self.rows.popitem(last=False)
-        return value
-
-
-ROWS = RowCache(20_000)
+# Rendered rows by (the ranking's version and display, entry id): a row is rendered once per change of the ranking
+# (the version is in the key: an old row is never read again).
+ROWS = Recent(20_000)
 
 
 class CountedPaginator(Paginator):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 from django.http import Http404
+from django.urls import reverse
 
 from evaluation.models import Suite, SuiteTask
 from leaderboard.models import LeaderboardEntry, RankingVersion
@@ -49,9 +50,14 @@ class RankingState:
     cache_key: str
     pk: int
 
-    def suites(self) -> list[Suite]:
-        """Every suite, in order (the tabs), read once per key."""
-        return per_version(f"{self.cache_key}:suites", lambda: list(Suite.objects.all()))
+    def tabs(self) -> list[tuple[Suite, str]]:
+        """suite_tabs, read once per key."""
+        return per_version(f"{self.cache_key}:tabs", suite_tabs)
+
+
+def suite_tabs() -> list[tuple[Suite, str]]:
+    """Every suite, in order, with its ranking's address: the tabs above a ranking and its plots."""
+    return [(suite, reverse("leaderboard", args=[suite.slug])) for suite in Suite.objects.all()]
 
 
 # The suites' definitions as the ranking pages show them: every suite's tab, the named suite and its tasks. Part of

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_tables2.templatetags.django_tables2 import table_page_range
@@ -160,6 +161,10 @@ class RankingTable(tables.Table):
         order_by = "-avg"
         empty_text = "No model matches: change the filters above."
 
+    @cached_property
+    def compare_url(self) -> str:  # read only where a row is rendered
+        return f"{reverse('compare')}?{urlencode({'suite': self.suite_slug})}"
+
     def render_band(self, value, record):
         return f"{value}–{record.rank_worst}"
 
@@ -292,10 +297,14 @@ class RankingTable(tables.Table):
         return mark_safe("\n".join(rows))
 
     def _link(self, key: str, value) -> str:
-        """The current query with ``key`` set to ``value``, as django-tables2's querystring_replace writes it."""
-        params = dict(self.query)
-        params[key] = value
-        return html.escape("?" + urlencode(params, doseq=True))
+        """The current query with ``key`` set to ``value``, as django-tables2's querystring_replace writes it (in
+        place, or last where the query has no ``key``); the rest of the query encoded once per key."""
+        if key not in self._encoded:
+            params = list(self.query.lists())
+            at = next((i for i, (name, _) in enumerate(params) if name == key), len(params))
+            self._encoded[key] = urlencode(params[:at], doseq=True), urlencode(params[at + 1 :], doseq=True)
+        before, after = self._encoded[key]
+        return html.escape("?" + "&".join(part for part in (before, urlencode({key: value}), after) if part))
 
     def head_html(self) -> str:
         """The header row: each sortable column links to its next sort; the sorted one says how (aria-sort). Each
@@ -378,12 +387,12 @@ def ranking_table(
         exclude=exclude,
         order_by="-subject_score" if options.subject else "-avg",
     )
-    table.compare_url = f"{reverse('compare')}?{urlencode({'suite': suite_slug})}"
+    table.suite_slug = suite_slug
     table.visible, table.options = visible, options
     # rows kept per ranking version and display (see RankingTable.body_html); none without a version
     shown = repr((suite_slug, sorted(columns), options.normalised, options.visible_average, options.subject))
     table.row_cache = f"{version}:{hashlib.sha256(shown.encode()).hexdigest()[:16]}" if version else None
-    table.query = request.GET
+    table.query, table._encoded = request.GET, {}
     paging = {"per_page": PER_PAGE} | (
         {"paginator_class": CountedPaginator, "counted": counted} if counted is not None else {}
     )

@@ -24,7 +24,7 @@ from leaderboard.filters import OPTIONAL_COLUMNS, checkbox_groups, ranking_query
 from leaderboard.format_gap import format_gaps
 from leaderboard.forms import CommentForm, FlagForm
 from leaderboard.models import Flag, FlagStatus
-from leaderboard.ranking_state import per_version, ranking_state
+from leaderboard.ranking_state import per_version, ranking_state, suite_tabs
 from leaderboard.selectors import (
     DISAGREEMENTS_PER_PAGE,
     MAX_COMPARED,
@@ -129,7 +129,7 @@ def leaderboard(request, slug=None):
             "leaderboard/_ranking_body.html",
             {
                 "suite": ranked_view().suite,
-                "suites": state.suites(),
+                "tabs": state.tabs(),
                 "filter": ranked_view().filters,
                 "groups": checkbox_groups(ranked_view().filters, ranked_view().display, request.GET),
                 "options": ranked_view().options,
@@ -256,7 +256,7 @@ def plots(request, slug):
         "leaderboard/plots.html",
         {
             "suite": suite,
-            "suites": Suite.objects.all(),
+            "tabs": suite_tabs(),
             "history": top_score_history(suite),
             "distribution": score_distribution(suite, suite_tasks),
             "sizes": score_against_size(suite),

@@ -262,8 +262,8 @@ def _display_options(
 
 
 def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[str, str]:
-    """The inputs of the form's checkbox and radio groups, each group's as HTML: a label per choice, checked as
-    asked, and ``data-default`` where the choice is the default (the page leaves those out of the URL). Written
+    """The inputs of the form's checkbox and radio groups and of its toggles, each group's as HTML: a label per
+    choice, checked as asked, and ``data-default`` where the choice is the default (the page leaves those out of the URL). Written
     here rather than by Django's widget templates (one per option) or a template loop, which cost more than the
     ranking's query."""
     groups = {}
@@ -282,6 +282,13 @@ def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[
             for v, label in display.fields[name].choices
         ]
         groups[name] = _inputs("checkbox" if name == "cols" else "radio", name, choices)
+    groups["toggles"] = mark_safe(
+        "\n    ".join(
+            f'<label><input type="checkbox" name="{name}" id="id_{name}"{" checked" if data.get(name) else ""}> '
+            f"{html.escape(str(filters.form.fields[name].label))}</label>"
+            for name in ("show_flagged", "hide_merged", "hide_moe", "hide_private", "could_be_first")
+        )
+    )
     return groups
 
 

@@ -2,6 +2,7 @@
 its ranking or of the suites' definitions (cached pages, rendered rows, the suite and its tasks, the tabs)."""
 
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,13 +24,15 @@ class Recent:
     def get(self, key):
         found = self.values.get(key)
         if found is not None:
-            self.values.move_to_end(key)
+            with suppress(KeyError):  # dropped meanwhile by another thread (runserver's)
+                self.values.move_to_end(key)
         return found
 
     def put(self, key, value):
         self.values[key] = value
-        if len(self.values) > self.size:
-            self.values.popitem(last=False)
+        while len(self.values) > self.size:
+            with suppress(KeyError):
+                self.values.popitem(last=False)
         return value
 
 

@@ -293,14 +293,21 @@ def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[
 
 
 def _inputs(kind: str, name: str, choices: list[tuple]) -> str:
-    """Each choice's label and input (the standard library's escape: Django's wraps every call for lazy strings)."""
+    """Each choice's label and input."""
     return mark_safe(
         "".join(
-            f'<label><input type="{kind}" name="{name}" value="{html.escape(str(value))}"{" checked" if on else ""}'
-            f"{' data-default' if default else ''}> {html.escape(str(label))}</label>"
+            f'<label><input type="{kind}" name="{name}" value="{_escaped(value)}"{" checked" if on else ""}'
+            f"{' data-default' if default else ''}> {_escaped(label)}</label>"
             for value, label, on, default in choices
         )
     )
+
+
+@lru_cache(maxsize=1024)
+def _escaped(text) -> str:
+    """A choice's value or label, escaped once per process (the standard library's escape: Django's wraps every
+    call for lazy strings)."""
+    return html.escape(str(text))
 
 
 MAX_PER_PAGE = 100  # rows of a ranking page, whatever ``per_page`` asks

@@ -2,7 +2,6 @@
 its ranking or of the suites' definitions (cached pages, rendered rows, the suite and its tasks, the tabs)."""
 
 from collections import OrderedDict
-from contextlib import suppress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,17 +21,18 @@ class Recent:
         self.size, self.values = size, OrderedDict()
 
     def get(self, key):
-        found = self.values.get(key)
+        found = self.values.pop(key, None)  # taken out and put back last: safe under runserver's threads
         if found is not None:
-            with suppress(KeyError):  # dropped meanwhile by another thread (runserver's)
-                self.values.move_to_end(key)
+            self.values[key] = found
         return found
 
     def put(self, key, value):
         self.values[key] = value
         while len(self.values) > self.size:
-            with suppress(KeyError):
+            try:
                 self.values.popitem(last=False)
+            except KeyError:
+                break
         return value
 
 

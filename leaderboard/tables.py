@@ -1,5 +1,6 @@
 import hashlib
 import html
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import django_tables2 as tables
@@ -307,27 +308,31 @@ class RankingTable(tables.Table):
         return html.escape("?" + "&".join(part for part in (before, urlencode({key: value}), after) if part))
 
     def head_html(self) -> str:
-        """The header row: each sortable column links to its next sort; the sorted one says how (aria-sort). Each
-        cell's attributes are the column's ``th`` attrs with django-tables2's classes (``orderable``, ``asc`` or
-        ``desc``), written here: its bound columns rebuild every attribute dictionary on each read."""
+        """The header row: each sortable column links to its next sort (django-tables2's: ascending first, then the
+        opposite of the current); the sorted one says how (aria-sort). Each cell's attributes are the column's ``th``
+        attrs with django-tables2's classes (``orderable``, ``asc`` or ``desc``), written here, as its bound columns
+        rebuild every attribute dictionary, and every sort, on each read."""
+        ordered = {alias.bare: alias.is_descending for alias in self.order_by or ()}
         cells = []
         for column in self.columns:
-            attrs = dict(column.column.attrs.get("th", {}))
-            classes = set(attrs.get("class", "").split())
+            name, declared = column.name, column.column
+            attrs = dict(declared.attrs.get("th", {}))
+            classes = set(attrs.get("class", "").split()) - {""}
             sort = ""
             if column.orderable:
                 classes.add("orderable")
-            if column.is_ordered:
-                descending = column.order_by_alias.is_descending
-                classes.add("desc" if descending else "asc")
-                sort = f' aria-sort="{"descending" if descending else "ascending"}"'
-            attrs["class"] = " ".join(sorted(classes - {""}))
+            if name in ordered:
+                classes.add("desc" if ordered[name] else "asc")
+                sort = f' aria-sort="{"descending" if ordered[name] else "ascending"}"'
+            attrs["class"] = " ".join(sorted(classes))
             written = " ".join(f'{key}="{html.escape(str(value))}"' for key, value in attrs.items() if value)
             header = _escape(column.header)
             if column.orderable:
-                header = (
-                    f'<a href="{self._link(self.prefixed_order_by_field, column.order_by_alias.next)}">{header}</a>'
-                )
+                if name in ordered:
+                    following = name if ordered[name] else f"-{name}"
+                else:
+                    following = f"-{name}" if declared.initial_sort_descending else name
+                header = f'<a href="{self._link(self.prefixed_order_by_field, following)}">{header}</a>'
             cells.append(f'<th scope="col" {written}{sort}>{header}</th>')
         return mark_safe("".join(cells))
 
@@ -358,6 +363,12 @@ class RankingTable(tables.Table):
         return f'{opening}<td class="num">{rank}</td>{rest}'
 
 
+@lru_cache(maxsize=1024)
+def _percent_column(field: str, header: str) -> PercentColumn:
+    """Made once, shared by every table that shows it (a column is never changed once made: see Column)."""
+    return PercentColumn(field, verbose_name=header)
+
+
 def ranking_table(
     suite_slug,
     suite_tasks,
@@ -373,11 +384,9 @@ def ranking_table(
     """The rank, icon, model and average, then the visible task columns (suite order), then optional ones; with
     ``counted`` (``entries`` without their computed columns), pages count that."""
     visible = options.visible(suite_tasks)
-    extra = [(score_field(i), PercentColumn(score_field(i), verbose_name=t.name)) for i, t in visible]
+    extra = [(score_field(i), _percent_column(score_field(i), t.name)) for i, t in visible]
     optional = [key for key, _, _ in OPTIONAL_COLUMNS]
-    subject = (
-        [("subject_score", PercentColumn("subject_score", verbose_name=options.subject))] if options.subject else []
-    )
+    subject = [("subject_score", _percent_column("subject_score", options.subject))] if options.subject else []
     sequence = ["rank", "band", "type_icon", "model_id", "avg", *[name for name, _ in subject + extra], *optional]
     exclude = [key for key in optional if key not in columns]
     table = RankingTable(

@@ -30,10 +30,11 @@ from django.shortcuts import get_object_or_404
 from evaluation.ingest import NO_ANSWER
 from evaluation.models import EvalRun, SampleLog, Suite, SuiteTask, TaskResult
 from leaderboard.filters import DisplayForm, RankingFilter, RankingOptions, display_options, score_field
+from leaderboard.intervals import at_index, row_intervals
 from leaderboard.models import Flag, FlagStatus, LeaderboardEntry
 from leaderboard.ranking_state import per_version, ranking_state
 from leaderboard.statistics import PairedCounts, paired_average, paired_task, unpaired_difference
-from leaderboard.tables import RankingTable, at_index, ranking_table, row_intervals
+from leaderboard.tables import RankingTable, ranking_table
 from submissions.models import ModelSubmission
 
 

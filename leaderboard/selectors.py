@@ -184,8 +184,8 @@ class Ranking:
 
 def ranking(params, slug: str | None, *, version: str | None = None) -> Ranking:
     """The ranking that GET parameters ``params`` ask for, of the suite ``slug`` (as suite_for_ranking picks it).
-    With ``version`` (RankingState.cache_key), what depends on the ranking alone (its licenses, its rendered rows)
-    is computed once per change of it."""
+    With ``version`` (RankingState.cache_key), what depends on the ranking alone (the suite and its tasks, its
+    licenses, its rendered rows) is computed once per change of it or of the suites' definitions."""
     suite, suite_tasks = (
         per_version(f"{version}:suite", lambda: suite_for_ranking(slug)) if version else suite_for_ranking(slug)
     )

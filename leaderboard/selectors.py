@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.postgres.fields.array import IndexTransform
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import (
@@ -29,9 +30,11 @@ from django.shortcuts import get_object_or_404
 from evaluation.ingest import NO_ANSWER
 from evaluation.models import EvalRun, SampleLog, Suite, SuiteTask, TaskResult
 from leaderboard.filters import DisplayForm, RankingFilter, RankingOptions, display_options, score_field
-from leaderboard.models import Flag, FlagStatus, LeaderboardEntry, RankingVersion
+from leaderboard.intervals import at_index, row_intervals
+from leaderboard.models import Flag, FlagStatus, LeaderboardEntry
+from leaderboard.ranking_state import per_version, ranking_state
 from leaderboard.statistics import PairedCounts, paired_average, paired_task, unpaired_difference
-from leaderboard.tables import RankingTable, at_index, ranking_table, row_intervals
+from leaderboard.tables import RankingTable, ranking_table
 from submissions.models import ModelSubmission
 
 
@@ -46,16 +49,19 @@ def suite_for_ranking(slug: str | None) -> tuple[Suite, list[SuiteTask]]:
     return suite, list(suite.tasks.all())
 
 
-def _task_score(index: int, normalised: bool) -> F:
-    return F(f"{'norm' if normalised else 'raw'}__{index}")
+def _task_score(index: int, normalised: bool) -> IndexTransform:
+    """The score of the task number ``index``: ``raw[index]`` written directly (resolving ``raw__0`` through the
+    lookups costs, per column, a tenth of a page's query)."""
+    scores = LeaderboardEntry._meta.get_field("norm" if normalised else "raw")
+    return IndexTransform(index + 1, scores.base_field, F(scores.name))
 
 
-def _entries(suite: Suite, suite_tasks: list[SuiteTask], options: RankingOptions) -> QuerySet:
-    """The suite's entries, best first, with ``avg`` (the average shown), ``rank`` (among submissions
+def _entries(matching: QuerySet, suite_tasks: list[SuiteTask], options: RankingOptions) -> QuerySet:
+    """The ``matching`` entries, best first, with ``avg`` (the average shown), ``rank`` (among submissions
     only: reference rows are never ranked) and each visible task's score as a sortable column."""
     visible = options.visible(suite_tasks)
     scores = {score_field(i): _task_score(i, options.normalised) for i, t in visible}
-    rows = LeaderboardEntry.objects.filter(suite=suite).defer("scores", "raw", "norm").annotate(**scores)
+    rows = matching.defer("scores", "raw", "norm").annotate(**scores)
     if options.visible_average and visible and len(visible) < len(suite_tasks):
         # An average of the user's choosing: ranked here, over all matching rows (a window on narrow rows).
         total = Value(0.0)
@@ -145,7 +151,7 @@ class Ranking:
 
     suite: Suite
     suite_tasks: list[SuiteTask]
-    filters: RankingFilter  # the filters as asked; ``filters.qs``: the matching entries, best first
+    filters: RankingFilter  # the filters as asked; ``filters.qs``: the matching entries (counted as they are)
     display: DisplayForm  # the display options as in force
     options: RankingOptions
     columns: list[str]  # the task and optional columns shown
@@ -160,12 +166,13 @@ class Ranking:
         return ranking_table(
             self.suite.slug,
             self.suite_tasks,
-            self.filters.qs,
+            _entries(self.filters.qs, self.suite_tasks, self.options),
             request,
             self.options,
             self.columns,
             paginate=paginate,
             version=self.version,
+            counted=self.filters.qs,
         )
 
     def rows(self, request, *, references: bool = True) -> RankingRows:
@@ -177,60 +184,15 @@ class Ranking:
 
 def ranking(params, slug: str | None, *, version: str | None = None) -> Ranking:
     """The ranking that GET parameters ``params`` ask for, of the suite ``slug`` (as suite_for_ranking picks it).
-    With ``version`` (RankingState.cache_key), what depends on the ranking alone (its licenses, its rendered rows)
-    is computed once per change of it."""
-    suite, suite_tasks = suite_for_ranking(slug)
+    With ``version`` (RankingState.cache_key), what depends on the ranking alone (the suite and its tasks, its
+    licenses, its rendered rows) is computed once per change of it or of the suites' definitions."""
+    suite, suite_tasks = (
+        per_version(f"{version}:suite", lambda: suite_for_ranking(slug)) if version else suite_for_ranking(slug)
+    )
     display, options, columns = display_options(params, suite_tasks)
     licenses = per_version(f"{version}:licenses", lambda: licenses_of(suite)) if version else licenses_of(suite)
-    filters = RankingFilter(params, licenses=licenses, queryset=_entries(suite, suite_tasks, options))
+    filters = RankingFilter(params, licenses=licenses, queryset=LeaderboardEntry.objects.filter(suite=suite))
     return Ranking(suite, suite_tasks, filters, display, options, columns, version)
-
-
-def per_version(key: str, compute):
-    """``compute()``, kept in this process's "ranking" cache under ``key``, which names a ranking's version (see
-    RankingState): computed once per change of the ranking, whether or not pages are cached."""
-    cache = caches["ranking"]
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, None)
-    return found
-
-
-@dataclass(frozen=True)
-class RankingState:
-    slug: str
-    name: str
-    cache_key: str
-    pk: int
-
-
-def ranking_state(slug: str | None) -> RankingState:
-    """In one query: the suite a ranking URL names (without one: the default suite where it ranks a model, else
-    the first suite that does, else the default suite, else the first) and the key under which
-    its rendered pages are cached, which changes with the suite's RankingVersion. Every cached page asks this
-    first: written in SQL, as the ORM takes five times longer to build the query than Postgres to answer it."""
-    select = (
-        f"SELECT s.id, s.slug, s.name, v.version, v.changed_at FROM {Suite._meta.db_table} s "
-        f"LEFT JOIN {RankingVersion._meta.db_table} v ON v.suite_id = s.id "
-    )
-    with connection.cursor() as cursor:
-        if slug is not None:
-            cursor.execute(select + "WHERE s.slug = %s", [slug])
-        else:  # the home page: the default suite where it ranks a model, else the first suite that does
-            cursor.execute(
-                select + f"ORDER BY EXISTS (SELECT 1 FROM {LeaderboardEntry._meta.db_table} e WHERE e.suite_id = s.id)"
-                " DESC, s.slug = %s DESC, s.position, s.id LIMIT 1",
-                [settings.DEFAULT_SUITE],
-            )
-        found = cursor.fetchone()
-    if found is None:
-        if slug is None:
-            raise Http404("No benchmark suite is loaded yet: run `python manage.py load_suites`.")
-        raise Http404(f"No suite {slug}.")
-    pk, slug, name, version, changed_at = found
-    stamp = f"{version}:{changed_at.timestamp()}" if version else "0"
-    return RankingState(slug, name, f"ranking:{pk}:{stamp}", pk)
 
 
 def licenses_of(suite: Suite) -> list[str]:

@@ -1,20 +1,20 @@
 import hashlib
 import html
-from collections import OrderedDict
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_tables2.templatetags.django_tables2 import table_page_range
 
-from evaluation.models import SuiteTask
-from leaderboard.filters import OPTIONAL_COLUMNS, RankingOptions, score_field
+from leaderboard.filters import OPTIONAL_COLUMNS, score_field
+from leaderboard.intervals import row_intervals
 from leaderboard.numbers import difference_html, interval_text, percent
-from leaderboard.services import score_normalise
-from leaderboard.statistics import average_interval
+from leaderboard.table_pages import RANK_FIELDS, ROWS, CountedPaginator, rank_text
 from submissions.models import ModelType
 
 PER_PAGE = 50
@@ -33,6 +33,11 @@ class Column(tables.Column):
 
     def render(self, value, record=None):
         return value
+
+    def __deepcopy__(self, memo):
+        """Shared, not copied: django-tables2 deep-copies a table's columns per instance, which cost more than the
+        page's query, and nothing changes a column once declared (what varies per request is on the table)."""
+        return self
 
     def order(self, queryset, is_descending):
         key = F(self.field).desc(nulls_last=True) if is_descending else F(self.field).asc(nulls_last=True)
@@ -66,40 +71,6 @@ class BandColumn(Column):
         else:
             keys = [F("rank_best").asc(nulls_last=True), F("rank_worst").asc(nulls_last=True)]
         return queryset.order_by(*keys, "model_id"), True
-
-
-def at_index(values: list, index: int):
-    return values[index] if index < len(values) else None
-
-
-def row_intervals(entry, visible: list[tuple[int, SuiteTask]], options: RankingOptions) -> tuple:
-    """The stored intervals of ``entry`` as a ranking shows its scores: ({task: [low, high]}, the average's
-    [low, high]). Normalised scores map each end of a task's interval (the rescaling is monotone) and scale its
-    standard error; an average over the visible tasks or of normalised scores gets the delta-method interval
-    of the stored standard errors, as the stored average does. ``entry`` carries the ranking's score columns."""
-    ci, parts = {}, []
-    for i, t in visible:
-        low, high, se, score = (
-            at_index(entry.ci_low, i),
-            at_index(entry.ci_high, i),
-            at_index(entry.se, i),
-            getattr(entry, score_field(i)),
-        )
-        if low is None or score is None:
-            ci[t.task] = None
-            continue
-        if options.normalised:  # the score shown is normalised already
-            low, high = score_normalise(low, t.choices), score_normalise(high, t.choices)
-            se = se / (1 - 1 / t.choices) if t.choices and t.choices >= 2 else se
-        ci[t.task] = [low, high]
-        parts.append((score, se * se))
-    if not options.normalised and not options.visible_average:
-        average = entry.average_ci
-    elif parts and len(parts) == len(visible):
-        average = list(average_interval(parts))
-    else:
-        average = None
-    return ci, average
 
 
 def _interval_html(interval) -> str:
@@ -151,10 +122,13 @@ class RankingTable(tables.Table):
     )
 
     class Meta:
-        template_name = "leaderboard/_table.html"
         attrs = {"class": "ranking", "id": "ranking"}
         order_by = "-avg"
         empty_text = "No model matches: change the filters above."
+
+    @cached_property
+    def compare_url(self) -> str:  # read only where a row is rendered
+        return f"{reverse('compare')}?{urlencode({'suite': self.suite_slug})}"
 
     def render_band(self, value, record):
         return f"{value}–{record.rank_worst}"
@@ -270,41 +244,60 @@ class RankingTable(tables.Table):
         ``row_cache`` key (the ranking's version and what the rows show), each row is rendered once per change of
         the ranking and kept in ROWS: a page then reads only its rows' ids and ranks."""
         assert self.sequence[0] == "rank", "the rank is the first column"
-        plan = self._plan()
         if not hasattr(self, "page") or self.row_cache is None:
+            plan = self._plan()
             records = [row.record for row in (self.page.object_list if hasattr(self, "page") else self.rows)]
             return mark_safe("\n".join(self._row_html(r, self._row_parts(r, plan)) for r in records))
         keys = list(self.page.object_list.data.values_list(*RANK_FIELDS, "pk"))
         parts = {pk: ROWS.get((self.row_cache, pk)) for *_, pk in keys}
         missing = [pk for pk, found in parts.items() if found is None]
         if missing:
+            plan = self._plan()
             for record in self.data.data.filter(pk__in=missing):
                 parts[record.pk] = ROWS.put((self.row_cache, record.pk), self._row_parts(record, plan))
         rows = []
         for *rank, pk in keys:
             opening, rest = parts[pk]
-            rows.append(f'{opening}<td class="num">{_rank_text(*rank)}</td>{rest}')
+            rows.append(f'{opening}<td class="num">{rank_text(*rank)}</td>{rest}')
         return mark_safe("\n".join(rows))
 
     def _link(self, key: str, value) -> str:
-        """The current query with ``key`` set to ``value``, as django-tables2's querystring_replace writes it."""
-        params = dict(self.query)
-        params[key] = value
-        return html.escape("?" + urlencode(params, doseq=True))
+        """The current query with ``key`` set to ``value``, as django-tables2's querystring_replace writes it (in
+        place, or last where the query has no ``key``); the rest of the query encoded once per key."""
+        if key not in self._encoded:
+            params = list(self.query.lists())
+            at = next((i for i, (name, _) in enumerate(params) if name == key), len(params))
+            self._encoded[key] = urlencode(params[:at], doseq=True), urlencode(params[at + 1 :], doseq=True)
+        before, after = self._encoded[key]
+        return html.escape("?" + "&".join(part for part in (before, urlencode({key: value}), after) if part))
 
     def head_html(self) -> str:
-        """The header row: each sortable column links to its next sort; the sorted one says how (aria-sort)."""
+        """The header row: each sortable column links to its next sort (django-tables2's: ascending first, then the
+        opposite of the current); the sorted one says how (aria-sort). Each cell's attributes are the column's ``th``
+        attrs with django-tables2's classes (``orderable``, ``asc`` or ``desc``), written here, as its bound columns
+        rebuild every attribute dictionary, and every sort, on each read."""
+        ordered = {alias.bare: alias.is_descending for alias in self.order_by or ()}
         cells = []
         for column in self.columns:
+            name, declared = column.name, column.column
+            attrs = dict(declared.attrs.get("th", {}))
+            classes = set(attrs.get("class", "").split()) - {""}
             sort = ""
-            if column.is_ordered:
-                sort = f' aria-sort="{"descending" if column.order_by_alias.is_descending else "ascending"}"'
+            if column.orderable:
+                classes.add("orderable")
+            if name in ordered:
+                classes.add("desc" if ordered[name] else "asc")
+                sort = f' aria-sort="{"descending" if ordered[name] else "ascending"}"'
+            attrs["class"] = " ".join(sorted(classes))
+            written = " ".join(f'{key}="{html.escape(str(value))}"' for key, value in attrs.items() if value)
             header = _escape(column.header)
             if column.orderable:
-                header = (
-                    f'<a href="{self._link(self.prefixed_order_by_field, column.order_by_alias.next)}">{header}</a>'
-                )
-            cells.append(f'<th scope="col" {column.attrs["th"].as_html()}{sort}>{header}</th>')
+                if name in ordered:
+                    following = name if ordered[name] else f"-{name}"
+                else:
+                    following = f"-{name}" if declared.initial_sort_descending else name
+                header = f'<a href="{self._link(self.prefixed_order_by_field, following)}">{header}</a>'
+            cells.append(f'<th scope="col" {written}{sort}>{header}</th>')
         return mark_safe("".join(cells))
 
     def pager_html(self) -> str:
@@ -330,54 +323,34 @@ class RankingTable(tables.Table):
 
     def _row_html(self, record, parts: tuple[str, str]) -> str:
         opening, rest = parts
-        rank = _rank_text(*(getattr(record, name) for name in RANK_FIELDS))
+        rank = rank_text(*(getattr(record, name) for name in RANK_FIELDS))
         return f'{opening}<td class="num">{rank}</td>{rest}'
 
 
-# What a row's rank cell is written from (see _rank_text), read per request: the rank can depend on the filters.
-RANK_FIELDS = ("avg", "shown_rank", "is_reference", "flag_id", "comparable")
-
-
-def _rank_text(avg, shown_rank, is_reference, flag_id, comparable) -> str:
-    """The rank shown: none for reference, flagged and not comparable rows (never ranked), nor without an average."""
-    if avg is None or is_reference or flag_id or not comparable or shown_rank is None:
-        return "—"
-    return str(shown_rank)
-
-
-class RowCache:
-    """Rendered rows by (the ranking's version and display, entry id), the most recently used kept: a row is
-    rendered once per change of the ranking (the version is in the key: an old row is never read again)."""
-
-    def __init__(self, size: int):
-        self.size, self.rows = size, OrderedDict()
-
-    def get(self, key):
-        found = self.rows.get(key)
-        if found is not None:
-            self.rows.move_to_end(key)
-        return found
-
-    def put(self, key, value):
-        self.rows[key] = value
-        if len(self.rows) > self.size:
-            self.rows.popitem(last=False)
-        return value
-
-
-ROWS = RowCache(20_000)
+@lru_cache(maxsize=1024)
+def _percent_column(field: str, header: str) -> PercentColumn:
+    """Made once, shared by every table that shows it (a column is never changed once made: see Column)."""
+    return PercentColumn(field, verbose_name=header)
 
 
 def ranking_table(
-    suite_slug, suite_tasks, entries, request, options, columns, *, paginate: bool = True, version: str | None = None
+    suite_slug,
+    suite_tasks,
+    entries,
+    request,
+    options,
+    columns,
+    *,
+    paginate: bool = True,
+    version: str | None = None,
+    counted=None,
 ) -> RankingTable:
-    """The rank, icon, model and average, then the visible task columns (suite order), then optional ones."""
+    """The rank, icon, model and average, then the visible task columns (suite order), then optional ones; with
+    ``counted`` (``entries`` without their computed columns), pages count that."""
     visible = options.visible(suite_tasks)
-    extra = [(score_field(i), PercentColumn(score_field(i), verbose_name=t.name)) for i, t in visible]
+    extra = [(score_field(i), _percent_column(score_field(i), t.name)) for i, t in visible]
     optional = [key for key, _, _ in OPTIONAL_COLUMNS]
-    subject = (
-        [("subject_score", PercentColumn("subject_score", verbose_name=options.subject))] if options.subject else []
-    )
+    subject = [("subject_score", _percent_column("subject_score", options.subject))] if options.subject else []
     sequence = ["rank", "band", "type_icon", "model_id", "avg", *[name for name, _ in subject + extra], *optional]
     exclude = [key for key in optional if key not in columns]
     table = RankingTable(
@@ -387,11 +360,14 @@ def ranking_table(
         exclude=exclude,
         order_by="-subject_score" if options.subject else "-avg",
     )
-    table.compare_url = f"{reverse('compare')}?{urlencode({'suite': suite_slug})}"
+    table.suite_slug = suite_slug
     table.visible, table.options = visible, options
     # rows kept per ranking version and display (see RankingTable.body_html); none without a version
     shown = repr((suite_slug, sorted(columns), options.normalised, options.visible_average, options.subject))
     table.row_cache = f"{version}:{hashlib.sha256(shown.encode()).hexdigest()[:16]}" if version else None
-    table.query = request.GET
-    tables.RequestConfig(request, paginate={"per_page": PER_PAGE} if paginate else False).configure(table)
+    table.query, table._encoded = request.GET, {}
+    paging = {"per_page": PER_PAGE} | (
+        {"paginator_class": CountedPaginator, "counted": counted} if counted is not None else {}
+    )
+    tables.RequestConfig(request, paginate=paging if paginate else False).configure(table)
     return table

@@ -24,6 +24,7 @@ from leaderboard.filters import OPTIONAL_COLUMNS, checkbox_groups, ranking_query
 from leaderboard.format_gap import format_gaps
 from leaderboard.forms import CommentForm, FlagForm
 from leaderboard.models import Flag, FlagStatus
+from leaderboard.ranking_state import per_version, ranking_state, suite_tabs
 from leaderboard.selectors import (
     DISAGREEMENTS_PER_PAGE,
     MAX_COMPARED,
@@ -38,9 +39,7 @@ from leaderboard.selectors import (
     model_flags,
     model_rankings,
     model_submissions,
-    per_version,
     ranking,
-    ranking_state,
     run_for_samples,
     sample_filters,
     sample_view,
@@ -117,9 +116,11 @@ def leaderboard(request, slug=None):
             request=request,
         )
 
-    results = cached_render(f"{state.cache_key}:results", request.GET, render_results)
+    def results() -> str:  # the body holds it: a cached body needs no look-up of its own
+        return cached_render(f"{state.cache_key}:results", request.GET, render_results)
+
     if request.htmx.target == "ranking-results" and not request.htmx.history_restore_request:
-        response = HttpResponse(results)
+        response = HttpResponse(results())
         patch_vary_headers(response, ["HX-Request", "HX-Target"])
         return response
 
@@ -128,12 +129,12 @@ def leaderboard(request, slug=None):
             "leaderboard/_ranking_body.html",
             {
                 "suite": ranked_view().suite,
-                "suites": Suite.objects.all(),
+                "tabs": state.tabs(),
                 "filter": ranked_view().filters,
                 "groups": checkbox_groups(ranked_view().filters, ranked_view().display, request.GET),
                 "options": ranked_view().options,
                 "subjects": subjects() if any(t.breakdown for t in ranked_view().suite_tasks) else [],
-                "results": mark_safe(results),
+                "results": mark_safe(results()),
             },
             request=request,
         )
@@ -255,7 +256,7 @@ def plots(request, slug):
         "leaderboard/plots.html",
         {
             "suite": suite,
-            "suites": Suite.objects.all(),
+            "tabs": suite_tabs(),
             "history": top_score_history(suite),
             "distribution": score_distribution(suite, suite_tasks),
             "sizes": score_against_size(suite),

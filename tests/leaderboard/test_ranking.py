@@ -375,3 +375,22 @@ def test_rows_are_rendered_once_per_change_of_the_ranking(client, demo, settings
     rank_model(demo, "org/c", uniform(demo, 0.5), license="mit")  # a newcomer: the ranking's version changes
     again = get(client, "/leaderboards/demo-medical/", cols=["license"])
     assert rows(again) == ["org/a", "org/c", "org/b"] and ">mit<" in again
+
+
+@pytest.mark.parametrize("cache_seconds", [300, 0])
+def test_a_suite_edited_in_the_admin_shows_at_once(client, demo, settings, cache_seconds):
+    """What is kept per ranking version (cached pages; with pages not cached, the suite, its tasks and the tabs) is
+    kept under a key that also changes with the suites' definitions: a task renamed or a suite added shows on the
+    next view, though the ranking itself did not change."""
+    from evaluation.models import Suite
+
+    settings.RANKING_CACHE_SECONDS = cache_seconds
+    rank_model(demo, "org/a", uniform(demo, 0.6))
+    task = demo.tasks.first()
+    page = get(client, "/leaderboards/demo-medical/")
+    assert task.name in headers(page) and "Another suite" not in page
+    task.name = "Renamed column"
+    task.save()
+    Suite.objects.create(slug="another", name="Another suite", position=99)
+    page = get(client, "/leaderboards/demo-medical/")
+    assert "Renamed column" in headers(page) and ">Another suite</a>" in page

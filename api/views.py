@@ -17,6 +17,7 @@ from api import serializers as s
 from api.pagination import MAX_PAGE_SIZE
 from api.permissions import MatrixPermission, can_moderate
 from evaluation.models import Suite
+from evaluation.transitions import TransitionError
 from leaderboard.filters import RankingFilter
 from leaderboard.models import Flag
 from leaderboard.selectors import (
@@ -38,7 +39,6 @@ from submissions.errors import HubUnavailable, SubmissionError
 from submissions.models import ModelSubmission
 from submissions.selectors import submissions_of
 from submissions.services import (
-    TransitionError,
     submission_approve,
     submission_cancel,
     submission_create,

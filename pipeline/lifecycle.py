@@ -16,7 +16,7 @@ from evaluation.models import EvalRun, FailureKind
 from evaluation.routing import Cluster
 from leaderboard.services import entry_refresh
 from submissions.models import ModelSubmission, Status
-from submissions.services import submission_fail, submission_transition
+from submissions.transitions import submission_fail, submission_transition
 
 REAPER_SCHEDULE = "evaluation: requeue runs whose worker was lost"
 

@@ -9,11 +9,11 @@ from accounts.policy import can_moderate
 from evaluation.models import EvalRun, RunEvent, RunStatus, TaskResult
 from evaluation.selectors import run_progress
 from evaluation.templatetags.runs import progress_text
+from evaluation.transitions import TransitionError
 from submissions.errors import SubmissionError
 from submissions.hub import check_model_id
 from submissions.models import BlockedModel, ModelSubmission, Organisation, Status, SubmissionEvent, UserQuota
 from submissions.services import (
-    TransitionError,
     submission_approve,
     submission_cancel,
     submission_raise_priority,

@@ -7,12 +7,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from evaluation.offline import hub_offline
+from evaluation.transitions import TransitionError
 from submissions import selectors
 from submissions.errors import HubUnavailable, SubmissionError
 from submissions.forms import FIELDS, SubmissionForm
 from submissions.hub import cached_models
 from submissions.models import ModelSubmission, Status
-from submissions.services import TransitionError, submission_can_cancel, submission_cancel, submission_create
+from submissions.services import submission_can_cancel, submission_cancel, submission_create
 
 SECTION_SIZE = 50
 

@@ -10,6 +10,7 @@ from django.db.models import JSONField
 from django.utils import timezone
 
 from accounts.policy import MODERATE_FLAGS, can_moderate
+from core.bulk import rows_copy
 from evaluation.models import EvalRun, SubjectResult, Suite, SuiteTask, TaskResult
 from leaderboard import statistics
 from leaderboard.format_gap import entries_format_gap_refresh
@@ -268,15 +269,18 @@ def _entries_upsert(entries: list[LeaderboardEntry]) -> None:
     updates = ", ".join(f"{f.column} = EXCLUDED.{f.column}" for f in fields if f.name != "submission")
     as_json = [isinstance(f, JSONField) for f in fields]  # the rest are numbers, text, dates, arrays: as they are
     now = timezone.now()
+
+    def rows():
+        for entry in entries:
+            entry.updated_at = now
+            values = [getattr(entry, f.attname) for f in fields]
+            yield [json.dumps(v) if j else v for v, j in zip(values, as_json, strict=True)]
+
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE entries_upsert ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
         )
-        with cursor.copy(f"COPY entries_upsert ({columns}) FROM STDIN") as copy:
-            for entry in entries:
-                entry.updated_at = now
-                values = [getattr(entry, f.attname) for f in fields]
-                copy.write_row([json.dumps(v) if j else v for v, j in zip(values, as_json, strict=True)])
+        rows_copy(table="entries_upsert", columns=[f.column for f in fields], rows=rows())
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM entries_upsert "
             f"ON CONFLICT (submission_id) DO UPDATE SET {updates}"

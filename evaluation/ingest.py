@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.bulk import rows_copy
+from core.errors import DomainError
 from evaluation.models import EvalRun, ResultsFile, SampleLog, SubjectResult, SuiteTask, TaskResult
 
 SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
@@ -40,7 +41,7 @@ NO_ANSWER = "[invalid]"  # what lm-eval's regex filters give when they find no a
 NO_ANSWER_METRIC = "no_answer_rate"
 
 
-class HarnessOutputError(ValueError):
+class HarnessOutputError(DomainError):
     """The files are not what lm-eval writes."""
 
 

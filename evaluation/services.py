@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
+from core.errors import DomainError
 from evaluation.ingest import HarnessOutput, results_ingest
 from evaluation.models import EvalRun, FailureKind, RunEvent, RunStatus, Scoring, Suite, SuiteTask
 from evaluation.routing import Cluster, memory_need_gib, route
@@ -25,7 +26,7 @@ SUITES_DIR = Path(__file__).resolve().parent / "suites"
 JOB = "pipeline.jobs.execute_run"  # the django-q2 task a delivery runs
 
 
-class SuiteFileError(ValueError):
+class SuiteFileError(DomainError):
     pass
 
 

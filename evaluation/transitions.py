@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.bulk import model_rows_copy
+from core.errors import TransitionError
 from evaluation.models import EvalRun, RunEvent, RunStatus
 
 # The only moves a run may make. A run that failed stays failed: its submission gets a new run.
@@ -17,10 +18,6 @@ TRANSITIONS: dict[str, set[str]] = {
     RunStatus.CANCELLED: set(),
 }
 EVENT_FIELDS = ("run", "from_status", "to_status", "note", "created_at")
-
-
-class TransitionError(ValueError):
-    """A status move its machine does not allow (runs here, submissions in submissions.transitions)."""
 
 
 def status_path(transitions: dict[str, set[str]], start: str, goal: str) -> list[str]:

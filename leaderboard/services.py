@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.policy import MODERATE_FLAGS, can_moderate
 from core.bulk import rows_copy
+from core.errors import DomainError
 from evaluation.models import EvalRun, SubjectResult, Suite, SuiteTask, TaskResult
 from leaderboard import statistics
 from leaderboard.format_gap import entries_format_gap_refresh
@@ -27,17 +28,15 @@ from submissions.models import ModelSubmission, ModelType
 MAX_EVIDENCE_LINKS = 10
 
 
-class IncompleteRunError(ValueError):
+class IncompleteRunError(DomainError):
     """A finished run lacks a score its suite ranks by."""
 
 
-class LeaderboardError(ValueError):
+class LeaderboardError(DomainError):
     """Input a user or a moderator can fix; ``field`` names the form field at fault (None: the whole form)."""
 
     def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 def score_normalise(value: float, choices: int | None) -> float:

@@ -23,9 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.bulk import ids_take, model_rows_copy
+from core.errors import DomainError, TransitionError
 from evaluation.models import EvalRun, ResultsFile, RunStatus, Suite, SuiteTask, TaskResult
 from evaluation.precision import WeightType
-from evaluation.transitions import TransitionError, runs_create_bulk, status_path
+from evaluation.transitions import runs_create_bulk, status_path
 from leaderboard.services import entries_refresh_runs
 from pipeline.gradio import GradioFileError, GradioRequest, GradioResult, json_files, request_read, results_read
 from submissions import services as submission_services
@@ -37,7 +38,7 @@ IMPORTED_USERNAME = "imported"
 FAILED_THERE = "failed on the Gradio leaderboard before the import (it kept no reason)"
 
 
-class GradioImportError(ValueError):
+class GradioImportError(DomainError):
     """The import cannot start (nothing was read or written)."""
 
 

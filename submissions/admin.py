@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.policy import can_moderate
+from core.errors import TransitionError
 from evaluation.models import EvalRun, RunEvent, RunStatus, TaskResult
 from evaluation.selectors import run_progress
 from evaluation.templatetags.runs import progress_text
-from evaluation.transitions import TransitionError
 from submissions.errors import SubmissionError
 from submissions.hub import check_model_id
 from submissions.models import BlockedModel, ModelSubmission, Organisation, Status, SubmissionEvent, UserQuota

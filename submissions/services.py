@@ -18,8 +18,8 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from accounts.policy import can_moderate
+from core.errors import TransitionError
 from evaluation.services import run_enqueue, runs_cancel
-from evaluation.transitions import TransitionError
 from submissions.checks import CheckOutcome, checks_run
 from submissions.errors import SubmissionError
 from submissions.hub import ModelFacts, check_model_id, submission_resolve

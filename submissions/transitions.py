@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.bulk import model_rows_copy
-from evaluation.transitions import TransitionError, status_path
+from core.errors import TransitionError
+from evaluation.transitions import status_path
 from submissions.models import ModelSubmission, Status, SubmissionEvent
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from core.errors import TransitionError
 from evaluation.offline import hub_offline
-from evaluation.transitions import TransitionError
 from submissions import selectors
-from submissions.errors import HubUnavailable, SubmissionError
+from submissions.errors import SubmissionError
 from submissions.forms import FIELDS, SubmissionForm
 from submissions.hub import cached_models
 from submissions.models import ModelSubmission, Status
@@ -29,7 +29,7 @@ def submit(request):
             submission = submission_create(user=request.user, **form.cleaned_data)
         except SubmissionError as exc:
             form.add_error(exc.field, exc.message)
-            status = 503 if isinstance(exc, HubUnavailable) else status
+            status = exc.status  # 400, or 503 when the hub did not answer
         else:
             messages.success(request, f"{submission.model_id} is submitted: {submission.get_status_display()}.")
             return redirect("submission", submission.pk)

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from core.bulk import ids_take
+from core.errors import TransitionError
 from evaluation.models import EvalRun, RunEvent, RunStatus
-from evaluation.transitions import TRANSITIONS, TransitionError, runs_create_bulk, status_path
+from evaluation.transitions import TRANSITIONS, runs_create_bulk, status_path
 from tests.factories import ModelSubmissionFactory
 
 pytestmark = pytest.mark.django_db

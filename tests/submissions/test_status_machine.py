@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from core.bulk import ids_take
+from core.errors import TransitionError
 from evaluation.models import EvalRun, RunStatus
-from evaluation.transitions import TransitionError
 from submissions.models import ModelSubmission, Status, SubmissionEvent
 from submissions.services import submission_approve, submission_reject, submission_requeue
 from submissions.transitions import (

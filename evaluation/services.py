@@ -23,7 +23,7 @@ from evaluation.transitions import run_transition
 
 log = logging.getLogger(__name__)
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
-JOB = "pipeline.jobs.execute_run"  # the django-q2 task a delivery runs
+JOB = "pipeline.jobs.delivery_handle"  # the django-q2 task a delivery runs
 
 
 class SuiteFileError(DomainError):
@@ -232,8 +232,9 @@ def run_store(run: EvalRun, output: HarnessOutput, record: dict) -> None:
     )
 
 
-def run_fail(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str = "") -> str:
-    """Mark a locked RUNNING run FAILED; returns the reason as the submitter reads it."""
+def run_mark_failed(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str = "") -> str:
+    """Mark a locked RUNNING run FAILED (its submission is pipeline.lifecycle.run_fail's); returns the reason as the
+    submitter reads it."""
     reason = f"{kind.label}: {reason}" if reason else str(kind.label)
     run_transition(
         run,

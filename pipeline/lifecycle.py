@@ -51,7 +51,7 @@ def run_fail(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str
     run = runs.run_lock_running(run)
     if run is None:
         return False
-    submission_fail(run.submission, reason=runs.run_fail(run, kind, reason, log_tail=log_tail))
+    submission_fail(run.submission, reason=runs.run_mark_failed(run, kind, reason, log_tail=log_tail))
     return True
 
 
@@ -73,13 +73,13 @@ def _run_reap(run_id: int, stale_before) -> bool:
     last = timezone.localtime(run.heartbeat_at).strftime("%Y-%m-%d %H:%M:%S %Z")
     lost = f"{run.worker} stopped sending heartbeats (last at {last})"
     if run.attempt < settings.EVAL_MAX_ATTEMPTS:
-        runs.run_fail(run, FailureKind.WORKER_LOST, f"{lost}; requeued as attempt {run.attempt + 1}")
+        runs.run_mark_failed(run, FailureKind.WORKER_LOST, f"{lost}; requeued as attempt {run.attempt + 1}")
         submission_transition(
             run.submission, Status.QUEUED, note=f"run {run.pk}: worker lost; attempt {run.attempt + 1} queued"
         )
         runs.run_enqueue(run.submission, attempt=run.attempt + 1)
     else:
-        reason = runs.run_fail(run, FailureKind.WORKER_LOST, f"{lost}; gave up after {run.attempt} attempts")
+        reason = runs.run_mark_failed(run, FailureKind.WORKER_LOST, f"{lost}; gave up after {run.attempt} attempts")
         submission_fail(run.submission, reason=reason)
     return True
 

@@ -27,7 +27,7 @@ from submissions.hub import (
     ModelFacts,
     RepoInfo,
     bounded,
-    check_card,
+    card_license,
     check_model_id,
     check_public,
     check_revision,
@@ -82,7 +82,7 @@ def check_repo(
     check_sizes(repo, source.limits, field=field)
     snapshot = source.snapshot(repo, field=field)
     weights = weight_files(repo, snapshot, adapter=adapter, field=field)
-    license_ = check_card(repo, snapshot, field=field)
+    license_ = card_license(repo, snapshot, field=field)
     loaded = {} if adapter else _load_config_and_tokenizer(repo, snapshot, field=field)
     tensors = {}
     for filename in weights:

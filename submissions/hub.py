@@ -476,8 +476,8 @@ def _split_card(text: str) -> tuple[str, str]:
     return "", text
 
 
-def check_card(repo: RepoInfo, snapshot: Path, *, field: str) -> str:
-    """The model card has a license and says something; returns the license."""
+def card_license(repo: RepoInfo, snapshot: Path, *, field: str) -> str:
+    """The license of the model card, which must exist, say something and name one (SubmissionError otherwise)."""
     readme = snapshot / "README.md"
     if not readme.is_file():
         raise SubmissionError(

@@ -22,7 +22,8 @@ from core.errors import TransitionError
 from evaluation.services import run_enqueue, runs_cancel
 from submissions.checks import CheckOutcome, checks_run
 from submissions.errors import SubmissionError
-from submissions.hub import ModelFacts, check_model_id, submission_resolve
+from submissions.hub import ModelFacts, check_model_id
+from submissions.hub_sources import submission_resolve
 from submissions.models import (
     ACTIVE_STATUSES,
     BlockedModel,

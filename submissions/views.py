@@ -11,7 +11,7 @@ from evaluation.offline import hub_offline
 from submissions import selectors
 from submissions.errors import SubmissionError
 from submissions.forms import FIELDS, SubmissionForm
-from submissions.hub import cached_models
+from submissions.hub_sources import cached_models
 from submissions.models import ModelSubmission, Status
 from submissions.services import submission_can_cancel, submission_cancel, submission_create
 

@@ -24,7 +24,6 @@ from leaderboard.models import Flag
 from leaderboard.selectors import (
     MAX_COMPARED,
     OUTCOMES,
-    CompareError,
     compare_models_parse,
     comparison_for,
     flags_public,
@@ -35,36 +34,22 @@ from leaderboard.selectors import (
     run_for_samples,
     samples,
 )
-from leaderboard.services import LeaderboardError, flag_comment_add, flag_create
-from submissions.errors import HubUnavailable, SubmissionError
+from leaderboard.services import flag_comment_add, flag_create
 from submissions.models import ModelSubmission
 from submissions.selectors import submissions_of, voted
 from submissions.services import (
-    TransitionError,
     submission_approve,
     submission_cancel,
     submission_create,
     submission_reject,
     submission_requeue,
 )
-from submissions.votes import VoteError, vote_cast, vote_withdraw
+from submissions.votes import vote_cast, vote_withdraw
 
 
 class MatrixView(APIView):
     permission_classes = [MatrixPermission]
     matrix_name = ""
-
-
-def _field_errors(service, error_type, default_field: str = "non_field_errors", **kwargs):
-    """Call a service; its input errors (``field``, ``message``) become a 400 with field errors."""
-    try:
-        return service(**kwargs)
-    except error_type as exc:
-        raise ValidationError({exc.field or default_field: [exc.message]}) from None
-
-
-def _conflict(exc: Exception) -> Response:
-    return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
 
 
 CONFLICT = {409: inline_serializer("Conflict", {"detail": serializers.CharField()})}
@@ -180,10 +165,7 @@ class Compare(MatrixView):
     )
     def get(self, request, slug):
         model_ids = compare_models_parse(request.query_params.get("models", ""))
-        try:
-            compared = comparison_for(slug, model_ids, settings.RANKING_CACHE_SECONDS)
-        except CompareError as exc:
-            raise ValidationError({"models": [str(exc)]}) from None
+        compared = comparison_for(slug, model_ids, settings.RANKING_CACHE_SECONDS)  # CompareError: a 400 (api.errors)
         return Response(compared.result)
 
 
@@ -259,7 +241,7 @@ class FlagList(MatrixView, generics.ListAPIView):
     def post(self, request):
         payload = s.FlagSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        flag = _field_errors(flag_create, LeaderboardError, user=request.user, **payload.validated_data)
+        flag = flag_create(user=request.user, **payload.validated_data)
         return Response(s.FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
 
 
@@ -277,14 +259,7 @@ class FlagComments(MatrixView):
         flag = get_object_or_404(Flag, pk=pk)
         payload = s.FlagCommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        comment = _field_errors(
-            flag_comment_add,
-            LeaderboardError,
-            "text",
-            flag=flag,
-            user=request.user,
-            text=payload.validated_data["text"],
-        )
+        comment = flag_comment_add(flag=flag, user=request.user, text=payload.validated_data["text"])
         return Response(s.FlagCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -316,12 +291,8 @@ class SubmissionList(MatrixView, generics.ListAPIView):
     def post(self, request):
         payload = s.SubmissionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            submission = submission_create(user=request.user, **payload.validated_data)
-        except HubUnavailable as exc:  # nothing wrong with the request: try again later
-            return Response({"detail": exc.message}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        except SubmissionError as exc:
-            raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from None
+        # SubmissionError: a 400 naming the field; HubUnavailable (nothing wrong with the request): a 503 (api.errors)
+        submission = submission_create(user=request.user, **payload.validated_data)
         return Response(s.SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 
@@ -346,9 +317,7 @@ class SubmissionAction(MatrixView):
         payload = self.payload_class(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
-            self.act(submission, request.user, payload.validated_data)
-        except TransitionError as exc:
-            return _conflict(exc)
+            self.act(submission, request.user, payload.validated_data)  # TransitionError: a 409 (api.errors)
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
         submission.refresh_from_db()
@@ -383,10 +352,7 @@ class SubmissionVote(MatrixView):
 
     def vote(self, request, pk, service, success: int) -> Response:
         submission = get_object_or_404(ModelSubmission, pk=pk)
-        try:
-            count = service(user=request.user, submission=submission)
-        except VoteError as exc:
-            return _conflict(exc)
+        count = service(user=request.user, submission=submission)  # VoteError: 409 (api.errors)
         data = {
             "votes": count,
             "voted": bool(voted(request.user, [submission])),

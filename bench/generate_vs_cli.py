@@ -72,7 +72,7 @@ def model_from_dir(model_dir: Path, manage: list[str]) -> tuple[str, str]:
     repo_id = f"bench-org/{model_dir.name}"
     script = (
         "import sys; from pathlib import Path; from django.conf import settings; "
-        "from devtools.tiny_model import write_repo; "
+        "from devtools.hub_repo import write_repo; "
         "files = {p.name: p.read_bytes() for p in Path(sys.argv[1]).iterdir() if p.is_file()}; "
         f"files['README.md'] = {CARD!r}.format(name=sys.argv[2], files=', '.join(sorted(files))).encode(); "
         "print(write_repo(sys.argv[2], files, hub_cache=Path(settings.HF_HOME) / 'hub', message='bench model'))"

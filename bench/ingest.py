@@ -152,6 +152,7 @@ def main():
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from core.bulk import rows_copy
     from evaluation.ingest import SAMPLE_COLUMNS, results_ingest, sample_row
     from evaluation.models import EvalRun, SampleLog, Suite
     from submissions.models import ModelSubmission, Status
@@ -182,10 +183,7 @@ def main():
                 )
 
             def raw_copy():
-                with connection.cursor() as cursor:
-                    with cursor.copy(f"COPY bench_bare_samples ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
-                        for row in prebuilt:
-                            copy.write_row(row)
+                rows_copy(table="bench_bare_samples", columns=SAMPLE_COLUMNS, rows=prebuilt)
 
             def ingest():
                 results_ingest(run, output)

@@ -1,10 +1,14 @@
 """Refuse text Postgres cannot store, and JSON bodies nested deeper than any form or API payload, before any view,
-form or lookup sees them."""
+form or lookup sees them; answer the domain errors a view lets through with their status."""
 
 import json
 import re
+from http import HTTPStatus
 
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
+
+from core.errors import DomainError
 
 # NUL has no place in a Postgres text value; an unpaired surrogate (only JSON's \ud800 escapes make one) has no UTF-8.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -77,3 +81,23 @@ def _refuse(request, message: str):
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": message}, status=400)
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class DomainErrors:
+    """The pages' one mapping of domain errors (core.errors) to HTTP: a view that lets one through answers its
+    status with its message (JSON under /api/, where a view DRF does not run raised it; DRF's own views map them
+    in api.errors)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError):
+            return None
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": exception.message}, status=exception.status)
+        context = {"title": HTTPStatus(exception.status).phrase, "message": exception.message}
+        return render(request, "error.html", context, status=exception.status)

@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx: the ranking's in-place filtering
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out log-in into its page
     "operations.outage.StorageOutage",  # a database or Redis outage: 503 with Retry-After
+    "config.middleware.DomainErrors",  # an error a user can cause (core.errors): its 4xx (or 503) with its message
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -491,6 +492,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumber",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",  # domain errors (core.errors) to their HTTP status
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "api.throttling.SignedInRateThrottle",

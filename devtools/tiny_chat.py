@@ -20,7 +20,8 @@ from pathlib import Path
 
 import yaml
 
-from devtools.tiny_model import tiny_model_files, write_repo
+from devtools.hub_repo import write_repo
+from devtools.tiny_model import tiny_model_files
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_PACK = REPO / "evaluation" / "task_packs" / "demo_medical"

@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import connection
-
+from core.bulk import rows_copy
+from core.errors import DomainError
 from evaluation.models import EvalRun, ResultsFile, SampleLog, SubjectResult, SuiteTask, TaskResult
 
 SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
@@ -41,7 +41,7 @@ NO_ANSWER = "[invalid]"  # what lm-eval's regex filters give when they find no a
 NO_ANSWER_METRIC = "no_answer_rate"
 
 
-class HarnessOutputError(ValueError):
+class HarnessOutputError(DomainError):
     """The files are not what lm-eval writes."""
 
 
@@ -199,35 +199,34 @@ def _breakdowns(run: EvalRun) -> dict[str, SuiteTask]:
 def samples_copy(run: EvalRun, output: HarnessOutput) -> int:
     """COPY every sample of the run into SampleLog, counting each subject of the tasks that have a breakdown
     (SubjectResult rows); returns the sample count."""
-    count = 0
     breakdowns = _breakdowns(run)
     questions, correct = Counter(), Counter()
     extracted, no_answer = Counter(), Counter()  # per (task, filter) of generative samples
-    table = SampleLog._meta.db_table
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy:
-            for task, path in output.sample_files.items():
-                with open(path, encoding="utf-8") as lines:
-                    for number, line in enumerate(lines, 1):
-                        if not line.strip():
-                            continue
-                        try:
-                            sample = json.loads(line)
-                            row = sample_row(run.pk, task, sample)
-                        except (ValueError, KeyError, TypeError) as exc:
-                            raise HarnessOutputError(f"{path}, line {number}: not an lm-eval sample ({exc!r})") from exc
-                        copy.write_row(row)
-                        count += 1
-                        if _generated(sample):
-                            extracted[task, row[2]] += 1
-                            no_answer[task, row[2]] += sample["filtered_resps"] in (NO_ANSWER, [NO_ANSWER])
-                        suite_task = breakdowns.get(task)
-                        if suite_task and row[2] == suite_task.metric_filter and isinstance(sample["doc"], dict):
-                            subject = str(sample["doc"].get(suite_task.breakdown) or "")[:200]
-                            value = sample.get(suite_task.metric)
-                            if subject and isinstance(value, (int, float)):
-                                questions[task, subject] += 1
-                                correct[task, subject] += value
+
+    def rows():
+        for task, path in output.sample_files.items():
+            with open(path, encoding="utf-8") as lines:
+                for number, line in enumerate(lines, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        sample = json.loads(line)
+                        row = sample_row(run.pk, task, sample)
+                    except (ValueError, KeyError, TypeError) as exc:
+                        raise HarnessOutputError(f"{path}, line {number}: not an lm-eval sample ({exc!r})") from exc
+                    yield row
+                    if _generated(sample):
+                        extracted[task, row[2]] += 1
+                        no_answer[task, row[2]] += sample["filtered_resps"] in (NO_ANSWER, [NO_ANSWER])
+                    suite_task = breakdowns.get(task)
+                    if suite_task and row[2] == suite_task.metric_filter and isinstance(sample["doc"], dict):
+                        subject = str(sample["doc"].get(suite_task.breakdown) or "")[:200]
+                        value = sample.get(suite_task.metric)
+                        if subject and isinstance(value, (int, float)):
+                            questions[task, subject] += 1
+                            correct[task, subject] += value
+
+    count = rows_copy(table=SampleLog._meta.db_table, columns=SAMPLE_COLUMNS, rows=rows())
     SubjectResult.objects.bulk_create(
         SubjectResult(run=run, task=task, subject=subject, n=n, correct=correct[task, subject])
         for (task, subject), n in questions.items()

@@ -120,7 +120,7 @@ class EvalRun(models.Model):
 
 
 class RunEvent(models.Model):
-    """One move of a run's status (services.run_transition writes them): the run's history."""
+    """One move of a run's status (transitions.run_transition writes them): the run's history."""
 
     run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=16, choices=RunStatus.choices, blank=True)

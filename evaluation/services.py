@@ -1,4 +1,4 @@
-"""Every write to runs, results and suites, and the runs' status machine."""
+"""Every write to runs, results and suites; the runs' status machine is evaluation.transitions."""
 
 import logging
 import os
@@ -14,31 +14,20 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
+from core.errors import DomainError
 from evaluation.ingest import HarnessOutput, results_ingest
 from evaluation.models import EvalRun, FailureKind, RunEvent, RunStatus, Scoring, Suite, SuiteTask
 from evaluation.routing import Cluster, memory_need_gib, route
 from evaluation.selectors import QUEUE_ORDER
+from evaluation.transitions import run_transition
 
 log = logging.getLogger(__name__)
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
-JOB = "pipeline.jobs.execute_run"  # the django-q2 task a delivery runs
-
-# The only moves a run may make. A run that failed stays failed: its submission gets a new run.
-TRANSITIONS: dict[str, set[str]] = {
-    RunStatus.QUEUED: {RunStatus.RUNNING, RunStatus.CANCELLED},
-    RunStatus.RUNNING: {RunStatus.FINISHED, RunStatus.FAILED, RunStatus.CANCELLED},
-    RunStatus.FINISHED: set(),
-    RunStatus.FAILED: set(),
-    RunStatus.CANCELLED: set(),
-}
+JOB = "pipeline.jobs.delivery_handle"  # the django-q2 task a delivery runs
 
 
-class SuiteFileError(ValueError):
+class SuiteFileError(DomainError):
     pass
-
-
-class TransitionError(ValueError):
-    """A status move its machine does not allow (runs here, submissions in submissions.services)."""
 
 
 @transaction.atomic
@@ -94,19 +83,6 @@ def suite_load(path: Path, *, position: int = 0) -> Suite:
 
 def suites_load_all() -> list[Suite]:
     return [suite_load(path, position=i) for i, path in enumerate(sorted(SUITES_DIR.glob("*.yaml")))]
-
-
-def run_transition(run: EvalRun, to_status: str, *, note: str = "", **fields) -> None:
-    """Move a run along TRANSITIONS, with ``fields`` saved alongside, and write the history row.
-    The caller holds the run's row lock (it read ``run`` with select_for_update)."""
-    if to_status not in TRANSITIONS[run.status]:
-        raise TransitionError(f"a {RunStatus(run.status).label} run cannot become {RunStatus(to_status).label}")
-    from_status = run.status
-    run.status = to_status
-    for name, value in fields.items():
-        setattr(run, name, value)
-    run.save(update_fields=["status", *fields])
-    RunEvent.objects.create(run=run, from_status=from_status, to_status=to_status, note=note)
 
 
 def run_deliver(run: EvalRun) -> None:
@@ -256,8 +232,9 @@ def run_store(run: EvalRun, output: HarnessOutput, record: dict) -> None:
     )
 
 
-def run_fail(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str = "") -> str:
-    """Mark a locked RUNNING run FAILED; returns the reason as the submitter reads it."""
+def run_mark_failed(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str = "") -> str:
+    """Mark a locked RUNNING run FAILED (its submission is pipeline.lifecycle.run_fail's); returns the reason as the
+    submitter reads it."""
     reason = f"{kind.label}: {reason}" if reason else str(kind.label)
     run_transition(
         run,

@@ -27,6 +27,7 @@ from django.db.models.functions import Cast, Rank
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from core.errors import DomainError
 from evaluation.ingest import NO_ANSWER
 from evaluation.models import EvalRun, SampleLog, Suite, SuiteTask, TaskResult
 from leaderboard.filters import DisplayForm, RankingFilter, RankingOptions, display_options, score_field
@@ -518,8 +519,10 @@ MAX_COMPARED = 4
 DISAGREEMENTS_PER_PAGE = 50
 
 
-class CompareError(ValueError):
+class CompareError(DomainError):
     """A comparison the URL cannot have (too few or too many models, a model not ranked on the suite)."""
+
+    field = "models"
 
 
 def compare_models_parse(text: str) -> list[str]:

@@ -10,6 +10,8 @@ from django.db.models import JSONField
 from django.utils import timezone
 
 from accounts.policy import MODERATE_FLAGS, can_moderate
+from core.bulk import rows_copy
+from core.errors import DomainError
 from evaluation.models import EvalRun, SubjectResult, Suite, SuiteTask, TaskResult
 from leaderboard import statistics
 from leaderboard.format_gap import entries_format_gap_refresh
@@ -26,17 +28,15 @@ from submissions.models import ModelSubmission, ModelType
 MAX_EVIDENCE_LINKS = 10
 
 
-class IncompleteRunError(ValueError):
+class IncompleteRunError(DomainError):
     """A finished run lacks a score its suite ranks by."""
 
 
-class LeaderboardError(ValueError):
+class LeaderboardError(DomainError):
     """Input a user or a moderator can fix; ``field`` names the form field at fault (None: the whole form)."""
 
     def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 def score_normalise(value: float, choices: int | None) -> float:
@@ -268,15 +268,18 @@ def _entries_upsert(entries: list[LeaderboardEntry]) -> None:
     updates = ", ".join(f"{f.column} = EXCLUDED.{f.column}" for f in fields if f.name != "submission")
     as_json = [isinstance(f, JSONField) for f in fields]  # the rest are numbers, text, dates, arrays: as they are
     now = timezone.now()
+
+    def rows():
+        for entry in entries:
+            entry.updated_at = now
+            values = [getattr(entry, f.attname) for f in fields]
+            yield [json.dumps(v) if j else v for v, j in zip(values, as_json, strict=True)]
+
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE entries_upsert ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
         )
-        with cursor.copy(f"COPY entries_upsert ({columns}) FROM STDIN") as copy:
-            for entry in entries:
-                entry.updated_at = now
-                values = [getattr(entry, f.attname) for f in fields]
-                copy.write_row([json.dumps(v) if j else v for v, j in zip(values, as_json, strict=True)])
+        rows_copy(table="entries_upsert", columns=[f.column for f in fields], rows=rows())
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM entries_upsert "
             f"ON CONFLICT (submission_id) DO UPDATE SET {updates}"

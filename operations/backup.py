@@ -24,12 +24,14 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from core.errors import DomainError
+
 DUMP = "database.dump"
 DOWNLOADS = "downloads"
 MANIFEST = "manifest.json"
 
 
-class BackupError(Exception):
+class BackupError(DomainError):
     pass
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.errors import DomainError
 from evaluation.ingest import HarnessOutputError, stderr_checked
 from evaluation.models import Suite, SuiteTask, TaskResult
 from evaluation.precision import FACTS, Precision, WeightType
@@ -81,7 +82,7 @@ MODEL_TYPE_WORDS = (  # first match wins: "continuously pretrained" before "pret
 )
 
 
-class GradioFileError(ValueError):
+class GradioFileError(DomainError):
     """A file that is not what the template writes, or names something this platform refuses."""
 
 

@@ -3,9 +3,9 @@
 A model in one precision and weight type becomes one submission, owned by the "imported" system user and
 marked imported: FINISHED with one finished run per results file (the newest one ranked, the others kept
 as earlier runs) when it has results; else PENDING_REVIEW, QUEUED (a run queued here) or FAILED as its
-request says. Rows go in with COPY in one transaction, each with the history rows its status machine
-(submissions.services.TRANSITIONS, evaluation.services.TRANSITIONS) would have written, and the ranking
-is refreshed once at the end. Imported runs have task results with their stderr, the results file as it
+request says. Rows go in with COPY in one transaction, their statuses and history rows written by the status
+machines' bulk functions (submissions.transitions, evaluation.transitions), and the ranking is refreshed once at
+the end. Imported runs have task results with their stderr, the results file as it
 was, and no samples.
 
 Running it again adds only what is new: a results file already imported is skipped, a request whose
@@ -13,50 +13,32 @@ submission exists changes nothing, and new results files of an imported model ad
 """
 
 import json
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from evaluation import services as run_services
-from evaluation.models import EvalRun, ResultsFile, RunEvent, RunStatus, Suite, SuiteTask, TaskResult
+from core.bulk import ids_take, model_rows_copy
+from core.errors import DomainError, TransitionError
+from evaluation.models import EvalRun, ResultsFile, RunStatus, Suite, SuiteTask, TaskResult
 from evaluation.precision import WeightType
+from evaluation.transitions import runs_create_bulk, status_path
 from leaderboard.services import entries_refresh_runs
 from pipeline.gradio import GradioFileError, GradioRequest, GradioResult, json_files, request_read, results_read
 from submissions import services as submission_services
 from submissions.hub import ModelFacts
-from submissions.models import ACTIVE_STATUSES, ModelSubmission, ModelType, Status, SubmissionEvent
+from submissions.models import ACTIVE_STATUSES, ModelSubmission, ModelType, Status
+from submissions.transitions import TRANSITIONS, Leg, submissions_create_bulk, submissions_move_bulk
 
 IMPORTED_USERNAME = "imported"
 FAILED_THERE = "failed on the Gradio leaderboard before the import (it kept no reason)"
-# The columns an import fills; every other one takes its field's default.
-SUBMISSION_FIELDS = (
-    "id",
-    "user",
-    "model_id",
-    "revision",
-    "commit_sha",
-    "precision",
-    "weight_type",
-    "base_model",
-    "model_type",
-    "suite",
-    "status",
-    "failure_reason",
-    "facts",
-    "quota_exempt",
-    "imported",
-    "created_at",
-    "updated_at",
-)
-RUN_FIELDS = ("id", "submission", "status", "created_at", "finished_at", "progress_stage", "failure_reason", "record")
 
 
-class GradioImportError(ValueError):
+class GradioImportError(DomainError):
     """The import cannot start (nothing was read or written)."""
 
 
@@ -171,19 +153,13 @@ def _units(results: list[GradioResult], requests: list[GradioRequest], report: I
     return list(units.values())
 
 
-def _path(transitions: dict[str, set[str]], start: str, goal: str) -> list[str] | None:
-    """The statuses a machine passes through from ``start`` to ``goal`` (shortest way), None if none."""
-    ways = {start: []}
-    queue = deque([start])
-    while queue:
-        status = queue.popleft()
-        if status == goal:
-            return ways[status]
-        for after in sorted(transitions[status]):
-            if after not in ways:
-                ways[after] = [*ways[status], after]
-                queue.append(after)
-    return None
+def _can_finish(status: str) -> bool:
+    """Whether a submission that is ``status`` can become FINISHED along its machine."""
+    try:
+        status_path(TRANSITIONS, status, Status.FINISHED)
+    except TransitionError:
+        return False
+    return True
 
 
 def _plan(suite: Suite, units: list[_Unit], report: ImportReport) -> tuple[list[_New], list[_Extend]]:
@@ -213,10 +189,7 @@ def _plan(suite: Suite, units: list[_Unit], report: ImportReport) -> tuple[list[
         if found:
             submission_id, status = found
             # A run of ours is on it (QUEUED, RUNNING), or a moderator closed it (REJECTED, CANCELLED).
-            if (
-                status in (Status.QUEUED, Status.RUNNING)
-                or _path(submission_services.TRANSITIONS, status, Status.FINISHED) is None
-            ):
+            if status in (Status.QUEUED, Status.RUNNING) or not _can_finish(status):
                 for result in fresh:
                     report.problem(result.path, f"{unit.model_id} ({unit.precision}) is {Status(status).label} here")
                 continue
@@ -260,71 +233,40 @@ def imported_user():
     return user
 
 
-def _ids(model, count: int) -> list[int]:
-    """``count`` primary keys of ``model``'s table, taken from its sequence (rows are then COPYed with them)."""
-    if not count:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _copy(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
-    """COPY ``rows`` (values of ``fields``) into ``model``'s table; its other columns get their fields' defaults."""
-    rest = [f for f in model._meta.concrete_fields if f.name not in fields and not f.primary_key]
-    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
-    columns = ", ".join([*(model._meta.get_field(name).column for name in fields), *(f.column for f in rest)])
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row + defaults)
-
-
 class _Rows:
-    """The rows an import writes, built in memory, then COPYed table by table (parents first)."""
+    """The rows an import writes, built in memory, then COPYed table by table (parents first); statuses and history
+    rows through the status machines' bulk functions."""
 
     def __init__(self, suite_tasks: list[SuiteTask], actor_id: int, run_ids: list[int]):
         self.suite_tasks, self.actor_id, self.run_ids = suite_tasks, actor_id, iter(run_ids)
-        self.submissions, self.submission_events, self.runs, self.run_events = [], [], [], []
-        self.results, self.files = [], []
+        self.submissions, self.histories, self.moves = [], [], {}
+        self.runs, self.run_notes, self.results, self.files = [], [], [], []
 
-    def created(self, submission_id: int, moment: datetime, note: str) -> None:
-        """The first event of a submission: it is created PENDING_REVIEW (imports skip the hub checks)."""
-        self.submission_events.append((submission_id, self.actor_id, "", Status.PENDING_REVIEW, note, moment))
-
-    def history(self, submission_id: int, start: str, goal: str, moment: datetime, note: str) -> None:
-        """The submission's events from ``start`` along its status machine to ``goal``."""
-        for status in _path(submission_services.TRANSITIONS, start, goal):
-            self.submission_events.append((submission_id, self.actor_id, start, status, note, moment))
-            start = status
+    def submission(self, fields: dict, moment: datetime, note: str) -> list[Leg]:
+        """A new submission, created PENDING_REVIEW (imports skip the hub checks); returns its history, to extend."""
+        self.submissions.append(fields)
+        self.histories.append([Leg(Status.PENDING_REVIEW, moment, note)])
+        return self.histories[-1]
 
     def run(self, submission_id: int, status: str, moment: datetime, result: GradioResult | None = None) -> None:
-        """A run that ended ``status`` (FINISHED with ``result``'s scores, or FAILED), with its history."""
+        """A run that ended ``status`` (FINISHED with ``result``'s scores, or FAILED)."""
         run_id = next(self.run_ids)
         record = {"imported_from": "a Gradio leaderboard"}
         if result is not None:
             record.update(results_file=result.name, model_sha=result.model_sha)
-        reason = FAILED_THERE if status == RunStatus.FAILED else ""
         self.runs.append(
-            (
-                run_id,
-                submission_id,
-                status,
-                moment,
-                moment if result else None,
-                "finished" if result else "",
-                reason,
-                json.dumps(record),
-            )
+            {
+                "id": run_id,
+                "submission": submission_id,
+                "status": status,
+                "created_at": moment,
+                "finished_at": moment if result else None,
+                "progress_stage": "finished" if result else "",
+                "failure_reason": FAILED_THERE if status == RunStatus.FAILED else "",
+                "record": json.dumps(record),
+            }
         )
-        note = f"imported: {result.name}" if result else f"imported: {FAILED_THERE}"
-        start = ""
-        for step in [RunStatus.QUEUED, *_path(run_services.TRANSITIONS, RunStatus.QUEUED, status)]:
-            self.run_events.append((run_id, start, step, note, moment))
-            start = step
+        self.run_notes.append(f"imported: {result.name}" if result else f"imported: {FAILED_THERE}")
         if result is not None:
             for t in self.suite_tasks:
                 value, stderr = result.scores[t.task]
@@ -332,16 +274,15 @@ class _Rows:
             self.files.append((run_id, result.date_id, result.data))
 
     def copy(self) -> None:
-        _copy(ModelSubmission, SUBMISSION_FIELDS, self.submissions)
-        _copy(
-            SubmissionEvent,
-            ("submission", "actor", "from_status", "to_status", "note", "created_at"),
-            self.submission_events,
+        submissions_create_bulk(submissions=self.submissions, histories=self.histories, actor_id=self.actor_id)
+        submissions_move_bulk(legs=self.moves, actor_id=self.actor_id)
+        runs_create_bulk(runs=self.runs, notes=self.run_notes)
+        model_rows_copy(
+            model=TaskResult,
+            fields=("run", "task", "metric", "metric_filter", "value", "stderr", "num_fewshot"),
+            rows=self.results,
         )
-        _copy(EvalRun, RUN_FIELDS, self.runs)
-        _copy(RunEvent, ("run", "from_status", "to_status", "note", "created_at"), self.run_events)
-        _copy(TaskResult, ("run", "task", "metric", "metric_filter", "value", "stderr", "num_fewshot"), self.results)
-        _copy(ResultsFile, ("run", "date_id", "data"), self.files)
+        model_rows_copy(model=ResultsFile, fields=("run", "date_id", "data"), rows=self.files)
 
 
 def _write(
@@ -362,64 +303,50 @@ def _write(
             report.problem(result.path, f"its submission became {Status(locked[item.submission_id]).label} meanwhile")
     failed = sum(item.status == Status.FAILED for item in new)
     count = failed + sum(len(item.results) for item in [*new, *extend])
-    rows = _Rows(suite_tasks, user.pk, _ids(EvalRun, count))
+    rows = _Rows(suite_tasks, user.pk, ids_take(model=EvalRun, count=count))
     to_queue, to_rank = [], [e.submission_id for e in extend]
-    for item, submission_id in zip(new, _ids(ModelSubmission, len(new)), strict=True):
+    for item, submission_id in zip(new, ids_take(model=ModelSubmission, count=len(new)), strict=True):
         unit, request = item.unit, item.unit.request
-        status = Status.PENDING_REVIEW if item.status == Status.QUEUED else item.status  # queued below, by the service
         facts = request.facts(item.commit_sha) if request else ModelFacts(unit.model_id, item.commit_sha).as_dict()
-        rows.submissions.append(
-            (
-                submission_id,
-                user.pk,
-                unit.model_id,
-                request.revision if request else "main",
-                item.commit_sha,
-                unit.precision,
-                unit.weight_type,
-                facts["base_model"],
-                request.model_type if request else ModelType.PRETRAINED,
-                suite.pk,
-                status,
-                FAILED_THERE if status == Status.FAILED else "",
-                json.dumps(facts),
-                True,
-                True,
-                item.submitted_at,
-                now,
-            )
-        )
+        fields = {
+            "id": submission_id,
+            "user": user.pk,
+            "model_id": unit.model_id,
+            "revision": request.revision if request else "main",
+            "commit_sha": item.commit_sha,
+            "precision": unit.precision,
+            "weight_type": unit.weight_type,
+            "base_model": facts["base_model"],
+            "model_type": request.model_type if request else ModelType.PRETRAINED,
+            "suite": suite.pk,
+            "failure_reason": FAILED_THERE if item.status == Status.FAILED else "",
+            "facts": json.dumps(facts),
+            "quota_exempt": True,
+            "imported": True,
+            "created_at": item.submitted_at,
+            "updated_at": now,
+        }
         source = f"imported from {unit.request.path.name if request else 'a Gradio leaderboard (no request file)'}"
-        rows.created(submission_id, item.submitted_at, source)
+        history = rows.submission(fields, item.submitted_at, source)
         if item.status == Status.FINISHED:
             to_rank.append(submission_id)
-            rows.history(
-                submission_id,
-                Status.PENDING_REVIEW,
-                Status.FINISHED,
-                item.results[0].date,
-                f"imported: {len(item.results)} results file(s); the newest is ranked",
-            )
+            note = f"imported: {len(item.results)} results file(s); the newest is ranked"
+            history.append(Leg(Status.FINISHED, item.results[0].date, note))
             for result in item.results:
                 rows.run(submission_id, RunStatus.FINISHED, result.date, result)
         elif item.status == Status.FAILED:
-            rows.history(submission_id, Status.PENDING_REVIEW, Status.FAILED, item.submitted_at, FAILED_THERE)
+            history.append(Leg(Status.FAILED, item.submitted_at, FAILED_THERE))
             rows.run(submission_id, RunStatus.FAILED, item.submitted_at)
-        elif item.status == Status.QUEUED:
+        elif item.status == Status.QUEUED:  # created PENDING_REVIEW, queued below by the service (with its run)
             to_queue.append(submission_id)
     for item in extend:
-        rows.history(
-            item.submission_id,
-            item.status,
-            Status.FINISHED,
-            item.results[0].date,
-            f"imported: {len(item.results)} more results file(s)",
-        )
+        note = f"imported: {len(item.results)} more results file(s)"
+        rows.moves[item.submission_id] = Leg(Status.FINISHED, item.results[0].date, note)
         for result in item.results:
             rows.run(item.submission_id, RunStatus.FINISHED, result.date, result)
     rows.copy()
-    ModelSubmission.objects.filter(pk__in=[e.submission_id for e in extend]).exclude(status=Status.FINISHED).update(
-        status=Status.FINISHED, failure_reason="", updated_at=now
+    ModelSubmission.objects.filter(pk__in=[e.submission_id for e in extend]).exclude(failure_reason="").update(
+        failure_reason=""
     )
     for submission in ModelSubmission.objects.filter(pk__in=to_queue):
         submission_services.submission_approve(

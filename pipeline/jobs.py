@@ -1,10 +1,13 @@
-"""The job a django-q2 worker runs: ``execute_run(run_id)``.
+"""The job a django-q2 worker runs: ``delivery_handle(run_id)``.
 
 A delivery claims the best queued run of this host's cluster (SELECT ... FOR UPDATE SKIP
 LOCKED), runs the harness in a spawned child process (its own process group, so it can be
 killed whole), keeps the run's heartbeat and progress while it works, then stores
 everything in one transaction. django-q2 delivers at least once: a second delivery finds
 the run claimed or done, and runs the next queued run or nothing.
+
+The task was ``pipeline.jobs.execute_run`` before: a delivery queued under that name before an upgrade fails in
+django-q2 (no such function), and the reaper's next round (evaluation.services.runs_redeliver) sends its run a new one.
 """
 
 import json
@@ -41,26 +44,26 @@ from pipeline.lifecycle import run_fail, run_finish, run_start
 log = logging.getLogger(__name__)
 
 
-def execute_run(run_id: int) -> str:
+def delivery_handle(run_id: int) -> str:
     """The django-q2 task. ``run_id`` is the run whose queueing sent this delivery; the delivery
     runs the best queued run of this host's cluster, which honours priorities."""
     cluster = this_cluster()
     run = run_start(cluster=cluster)
     if run is None:
         return f"delivery for run {run_id}: nothing queued on cluster {cluster.name}"
-    return run_execute(run, cluster)
+    return run_evaluate(run, cluster)
 
 
-def execute_run_now(run_id: int) -> str:
+def run_evaluate_now(run_id: int) -> str:
     """Run this very run in this process (``manage.py evaluate --sync``), if it is still queued."""
     cluster = this_cluster()
     run = run_start(cluster=cluster, run_id=run_id)
     if run is None:
         return f"run {run_id} is not queued here: nothing to do"
-    return run_execute(run, cluster)
+    return run_evaluate(run, cluster)
 
 
-def run_execute(run: EvalRun, cluster: Cluster) -> str:
+def run_evaluate(run: EvalRun, cluster: Cluster) -> str:
     """Run a claimed run to its end: FINISHED, FAILED with a reason, or stopped when cancelled."""
     reason = refusal(run, cluster)
     if reason:

@@ -16,7 +16,7 @@ from evaluation.models import EvalRun, FailureKind
 from evaluation.routing import Cluster
 from leaderboard.services import entry_refresh
 from submissions.models import ModelSubmission, Status
-from submissions.services import submission_fail, submission_transition
+from submissions.transitions import submission_fail, submission_transition
 from submissions.votes import votes_refresh
 
 REAPER_SCHEDULE = "evaluation: requeue runs whose worker was lost"
@@ -52,7 +52,7 @@ def run_fail(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str
     run = runs.run_lock_running(run)
     if run is None:
         return False
-    submission_fail(run.submission, reason=runs.run_fail(run, kind, reason, log_tail=log_tail))
+    submission_fail(run.submission, reason=runs.run_mark_failed(run, kind, reason, log_tail=log_tail))
     return True
 
 
@@ -76,13 +76,13 @@ def _run_reap(run_id: int, stale_before) -> bool:
     last = timezone.localtime(run.heartbeat_at).strftime("%Y-%m-%d %H:%M:%S %Z")
     lost = f"{run.worker} stopped sending heartbeats (last at {last})"
     if run.attempt < settings.EVAL_MAX_ATTEMPTS:
-        runs.run_fail(run, FailureKind.WORKER_LOST, f"{lost}; requeued as attempt {run.attempt + 1}")
+        runs.run_mark_failed(run, FailureKind.WORKER_LOST, f"{lost}; requeued as attempt {run.attempt + 1}")
         submission_transition(
             run.submission, Status.QUEUED, note=f"run {run.pk}: worker lost; attempt {run.attempt + 1} queued"
         )
         runs.run_enqueue(run.submission, attempt=run.attempt + 1)
     else:
-        reason = runs.run_fail(run, FailureKind.WORKER_LOST, f"{lost}; gave up after {run.attempt} attempts")
+        reason = runs.run_mark_failed(run, FailureKind.WORKER_LOST, f"{lost}; gave up after {run.attempt} attempts")
         submission_fail(run.submission, reason=reason)
     return True
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.policy import can_moderate
+from core.errors import TransitionError
 from evaluation.models import EvalRun, RunEvent, RunStatus, TaskResult
 from evaluation.selectors import run_progress
 from evaluation.templatetags.runs import progress_text
@@ -14,7 +15,6 @@ from submissions.hub import check_model_id
 from submissions.models import BlockedModel, ModelSubmission, Organisation, Status, SubmissionEvent, UserQuota
 from submissions.selectors import revision_voters
 from submissions.services import (
-    TransitionError,
     submission_approve,
     submission_cancel,
     submission_raise_priority,

@@ -1,7 +1,7 @@
 """The checks child: ``python -m submissions.checks_child SPEC_JSON``, and every hub check (``model_facts``).
 
 Runs every hub check of one submission on the commits the web request resolved
-(``submissions.hub.submission_resolve``), offline, from the hub cache its parent gives it (online, the one it
+(``submissions.hub_sources.submission_resolve``), offline, from the hub cache its parent gives it (online, the one it
 fetched for it: submissions.hub_fetch), and prints one JSON line: ``{"facts": {...}}`` when they pass,
 ``{"field": ..., "refusal": ...}`` when one fails. This module is the one place the submissions app imports
 transformers: only this child process imports it, never the web process or a cluster's parent (an import-linter
@@ -21,20 +21,22 @@ from submissions.hub import (
     MAX_ARCHITECTURE_CHARS,
     MAX_QUANT_METHOD_CHARS,
     MOE_EXPERT_KEYS,
-    CacheSource,
-    Checked,
     CheckLimits,
     ModelFacts,
     RepoInfo,
-    bounded,
-    check_card,
     check_model_id,
-    check_public,
     check_revision,
+)
+from submissions.hub_checks import (
+    Checked,
+    bounded,
+    card_license,
+    check_public,
     check_sizes,
     count_params,
     weight_files,
 )
+from submissions.hub_sources import CacheSource
 
 
 def _load_config_and_tokenizer(repo: RepoInfo, snapshot: Path, *, field: str) -> dict:
@@ -82,7 +84,7 @@ def check_repo(
     check_sizes(repo, source.limits, field=field)
     snapshot = source.snapshot(repo, field=field)
     weights = weight_files(repo, snapshot, adapter=adapter, field=field)
-    license_ = check_card(repo, snapshot, field=field)
+    license_ = card_license(repo, snapshot, field=field)
     loaded = {} if adapter else _load_config_and_tokenizer(repo, snapshot, field=field)
     tensors = {}
     for filename in weights:

@@ -26,15 +26,9 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 
 from evaluation.precision import WeightType
 from submissions.errors import SubmissionError
-from submissions.hub import (
-    HUB_INFO_FILE,
-    CheckLimits,
-    HubApiSource,
-    RepoInfo,
-    check_public,
-    check_sizes,
-    small_files,
-)
+from submissions.hub import HUB_INFO_FILE, CheckLimits, RepoInfo
+from submissions.hub_checks import check_public, check_sizes, small_files
+from submissions.hub_sources import HubApiSource
 
 MAX_SAFETENSORS_FILES = 512  # the shards of the largest checkpoints on the hub number in the hundreds
 FIRST_BYTES = 100_000  # huggingface_hub's own guess: most headers fit in one request

@@ -1,4 +1,4 @@
-"""Every write to submissions, and their status machine.
+"""Every write to submissions; their status machine is submissions.transitions.
 
 A submission sits on its runs: approving or requeueing one enqueues a run, cancelling one stops
 its runs (evaluation.services). What a run's end does to its submission is pipeline's.
@@ -12,18 +12,18 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from accounts.policy import can_moderate, submission_standing
-from evaluation.services import TransitionError, run_enqueue, runs_cancel
+from core.errors import TransitionError
+from evaluation.services import run_enqueue, runs_cancel
 from submissions.checks import CheckOutcome, checks_run
 from submissions.errors import SubmissionError
-from submissions.hub import ModelFacts, check_model_id, submission_resolve
+from submissions.hub import ModelFacts, check_model_id
+from submissions.hub_sources import submission_resolve
 from submissions.models import (
     ACTIVE_STATUSES,
     BlockedModel,
@@ -36,85 +36,17 @@ from submissions.models import (
     UserQuota,
     WeightType,
 )
+from submissions.transitions import DUPLICATE_CONSTRAINT, submission_transition
 from submissions.votes import vote_submitter
 
 log = logging.getLogger(__name__)
 
-# The only moves a submission may make.
-TRANSITIONS: dict[str, set[str]] = {
-    Status.CHECKING: {Status.PENDING_REVIEW, Status.QUEUED, Status.REJECTED, Status.CANCELLED},
-    Status.PENDING_REVIEW: {Status.QUEUED, Status.REJECTED, Status.CANCELLED},
-    Status.QUEUED: {Status.RUNNING, Status.CANCELLED},
-    Status.RUNNING: {Status.FINISHED, Status.FAILED, Status.CANCELLED, Status.QUEUED},
-    Status.FAILED: {Status.QUEUED},
-    Status.FINISHED: set(),
-    Status.REJECTED: set(),
-    Status.CANCELLED: set(),
-}
 CANCELLABLE = (Status.CHECKING, Status.PENDING_REVIEW, Status.QUEUED, Status.RUNNING)
 SUBMITTER_CANCELLABLE = (Status.CHECKING, Status.PENDING_REVIEW, Status.QUEUED)
 # The submissions an organisation's quota counts: approved by a moderator or queued without review.
 ORG_QUOTA_STATUSES = (Status.QUEUED, Status.RUNNING, Status.FINISHED, Status.FAILED)
-DUPLICATE_CONSTRAINT = "one_active_submission_per_model_config"
 CHECKS_TASK = "submissions.services.submission_check"
 MAX_REASON_CHARS = 2000
-
-
-@transaction.atomic
-def submission_transition(submission: ModelSubmission, to_status: str, *, actor=None, note: str = "") -> None:
-    """Move a submission along TRANSITIONS (under a row lock) and write the history row."""
-    current = ModelSubmission.objects.select_for_update().values_list("status", flat=True).get(pk=submission.pk)
-    if to_status not in TRANSITIONS[current]:
-        raise TransitionError(f"a {Status(current).label} submission cannot become {Status(to_status).label}")
-    try:
-        with transaction.atomic():
-            ModelSubmission.objects.filter(pk=submission.pk).update(status=to_status, updated_at=timezone.now())
-    except IntegrityError as exc:  # FAILED -> QUEUED while an identical submission is active
-        if DUPLICATE_CONSTRAINT not in str(exc):
-            raise
-        raise TransitionError(
-            "an identical submission (same model, commit, precision, weight type and suite) is already "
-            "pending review, queued, running or finished"
-        ) from None
-    submission.status = to_status
-    SubmissionEvent.objects.create(
-        submission=submission, actor=actor, from_status=current, to_status=to_status, note=note
-    )
-    if to_status in (Status.FINISHED, Status.FAILED, Status.REJECTED):
-        transaction.on_commit(lambda: submission_notify(submission.pk))
-
-
-@transaction.atomic
-def submission_fail(submission: ModelSubmission, *, reason: str) -> None:
-    """Its evaluation failed for good: the submitter reads ``reason`` (and is emailed it)."""
-    ModelSubmission.objects.filter(pk=submission.pk).update(failure_reason=reason)
-    submission.failure_reason = reason
-    submission_transition(submission, Status.FAILED, note=reason)
-
-
-def submission_notify(submission_id: int) -> None:
-    """Tell the submitter that the evaluation ended or the submission was rejected, and how."""
-    submission = ModelSubmission.objects.select_related("user", "suite").get(pk=submission_id)
-    if submission.user is None or not submission.user.email:
-        return
-    if submission.status == Status.FINISHED:
-        body = f"{submission.model_id} is evaluated and ranked on {submission.suite.name}."
-    elif submission.status == Status.REJECTED and submission.events.filter(from_status=Status.CHECKING).exists():
-        body = f"The hub checks refused {submission.model_id}: {submission.failure_reason}\nYou can submit it again."
-    elif submission.status == Status.REJECTED:
-        body = f"A moderator rejected {submission.model_id}: {submission.failure_reason}"
-    else:
-        body = f"The evaluation of {submission.model_id} failed: {submission.failure_reason}\nYou can submit it again."
-    link = settings.SITE_URL.rstrip("/") + reverse("submission", args=[submission.pk])
-    try:
-        send_mail(
-            f"[leaderboard] {submission.model_id}: {submission.get_status_display()}",
-            f"{body}\n\n{link}\n",
-            None,
-            [submission.user.email],
-        )
-    except OSError:  # the mail server is down: the status is on the profile and the queue anyway
-        log.exception("could not email %s about submission %s", submission.user.email, submission.pk)
 
 
 def _require_moderator(actor) -> None:

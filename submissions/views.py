@@ -10,13 +10,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.policy import vote_counts
 from accounts.selectors import hub_identity, hub_organisations
+from core.errors import TransitionError
 from evaluation.offline import hub_offline
 from submissions import selectors
-from submissions.errors import HubUnavailable, SubmissionError
+from submissions.errors import SubmissionError
 from submissions.forms import FIELDS, SubmissionForm
-from submissions.hub import cached_models
+from submissions.hub_sources import cached_models
 from submissions.models import ModelSubmission, Status
-from submissions.services import TransitionError, submission_can_cancel, submission_cancel, submission_create
+from submissions.services import submission_can_cancel, submission_cancel, submission_create
 from submissions.votes import VoteError, vote_cast, vote_withdraw
 
 SECTION_SIZE = 50
@@ -33,7 +34,7 @@ def submit(request):
             submission = submission_create(user=request.user, **form.cleaned_data)
         except SubmissionError as exc:
             form.add_error(exc.field, exc.message)
-            status = 503 if isinstance(exc, HubUnavailable) else status
+            status = exc.status  # 400, or 503 when the hub did not answer
         else:
             messages.success(request, f"{submission.model_id} is submitted: {submission.get_status_display()}.")
             return redirect("submission", submission.pk)

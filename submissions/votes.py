@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.policy import counted_voters
+from core.errors import DomainError
 from submissions.models import VOTABLE_STATUSES, ModelSubmission, Status, Vote
 
 # Submissions whose count still moves: those that wait, and those in their hub checks (the submitter's vote).
@@ -20,8 +21,10 @@ COUNTED = (Status.CHECKING, *VOTABLE_STATUSES)
 NOT_WAITING = "votes are taken only while a submission waits for review or in the queue; this one is {status}"
 
 
-class VoteError(ValueError):
-    """A vote that cannot be cast or withdrawn, with the reason the voter reads (a 409 in the API)."""
+class VoteError(DomainError):
+    """A vote that cannot be cast or withdrawn, with the reason the voter reads."""
+
+    status = 409
 
 
 def _revision_locked(submission: ModelSubmission) -> list[ModelSubmission]:

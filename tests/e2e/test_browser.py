@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from devtools.tiny_model import build_tiny_model
 from evaluation.models import SampleLog
 from leaderboard.models import Flag, FlagStatus
-from pipeline.jobs import execute_run
+from pipeline.jobs import delivery_handle
 from submissions.services import submission_approve, submission_create
 from tests.e2e.conftest import screenshot
 from tests.leaderboard.conftest import rank_model, uniform
@@ -31,7 +31,7 @@ def test_a_real_evaluation_ranks_charts_and_browses_samples(page, settings, suit
         user=None, model_id=model_id, revision="main", precision="float32", suite=suite, check_now=True
     )
     submission_approve(submission, actor=None)
-    assert execute_run(submission.runs.get().pk) == "finished"
+    assert delivery_handle(submission.runs.get().pk) == "finished"
     run = submission.runs.get()
 
     page.goto("/")
@@ -206,7 +206,7 @@ def test_compare_two_evaluated_tiny_models_and_follow_a_disagreement_to_its_samp
             user=None, model_id=model_id, revision="main", precision="float32", suite=suite, check_now=True
         )
         submission_approve(submission, actor=None)
-        assert execute_run(submission.runs.get().pk) == "finished"
+        assert delivery_handle(submission.runs.get().pk) == "finished"
         runs[model_id] = submission.runs.get()
     medmcqa = suite.tasks.get(task="demo_medmcqa")
     assert runs["test-org/tiny-a"].subject_results.filter(task="demo_medmcqa", subject="Pharmacology", n=5).exists()

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from evaluation.ingest import NO_ANSWER_METRIC
 from evaluation.models import RunStatus, SampleLog, TaskResult
-from pipeline.jobs import execute_run
+from pipeline.jobs import delivery_handle
 from submissions.services import submission_approve, submission_create
 
 THINK_END = "</think>"
@@ -31,7 +31,7 @@ def test_generative_scores_and_generations_equal_the_lm_eval_cli(tiny_chat_model
     )
     submission_approve(submission, actor=None)
     run = submission.runs.get()
-    execute_run(run.pk)
+    delivery_handle(run.pk)
     run.refresh_from_db()
     assert run.status == RunStatus.FINISHED, f"{run.failure_reason}\n{run.log_tail}"
 

@@ -8,7 +8,7 @@ import psutil
 
 from evaluation.services import run_enqueue
 from evaluation.worker import harness_env
-from pipeline.jobs import execute_run
+from pipeline.jobs import delivery_handle
 from tests.evaluation.helpers import harness_processes, queued_submission
 
 SECRETS = {
@@ -42,7 +42,7 @@ def test_the_harness_child_cannot_see_the_database_url_or_any_secret(tiny_model,
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        assert execute_run(run.pk) == "finished"
+        assert delivery_handle(run.pk) == "finished"
     finally:
         done.set()
         watcher.join()

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from devtools.tiny_model import build_tiny_adapter, build_tiny_model
 from evaluation.models import RunStatus, SampleLog, TaskResult
-from pipeline.jobs import execute_run
+from pipeline.jobs import delivery_handle
 from submissions.services import submission_approve, submission_create
 
 
@@ -37,7 +37,7 @@ def test_stored_scores_equal_the_lm_eval_cli(weights, tiny_model, suites, tmp_pa
     submission_approve(submission, actor=None)
     run = submission.runs.get()
 
-    assert execute_run(run.pk) == "finished"
+    assert delivery_handle(run.pk) == "finished"
 
     run.refresh_from_db()
     assert run.status == RunStatus.FINISHED
@@ -93,7 +93,7 @@ def test_adapter_and_delta_weights_change_the_answers(tiny_model, hub_cache, sui
             check_now=True,
         )
         run = submission.runs.get()
-        assert execute_run(run.pk) == "finished"
+        assert delivery_handle(run.pk) == "finished"
         resps[weight_type] = list(
             SampleLog.objects.filter(run=run).order_by("task", "doc_id").values_list("resps", flat=True)
         )

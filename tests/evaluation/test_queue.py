@@ -16,7 +16,7 @@ from evaluation.routing import cluster_get
 from evaluation.selectors import run_progress, run_queue_position, runs_in_queue
 from evaluation.services import run_enqueue
 from evaluation.templatetags.runs import progress_text
-from pipeline.jobs import execute_run
+from pipeline.jobs import delivery_handle
 from pipeline.lifecycle import REAPER_SCHEDULE, run_start, runs_reap
 from submissions.models import Status
 from submissions.services import submission_cancel
@@ -156,7 +156,7 @@ def test_a_worker_refuses_what_it_cannot_run_with_a_clear_reason(suites, tiny_mo
         model_id, sha, suites["demo-medical"], precision="float16", facts={"num_params": 7 * 10**9}
     )
     run_enqueue(too_big)
-    assert execute_run(0) == "refused"
+    assert delivery_handle(0) == "refused"
     too_big.refresh_from_db()
     assert too_big.status == Status.FAILED
     assert too_big.failure_reason == (
@@ -166,7 +166,7 @@ def test_a_worker_refuses_what_it_cannot_run_with_a_clear_reason(suites, tiny_mo
 
     eight_bit = queued_submission(model_id, sha, suites["medical"], precision="8bit", facts={"num_params": 10**6})
     run = run_enqueue(eight_bit)
-    result = execute_run(run.pk)
+    result = delivery_handle(run.pk)
     run.refresh_from_db()
     if run.failure_kind == FailureKind.REFUSED:  # where bitsandbytes is missing (it is, on CPU-only hosts)
         assert result == "refused"
@@ -182,7 +182,7 @@ def test_a_queued_run_is_cancelled_before_any_worker_takes_it(suites, tiny_model
     submission_cancel(submission, actor=ModeratorFactory(), note="withdrawn")
     run.refresh_from_db()
     assert run.status == RunStatus.CANCELLED
-    assert execute_run(run.pk) == f"delivery for run {run.pk}: nothing queued on cluster default"
+    assert delivery_handle(run.pk) == f"delivery for run {run.pk}: nothing queued on cluster default"
 
 
 def test_staff_cancel_runs_from_the_admin(suites, tiny_model, client):

@@ -20,7 +20,7 @@ from evaluation.models import (
     TaskResult,
 )
 from evaluation.services import run_enqueue
-from pipeline.jobs import execute_run
+from pipeline.jobs import delivery_handle
 from submissions.models import Status
 from submissions.services import submission_create
 from tests.evaluation.helpers import harness_processes, queued_submission
@@ -47,7 +47,7 @@ def test_a_finished_run_records_what_reproduces_it_and_downloads_in_the_cli_form
         user=None, model_id=model_id, revision="main", precision="float32", suite=suite, review=False, check_now=True
     )
     run = submission.runs.get()
-    assert execute_run(run.pk) == "finished"
+    assert delivery_handle(run.pk) == "finished"
     run.refresh_from_db()
     assert run.status == RunStatus.FINISHED and run.attempt == 1 and run.cluster == "default"
 
@@ -73,7 +73,7 @@ def test_a_finished_run_records_what_reproduces_it_and_downloads_in_the_cli_form
 
     # A second delivery of the same attempt changes nothing.
     results, events = TaskResult.objects.filter(run=run).count(), submission.events.count()
-    assert execute_run(run.pk) == f"delivery for run {run.pk}: nothing queued on cluster default"
+    assert delivery_handle(run.pk) == f"delivery for run {run.pk}: nothing queued on cluster default"
     assert TaskResult.objects.filter(run=run).count() == results and SampleLog.objects.filter(run=run).count() == len(
         samples
     )
@@ -111,7 +111,7 @@ def test_a_model_that_does_not_load_fails_with_a_readable_reason(suites, hub_cac
     sha = build_tiny_model(model_id, hub_cache=hub_cache, remote_code=True)
     submission = queued_submission(model_id, sha, suites["demo-medical"])
     run = run_enqueue(submission)
-    assert execute_run(run.pk) == "failed"
+    assert delivery_handle(run.pk) == "failed"
     run.refresh_from_db()
     submission.refresh_from_db()
     assert run.failure_kind == FailureKind.MODEL_LOAD
@@ -131,7 +131,7 @@ def test_a_missing_dataset_fails_as_dataset_unavailable(tiny_model, db, tmp_path
     SuiteTask.objects.create(suite=suite, task="broken_task", name="Broken")
     model_id, sha = tiny_model
     run = run_enqueue(queued_submission(model_id, sha, suite))
-    assert execute_run(run.pk) == "failed"
+    assert delivery_handle(run.pk) == "failed"
     run.refresh_from_db()
     assert run.failure_kind == FailureKind.DATASET and run.failure_reason.startswith("dataset unavailable: ")
     assert "missing.jsonl" in run.failure_reason
@@ -143,7 +143,7 @@ def test_a_run_past_its_suites_timeout_is_killed_and_failed(tiny_model, suites, 
     model_id, sha = tiny_model
     submission = queued_submission(model_id, sha, suites["demo-medical"])
     run = run_enqueue(submission)
-    assert execute_run(run.pk) == "timed out"
+    assert delivery_handle(run.pk) == "timed out"
     run.refresh_from_db()
     submission.refresh_from_db()
     assert (run.status, run.failure_kind, run.failure_reason) == (

@@ -9,7 +9,7 @@ import sys
 from django.conf import settings
 
 from evaluation.export import run_export_file
-from pipeline.jobs import execute_run
+from pipeline.jobs import delivery_handle
 from submissions.services import submission_create
 from tests.conftest import REPO, database_url
 
@@ -59,7 +59,7 @@ def test_backup_then_restore_into_an_empty_data_directory_gives_the_same_site(
         check_now=True,
     )
     run = submission.runs.get()
-    assert execute_run(run.pk) == "finished"
+    assert delivery_handle(run.pk) == "finished"
     run.refresh_from_db()
     run_export_file(run)  # its download, as the checks cluster builds it
     paths = ["/leaderboards/demo-medical/", f"/models/{model_id}/", f"/runs/{run.pk}/download.zip", "/queue/"]

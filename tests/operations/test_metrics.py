@@ -9,7 +9,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from evaluation.models import EvalRun, RunStatus
-from pipeline.jobs import execute_run
+from pipeline.jobs import delivery_handle
 from pipeline.lifecycle import runs_reap
 from submissions.services import submission_create
 from tests.conftest import wait_for
@@ -73,7 +73,7 @@ def test_the_platforms_values_move_as_a_run_goes_through_its_life(transactional_
 
     def work():
         try:
-            execute_run(run.pk)
+            delivery_handle(run.pk)
         finally:
             connection.close()
 

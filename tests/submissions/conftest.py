@@ -6,12 +6,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 
-from devtools.tiny_model import (
-    GITATTRIBUTES,
-    build_tiny_model,
-    repo_cache_dir,
-    write_repo,
-)
+from devtools.hub_repo import GITATTRIBUTES, repo_cache_dir, write_repo
+from devtools.tiny_model import build_tiny_model
 from submissions.hub import HUB_INFO_FILE
 from submissions.services import submission_check, submission_create
 from tests.factories import StaffFactory, UserFactory

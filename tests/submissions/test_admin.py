@@ -11,7 +11,8 @@ from submissions.models import (
     Status,
     UserQuota,
 )
-from submissions.services import submission_approve, submission_transition
+from submissions.services import submission_approve
+from submissions.transitions import submission_transition
 from tests.factories import ModelSubmissionFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,13 +18,14 @@ from huggingface_hub.errors import (
 from huggingface_hub.file_download import repo_folder_name
 from huggingface_hub.hf_api import GitCommitInfo, ModelInfo
 
-from devtools.tiny_model import build_tiny_adapter, repo_cache_dir
+from devtools.hub_repo import repo_cache_dir
+from devtools.tiny_model import build_tiny_adapter
 from evaluation.precision import WeightType
 from submissions import hub_fetch
 from submissions.checks import CheckOutcome, checks_run
 from submissions.checks_child import model_facts
 from submissions.errors import HubUnavailable, SubmissionError
-from submissions.hub import HubApiSource, hub_source, submission_resolve
+from submissions.hub_sources import HubApiSource, hub_source, submission_resolve
 from submissions.models import ModelSubmission
 
 FILE_URL = re.compile(r"/(?P<repo>[^/]+/[^/]+)/resolve/(?P<sha>[0-9a-f]{40})/(?P<name>.+)$")

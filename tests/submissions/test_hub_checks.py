@@ -5,7 +5,8 @@ import json
 import pytest
 from huggingface_hub import ModelCard, ModelCardData
 
-from devtools.tiny_model import build_tiny_adapter, repo_cache_dir, tiny_model_files
+from devtools.hub_repo import repo_cache_dir
+from devtools.tiny_model import build_tiny_adapter, tiny_model_files
 from submissions.checks_child import model_facts
 from submissions.errors import SubmissionError
 from submissions.hub import CARD_MIN_WORDS

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from submissions.errors import SubmissionError
 from submissions.models import ModelSubmission, Organisation, Status, UserQuota
-from submissions.services import submission_cancel, submission_reject, submission_transition
+from submissions.services import submission_cancel, submission_reject
+from submissions.transitions import submission_transition
 from tests.factories import StaffFactory, hub_member
 
 pytestmark = pytest.mark.django_db

@@ -1,18 +1,22 @@
 """The one status machine: every move of the table, allowed and refused, with its history row."""
 
 import itertools
+import json
 
 import pytest
+from django.utils import timezone
 
+from core.bulk import ids_take
+from core.errors import TransitionError
 from evaluation.models import EvalRun, RunStatus
 from submissions.models import ModelSubmission, Status, SubmissionEvent
-from submissions.services import (
+from submissions.services import submission_approve, submission_reject, submission_requeue
+from submissions.transitions import (
     TRANSITIONS,
-    TransitionError,
-    submission_approve,
-    submission_reject,
-    submission_requeue,
+    Leg,
     submission_transition,
+    submissions_create_bulk,
+    submissions_move_bulk,
 )
 from tests.factories import ModelSubmissionFactory
 
@@ -115,3 +119,81 @@ def test_requeue_only_after_failure(staff, status):
     with pytest.raises(TransitionError):
         submission_requeue(submission, actor=staff)
     assert not submission.runs.exists()
+
+
+# --- the bulk functions an import writes through -------------------------------------------------------
+
+
+def _new_fields(template: ModelSubmission, model_id: str) -> dict:
+    [submission_id] = ids_take(model=ModelSubmission, count=1)
+    now = timezone.now()
+    return {
+        "id": submission_id,
+        "user": template.user_id,
+        "model_id": model_id,
+        "commit_sha": "a" * 40,
+        "precision": "float32",
+        "suite": template.suite_id,
+        "facts": json.dumps(template.facts),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def test_bulk_creation_writes_every_step_of_the_way_as_a_history_row():
+    template, now = ModelSubmissionFactory(), timezone.now()
+    fields = _new_fields(template, "org/bulk")
+    legs = [Leg(Status.PENDING_REVIEW, now, "made elsewhere"), Leg(Status.FINISHED, now, "ran elsewhere")]
+    assert submissions_create_bulk(submissions=[fields], histories=[legs], actor_id=None) == 1
+    made = ModelSubmission.objects.get(pk=fields["id"])
+    assert made.status == Status.FINISHED
+    steps = list(made.events.order_by("pk").values_list("from_status", "to_status", "note"))
+    assert steps == [
+        ("", Status.PENDING_REVIEW, "made elsewhere"),
+        (Status.PENDING_REVIEW, Status.QUEUED, "ran elsewhere"),
+        (Status.QUEUED, Status.RUNNING, "ran elsewhere"),
+        (Status.RUNNING, Status.FINISHED, "ran elsewhere"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "goals",
+    [
+        [Status.FINISHED],  # not a status a submission is created in
+        [Status.PENDING_REVIEW, Status.REJECTED, Status.QUEUED],  # nothing leaves REJECTED
+        [],
+    ],
+)
+def test_bulk_creation_refuses_a_history_the_machine_forbids_and_writes_nothing(goals):
+    template, now = ModelSubmissionFactory(), timezone.now()
+    before = ModelSubmission.objects.count(), SubmissionEvent.objects.count()
+    good = [Leg(Status.PENDING_REVIEW, now, "fine")]
+    bad = [Leg(goal, now, "made elsewhere") for goal in goals]
+    with pytest.raises(TransitionError):
+        submissions_create_bulk(
+            submissions=[_new_fields(template, "org/good"), _new_fields(template, "org/bad")],
+            histories=[good, bad],
+            actor_id=None,
+        )
+    assert (ModelSubmission.objects.count(), SubmissionEvent.objects.count()) == before
+
+
+def test_bulk_moves_follow_the_machine_from_the_status_read_under_the_lock():
+    failed = ModelSubmissionFactory(status=Status.FAILED)
+    finished = ModelSubmissionFactory(status=Status.FINISHED)
+    now = timezone.now()
+    legs = {s.pk: Leg(Status.FINISHED, now, "more results") for s in (failed, finished)}
+    assert submissions_move_bulk(legs=legs, actor_id=None) == 1
+    failed.refresh_from_db()
+    assert failed.status == Status.FINISHED
+    assert list(failed.events.order_by("pk").values_list("from_status", "to_status")) == [
+        (Status.FAILED, Status.QUEUED),
+        (Status.QUEUED, Status.RUNNING),
+        (Status.RUNNING, Status.FINISHED),
+    ]
+    assert not finished.events.exists()  # already there: no move, no row
+    rejected = ModelSubmissionFactory(status=Status.REJECTED)
+    with pytest.raises(TransitionError):
+        submissions_move_bulk(legs={rejected.pk: Leg(Status.FINISHED, now, "no")}, actor_id=None)
+    rejected.refresh_from_db()
+    assert rejected.status == Status.REJECTED and not rejected.events.exists()

@@ -22,7 +22,8 @@ from evaluation.selectors import run_queue_position
 from pipeline.lifecycle import run_start, runs_reap
 from submissions.admin import ModelSubmissionAdmin
 from submissions.models import ModelSubmission, Status, Vote
-from submissions.services import submission_approve, submission_create, submission_transition
+from submissions.services import submission_approve, submission_create
+from submissions.transitions import submission_transition
 from submissions.votes import VoteError, vote_cast, vote_withdraw
 from tests.factories import ModelSubmissionFactory, UserFactory, verified_user
 

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.bulk import rows_copy
 from evaluation.ingest import SAMPLE_COLUMNS, sample_row
 from evaluation.models import EvalRun, RunStatus, SampleLog, Suite, TaskResult
 from leaderboard.models import Flag, FlagReason, FlagStatus, LeaderboardEntry
@@ -196,13 +197,9 @@ class Command(BaseCommand):
 
     def _samples(self, runs, suite_tasks, per_task, rng) -> int:
         """Samples as lm-eval logs multiple-choice loglikelihood requests, copied in as ingestion does."""
-        count = 0
-        table = SampleLog._meta.db_table
         letters = "ABCDE"
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN") as copy,
-        ):
+
+        def rows():
             for run in runs:
                 for t in suite_tasks:
                     k = t.choices or 4
@@ -231,6 +228,6 @@ class Command(BaseCommand):
                             "metrics": [t.metric],
                             t.metric: 1.0 if pick == target else 0.0,
                         }
-                        copy.write_row(sample_row(run.pk, t.task, sample))
-                        count += 1
-        return count
+                        yield sample_row(run.pk, t.task, sample)
+
+        return rows_copy(table=SampleLog._meta.db_table, columns=SAMPLE_COLUMNS, rows=rows())

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from evaluation.models import Suite
 from evaluation.precision import Precision
-from pipeline.jobs import execute_run_now
+from pipeline.jobs import run_evaluate_now
 from submissions.errors import SubmissionError
 from submissions.models import Status
 from submissions.services import submission_approve, submission_create
@@ -55,7 +55,7 @@ class Command(BaseCommand):
         run = submission.runs.get()
         self.stdout.write(f"submission {submission.pk}, run {run.pk}: {model_id}@{submission.commit_sha}")
         if sync:
-            execute_run_now(run.pk)
+            run_evaluate_now(run.pk)
         while True:  # also after --sync: a cluster may have claimed the run first; a lost worker's run is retried
             submission.refresh_from_db()
             if submission.status in FINAL:

@@ -44,7 +44,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports  # the layer contracts: [tool.importlinter] in pyproject.toml
 
-# Three test processes by files (each its own database; the browser tests last in each): ~10 min on 2 cores.
+# Three test processes by files (each its own database; the browser tests last in each): ~12 min on 2 cores.
 PYTEST_ARGS ?= -n 3 --dist loadfile
 test: lint
 	HF_HOME=$(CURDIR)/.data/test-hf $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -2,13 +2,13 @@
 as it ships (12-16 questions per task), and the same nine tasks on 100 real-sized questions each.
 
 The 100-question pack is made here, in DATA_DIR/bench_medical_100, as a suite of its own (bench-medical-100):
-PubMedQA takes the first 100 expert-labelled records of ../shared/data/pubmedqa where it exists (the bench
-only reads it, never the tests; a clone without it repeats the demo's PubMedQA records too); the other tasks
+PubMedQA takes the first 100 expert-labelled records of the file ``--pubmedqa`` names (PubMedQA's
+ori_pqal.json; without it, the demo's PubMedQA records are repeated like the rest); the other tasks
 repeat the demo's questions (real exam questions of real length) as 100 distinct documents. The CLI gets the seed leaderboard's reproduction flags (--batch_size 1, 0-shot) plus
 --log_samples, since the platform stores every sample too. Both evaluate the same freshly built model.
 Prints both wall times and their ratio per pack (goal: platform / CLI <= 1.0).
 
-    make bench        (or: .venv/bin/python bench/evaluate_vs_cli.py [--repeat N] [--pack demo|100])
+    make bench        (or: .venv/bin/python bench/evaluate_vs_cli.py [--repeat N] [--pack demo|100] [--pubmedqa FILE])
 """
 
 import argparse
@@ -25,7 +25,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PACK = REPO / "evaluation" / "task_packs" / "demo_medical"
-PUBMEDQA = REPO.parent / "shared" / "data" / "pubmedqa" / "ori_pqal.json"
 QUESTIONS = 100
 TASKS = (
     "demo_medmcqa,demo_medqa_4options,demo_mmlu_anatomy,demo_mmlu_clinical_knowledge,demo_mmlu_college_biology,"
@@ -39,7 +38,7 @@ def timed(command: list[str], cwd: Path) -> float:
     return time.perf_counter() - started
 
 
-def make_pack_100(pack: Path) -> Path:
+def make_pack_100(pack: Path, pubmedqa: Path | None) -> Path:
     """The demo pack with 100 questions per task in ``pack``, and its suite file there; returns the suite file."""
     shutil.copytree(PACK, pack, ignore=shutil.ignore_patterns("__pycache__"))
     repeated = [
@@ -47,8 +46,8 @@ def make_pack_100(pack: Path) -> Path:
         pack / "data" / "medqa_4options.jsonl",
         *sorted((pack / "data" / "mmlu").glob("*_test.jsonl")),
     ]
-    if not PUBMEDQA.exists():  # a clone without ../shared: PubMedQA repeats the demo's records like the rest
-        print(f"{PUBMEDQA} is absent: PubMedQA repeats the demo pack's records")
+    if pubmedqa is None:
+        print("no --pubmedqa file: PubMedQA repeats the demo pack's records")
         repeated.append(pack / "data" / "pubmedqa.jsonl")
     for data in repeated:
         docs = [json.loads(line) for line in data.read_text().splitlines() if line.strip()]
@@ -62,8 +61,8 @@ def make_pack_100(pack: Path) -> Path:
                     doc[key] = f"bench-{i:05d}"
             more.append(doc)
         data.write_text("".join(json.dumps(doc) + "\n" for doc in more))
-    if PUBMEDQA.exists():
-        records = json.loads(PUBMEDQA.read_text())
+    if pubmedqa is not None:
+        records = json.loads(pubmedqa.read_text())
         pubmedqa = [{"pubid": pubid, **record} for pubid, record in list(records.items())[:QUESTIONS]]
         (pack / "data" / "pubmedqa.jsonl").write_text("".join(json.dumps(doc) + "\n" for doc in pubmedqa))
     suite = (REPO / "evaluation" / "suites" / "demo-medical.yaml").read_text()
@@ -122,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--pack", choices=["demo", "100", "both"], default="both")
+    parser.add_argument("--pubmedqa", type=Path, help="PubMedQA's ori_pqal.json, for real PubMedQA records")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -134,7 +134,7 @@ def main() -> None:
         # kept after the bench, in a folder of its own: the suite's runs point at it
         pack = Path(os.environ.get("DATA_DIR", REPO / ".data")) / "bench_medical_100"
         shutil.rmtree(pack, ignore_errors=True)
-        suite_file = make_pack_100(pack)
+        suite_file = make_pack_100(pack, args.pubmedqa)
         subprocess.run([*manage, "load_suites", str(suite_file)], cwd=REPO, check=True, capture_output=True)
         run_pack(f"{QUESTIONS} questions per task", pack, "bench-medical-100", args.repeat, manage, lm_eval, hf_home)
 

@@ -3,10 +3,10 @@ evaluation.ingest.results_ingest (read the JSONL, build rows, COPY into SampleLo
 and indexes), beside a raw COPY of the very same rows, prebuilt in memory, into a bare table (same
 columns, no keys, no indexes) in the same run. Prints rows/s of both and their ratio (goal >= 0.5).
 
-    .venv/bin/python bench/ingest.py [--rows 100000] [--repeat 3]
+    .venv/bin/python bench/ingest.py [--rows 100000] [--repeat 3] [--pubmedqa FILE]
 
-Documents are real PubMedQA records (/work/shared/data/pubmedqa/ori_pqal.json) when that file is
-there, else synthetic ones of the same shape and size. Runs on the bench database (DATA_DIR=.data/bench),
+Documents are real PubMedQA records from the file ``--pubmedqa`` names (PubMedQA's ori_pqal.json), else
+synthetic ones of the same shape and size. Runs on the bench database (DATA_DIR=.data/bench),
 inside a transaction that is rolled back: the database is left as it was.
 """
 
@@ -22,15 +22,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PUBMEDQA = Path("/work/shared/data/pubmedqa/ori_pqal.json")
 CHOICES = ["yes", "no", "maybe"]
 TASKS = 10
 
 
-def documents(rng: random.Random) -> tuple[list[dict], str]:
-    if PUBMEDQA.exists():
-        records = json.loads(PUBMEDQA.read_text())
-        return [{"pubid": pubid, **record} for pubid, record in records.items()], f"PubMedQA ({PUBMEDQA})"
+def documents(rng: random.Random, pubmedqa: Path | None) -> tuple[list[dict], str]:
+    if pubmedqa is not None:
+        records = json.loads(pubmedqa.read_text())
+        return [{"pubid": pubid, **record} for pubid, record in records.items()], f"PubMedQA ({pubmedqa})"
     words = [
         "patients",
         "study",
@@ -64,7 +63,7 @@ def documents(rng: random.Random) -> tuple[list[dict], str]:
         }
         for i in range(1000)
     ]
-    return docs, "synthetic PubMedQA-like documents (the shared PubMedQA file is not here)"
+    return docs, "synthetic PubMedQA-like documents (no --pubmedqa file)"
 
 
 def sample(doc_id: int, doc: dict, rng: random.Random) -> dict:
@@ -91,10 +90,10 @@ def sample(doc_id: int, doc: dict, rng: random.Random) -> dict:
     return line
 
 
-def write_output(folder: Path, rows: int, rng: random.Random):
+def write_output(folder: Path, rows: int, rng: random.Random, pubmedqa: Path | None):
     from evaluation.ingest import harness_output_read
 
-    docs, source = documents(rng)
+    docs, source = documents(rng, pubmedqa)
     date = "2026-01-01T00-00-00.000000"
     per_task = rows // TASKS
     paths = []
@@ -140,6 +139,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pubmedqa", type=Path, help="PubMedQA's ori_pqal.json, for real documents")
     args = parser.parse_args()
 
     os.environ.setdefault("DATA_DIR", str(REPO / ".data" / "bench"))
@@ -160,7 +160,7 @@ def main():
     call_command("migrate", "--noinput", verbosity=0)
     rng = random.Random(0)
     with tempfile.TemporaryDirectory() as folder:
-        output, source, size = write_output(Path(folder), args.rows, rng)
+        output, source, size = write_output(Path(folder), args.rows, rng, args.pubmedqa)
         rows = args.rows // TASKS * TASKS
         print(f"{rows:,} samples of {source}: {size / 2**20:.0f} MiB of JSONL in {TASKS} files")
 

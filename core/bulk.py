@@ -31,6 +31,14 @@ def model_rows_copy(*, model: type[Model], fields: Sequence[str], rows: Iterable
     return rows_copy(table=model._meta.db_table, columns=columns, rows=(tuple(row) + defaults for row in rows))
 
 
+def model_dicts_copy(*, model: type[Model], rows: Sequence[dict]) -> int:
+    """COPY ``rows``, dicts of the same fields of ``model`` (see model_rows_copy); returns how many."""
+    if not rows:
+        return 0
+    fields = tuple(rows[0])
+    return model_rows_copy(model=model, fields=fields, rows=(tuple(row[name] for name in fields) for row in rows))
+
+
 def ids_take(*, model: type[Model], count: int) -> list[int]:
     """``count`` primary keys taken from ``model``'s sequence, for rows COPYed with them (children refer to them)."""
     if not count:

@@ -5,7 +5,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from core.bulk import model_rows_copy
+from core.bulk import model_dicts_copy, model_rows_copy
 from core.errors import TransitionError
 from evaluation.models import EvalRun, RunEvent, RunStatus
 
@@ -60,9 +60,6 @@ def runs_create_bulk(*, runs: Sequence[dict[str, Any]], notes: Sequence[str]) ->
         for status in [RunStatus.QUEUED, *status_path(TRANSITIONS, RunStatus.QUEUED, run["status"])]:
             events.append((run["id"], start, status, note, run["created_at"]))
             start = status
-    if not runs:
-        return 0
-    fields = tuple(runs[0])
-    model_rows_copy(model=EvalRun, fields=fields, rows=(tuple(run[name] for name in fields) for run in runs))
+    model_dicts_copy(model=EvalRun, rows=runs)
     model_rows_copy(model=RunEvent, fields=EVENT_FIELDS, rows=events)
     return len(runs)

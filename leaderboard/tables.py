@@ -22,6 +22,11 @@ TYPE_ICONS = {value: label.split(" ", 1)[0] for value, label in ModelType.choice
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
 
 
+def numbers_titled(title: str, td: str = "num") -> dict:
+    """A numeric column's attributes, its header explained by ``title``."""
+    return {"td": {"class": td}, "th": {"class": "num", "title": title}}
+
+
 class Column(tables.Column):
     """A column sorted on one field, empty values last in either direction, ties by model name."""
 
@@ -89,10 +94,7 @@ class RankingTable(tables.Table):
     band = BandColumn(
         "rank_best",
         verbose_name="Band",
-        attrs={
-            "td": {"class": "num band"},
-            "th": {"class": "num", "title": "the ranks the 95% interval of the average allows"},
-        },
+        attrs=numbers_titled("the ranks the 95% interval of the average allows", td="num band"),
     )
     type_icon = Column("model_type", verbose_name="Type", attrs={"td": {"class": "icon"}})
     model_id = Column("model_id", verbose_name="Model", attrs={"td": {"class": "model"}, "th": {"class": "model"}})
@@ -110,15 +112,12 @@ class RankingTable(tables.Table):
     format_gap = Column(
         "format_gap",
         verbose_name="Format gap",
-        attrs={
-            "td": {"class": "num"},
-            "th": {"class": "num", "title": "generative minus log-likelihood accuracy, paired by question (points)"},
-        },
+        attrs=numbers_titled("generative minus log-likelihood accuracy, paired by question (points)"),
     )
     co2 = Column(
         "co2_g",
         verbose_name="CO₂ (g)",
-        attrs={"td": {"class": "num"}, "th": {"class": "num", "title": "the run's estimated emissions, g CO₂eq"}},
+        attrs=numbers_titled("the run's estimated emissions, g CO₂eq"),
     )
 
     class Meta:

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core.bulk import model_rows_copy
+from core.bulk import model_dicts_copy, model_rows_copy
 from core.errors import TransitionError
 from evaluation.transitions import status_path
 from submissions.models import ModelSubmission, Status, SubmissionEvent
@@ -129,10 +129,7 @@ def submissions_create_bulk(
             raise TransitionError(f"a submission is created {' or '.join(CREATED_STATUSES)}")
         events += _history_rows(submission["id"], "", legs, actor_id)
         rows.append({**submission, "status": legs[-1].goal})
-    if not rows:
-        return 0
-    fields = tuple(rows[0])
-    model_rows_copy(model=ModelSubmission, fields=fields, rows=(tuple(row[name] for name in fields) for row in rows))
+    model_dicts_copy(model=ModelSubmission, rows=rows)
     model_rows_copy(model=SubmissionEvent, fields=EVENT_FIELDS, rows=events)
     return len(rows)
 

@@ -2,6 +2,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -105,6 +106,28 @@ def start_cluster(transactional_db, tmp_path):
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         log.close()
+
+
+def in_parallel(count: int, work) -> list:
+    """work(i) for i in 0..count-1, each in its own thread, all released at once; what each returned or raised."""
+    barrier = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def run(i):
+        try:
+            barrier.wait()
+            outcomes[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - the test looks at every outcome
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
 
 
 def wait_for(predicate, timeout: float, what: str):

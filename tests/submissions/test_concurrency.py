@@ -1,13 +1,11 @@
 """Parallel submits on real Postgres (threads, each its own connection, committed transactions)."""
 
-import threading
-
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 
 from submissions.errors import SubmissionError
 from submissions.models import ModelSubmission, Status
+from tests.conftest import in_parallel
 from tests.factories import hub_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,28 +23,6 @@ def models(hub):
     return [(model_id, hub.build(model_id)) for model_id in (f"i3-quota/m{i}" for i in range(N))]
 
 
-def in_parallel(work) -> list:
-    """work(i) for i in 0..N-1, each in its own thread, all released at once; what each returned or raised."""
-    barrier = threading.Barrier(N)
-    outcomes = [None] * N
-
-    def run(i):
-        try:
-            barrier.wait()
-            outcomes[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - the test looks at every outcome
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(N)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
-
-
 def split(outcomes):
     created = [o for o in outcomes if isinstance(o, ModelSubmission)]
     refused = [o for o in outcomes if isinstance(o, SubmissionError)]
@@ -57,7 +33,7 @@ def split(outcomes):
 @pytest.mark.parametrize("staff", [False, True], ids=["users (row locks)", "staff (no locks: the constraint alone)"])
 def test_concurrent_submits_of_one_model_create_one_submission(models, suite, submit, staff):
     users = [User.objects.create_user(f"u{i}", is_staff=staff) for i in range(N)]
-    created, refused = split(in_parallel(lambda i: submit(users[i], models[0][0])))
+    created, refused = split(in_parallel(N, lambda i: submit(users[i], models[0][0])))
     assert len(created) == 1
     assert all("already submitted" in exc.message for exc in refused)
     assert ModelSubmission.objects.count() == 1
@@ -66,7 +42,7 @@ def test_concurrent_submits_of_one_model_create_one_submission(models, suite, su
 def test_concurrent_submits_of_different_models_by_one_user_never_exceed_the_quota(models, suite, submit, settings):
     settings.SUBMISSION_QUOTA_PER_USER, settings.SUBMISSION_QUOTA_PER_ORG = 5, 1000
     user = User.objects.create_user("busy")
-    created, refused = split(in_parallel(lambda i: submit(user, models[i][0])))
+    created, refused = split(in_parallel(N, lambda i: submit(user, models[i][0])))
     assert len(created) == 5
     assert all("You have submitted 5 models" in exc.message for exc in refused)
     assert ModelSubmission.objects.filter(user=user).count() == 5
@@ -82,7 +58,7 @@ def test_concurrent_submits_of_one_organisations_models_never_exceed_its_quota(m
         hub_member(member, "i3-quota")
     for i in range(5):
         ModelSubmission.objects.filter(pk=submit(users[i], models[i][0]).pk).update(status=Status.QUEUED)
-    created, refused = split(in_parallel(lambda i: submit(users[i], models[i][0], precision="float16")))
+    created, refused = split(in_parallel(N, lambda i: submit(users[i], models[i][0], precision="float16")))
     assert not created
     assert all("Models of i3-quota were approved or queued 5 times" in exc.message for exc in refused)
     assert ModelSubmission.objects.count() == 5

@@ -2,7 +2,6 @@
 old enough with a verified address; through the API, the pages and the admin."""
 
 import json
-import threading
 from datetime import timedelta
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
@@ -25,6 +24,7 @@ from submissions.models import ModelSubmission, Status, Vote
 from submissions.services import submission_approve, submission_create
 from submissions.transitions import submission_transition
 from submissions.votes import VoteError, vote_cast, vote_withdraw
+from tests.conftest import in_parallel
 from tests.factories import ModelSubmissionFactory, UserFactory, verified_user
 
 N = 20
@@ -244,22 +244,6 @@ def _http(method: str, url: str, token: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read() or b"{}")
 
 
-def _at_once(work) -> list:
-    barrier = threading.Barrier(N)
-    outcomes = [None] * N
-
-    def run(i):
-        barrier.wait()
-        outcomes[i] = work(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(N)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
-
-
 def test_twenty_voters_at_once_over_http_give_exact_counts(live_server):
     """20 threads vote through the API of a live server at once, then vote again, then withdraw: every answer is
     the expected one (no 5xx) and the counts are exact."""
@@ -268,11 +252,11 @@ def test_twenty_voters_at_once_over_http_give_exact_counts(live_server):
     tokens = [token_create(user=aged(), name="t", scope=Scope.SUBMIT)[1] for _ in range(N)]
     url = live_server.url + vote_url(submission)
 
-    cast = _at_once(lambda i: _http("POST", url, tokens[i]))
+    cast = in_parallel(N, lambda i: _http("POST", url, tokens[i]))
     assert [status for status, _ in cast] == [201] * N
     assert sorted(body["votes"] for _, body in cast) == list(range(2, N + 2))  # each saw the ones before it
     assert votes_of(submission) == N + 1 and Vote.objects.count() == N + 1
 
-    again = _at_once(lambda i: _http("POST" if i % 2 else "DELETE", url, tokens[i]))
+    again = in_parallel(N, lambda i: _http("POST" if i % 2 else "DELETE", url, tokens[i]))
     assert [status for status, _ in again] == [200 if i % 2 == 0 else 409 for i in range(N)]
     assert votes_of(submission) == N // 2 + 1 == Vote.objects.count()

@@ -1,10 +1,11 @@
 """Two real django-q2 clusters (``manage.py qcluster`` processes) serving one queue take its runs in the documented
 order: the moderators' priority, then the votes, then the submission time."""
 
+import threading
 from datetime import timedelta
 
 import psutil
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from evaluation.models import EvalRun, FailureKind, RunEvent, RunStatus
@@ -33,6 +34,28 @@ TOO_BIG = {"num_params": 10**13}
 CLUSTER_ENV = {"EVAL_CLUSTERS": '{"default": {"gpu_gib": 8}}', "Q_WORKERS": "1"}
 
 
+def hold_rows(locked: threading.Event, release: threading.Event) -> None:
+    """Hold every submission's row (FOR NO KEY UPDATE: runs may still be created for them) until ``release``."""
+    try:
+        with transaction.atomic():
+            list(ModelSubmission.objects.select_for_update(no_key=True))
+            locked.set()
+            release.wait(150)
+    finally:
+        connection.close()
+
+
+def claims_waiting() -> int:
+    """How many other connections wait to lock a submission's row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            " AND query LIKE %s",
+            [f"%{ModelSubmission._meta.db_table}%FOR UPDATE%"],
+        )
+        return cursor.fetchone()[0]
+
+
 def test_two_clusters_claim_runs_by_priority_then_votes_then_submission_time(start_cluster, suites, tmp_path):
     now = timezone.now()
     submissions = {}
@@ -52,8 +75,20 @@ def test_two_clusters_claim_runs_by_priority_then_votes_then_submission_time(sta
         timeout=120,
         what="both clusters to start",
     )
-    with transaction.atomic():  # every delivery at once, the runs created in another order than the documented one
-        runs = {name: run_enqueue(submissions[name]) for name in reversed(QUEUE)}
+    # Both clusters must take part, whichever polls first: while another connection holds the submissions' rows,
+    # each worker's claim locks a run and waits to mark its submission RUNNING, so a second claim skips that run
+    # and takes the next. The rows are let go once both clusters' workers wait so, each with its claim.
+    locked, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=hold_rows, args=(locked, release))
+    holder.start()
+    try:
+        assert locked.wait(30)
+        with transaction.atomic():  # every delivery at once, the runs created in another order than the documented one
+            runs = {name: run_enqueue(submissions[name]) for name in reversed(QUEUE)}
+        wait_for(lambda: claims_waiting() == 2, timeout=120, what="a worker of each cluster to claim a run")
+    finally:
+        release.set()
+        holder.join()
     wait_for(
         lambda: not EvalRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists(),
         timeout=180,

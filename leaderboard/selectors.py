@@ -4,6 +4,7 @@ import hashlib
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.fields.array import IndexTransform
@@ -162,6 +163,12 @@ class Ranking:
     def visible(self) -> list[tuple[int, SuiteTask]]:
         return self.options.visible(self.suite_tasks)
 
+    @property
+    def filters_asked(self) -> str:
+        """The parameters the filters read, as asked: what the matching entries depend on besides the ranking."""
+        data = self.filters.data
+        return urlencode([(name, data.getlist(name)) for name in self.filters.filters if name in data], doseq=True)
+
     def table(self, request, *, paginate: bool = True) -> RankingTable:
         """The page's table of the matching entries, sorted (``sort``) and paged as the request asks."""
         return ranking_table(
@@ -174,6 +181,7 @@ class Ranking:
             paginate=paginate,
             version=self.version,
             counted=self.filters.qs,
+            count_key=f"{self.version}:{self.filters_asked}" if self.version else None,
         )
 
     def rows(self, request, *, references: bool = True) -> RankingRows:

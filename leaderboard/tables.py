@@ -343,9 +343,11 @@ def ranking_table(
     paginate: bool = True,
     version: str | None = None,
     counted=None,
+    count_key: str | None = None,
 ) -> RankingTable:
     """The rank, icon, model and average, then the visible task columns (suite order), then optional ones; with
-    ``counted`` (``entries`` without their computed columns), pages count that."""
+    ``counted`` (``entries`` without their computed columns), pages count that, once per ``count_key`` where one is
+    given (see CountedPaginator)."""
     visible = options.visible(suite_tasks)
     extra = [(score_field(i), _percent_column(score_field(i), t.name)) for i, t in visible]
     optional = [key for key, _, _ in OPTIONAL_COLUMNS]
@@ -366,7 +368,7 @@ def ranking_table(
     table.row_cache = f"{version}:{hashlib.sha256(shown.encode()).hexdigest()[:16]}" if version else None
     table.query, table._encoded = request.GET, {}
     paging = {"per_page": PER_PAGE} | (
-        {"paginator_class": CountedPaginator, "counted": counted} if counted is not None else {}
+        {"paginator_class": CountedPaginator, "counted": counted, "count_key": count_key} if counted is not None else {}
     )
     tables.RequestConfig(request, paginate=paging if paginate else False).configure(table)
     return table

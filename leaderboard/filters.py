@@ -99,6 +99,19 @@ class RankingFilter(django_filters.FilterSet):
     def get_form_class(self):
         return _form_class(self.licenses)
 
+    @property
+    def form(self):
+        """Bound: the form validated once per process for each set of licenses and parameters it reads (validating
+        it costs more than the page's query), shared by the filter sets that ask the same. Read, never changed."""
+        if not self.is_bound:
+            return super().form
+        if not hasattr(self, "_form"):
+            names = _form_class(self.licenses).base_fields
+            self._form = _validated_form(
+                self.licenses, tuple((name, tuple(self.data.getlist(name))) for name in names if name in self.data)
+            )
+        return self._form
+
     def filter_search(self, queryset, name, value):
         terms = [term.strip() for term in value.split(";") if term.strip()]
         if not terms:
@@ -149,6 +162,13 @@ def _form_class(licenses: tuple[str, ...]) -> type[forms.Form]:
     filters = RankingFilter(None, licenses=list(licenses), queryset=LeaderboardEntry.objects.none())
     form = django_filters.FilterSet.get_form_class(filters)
     form.base_fields = _ShallowFields(form.base_fields)
+    return form
+
+
+@lru_cache(maxsize=512)
+def _validated_form(licenses: tuple[str, ...], asked: tuple) -> forms.Form:
+    form = _form_class(licenses)(MultiValueDict({name: list(values) for name, values in asked}))
+    form.is_valid()
     return form
 
 

@@ -174,7 +174,7 @@ class Ranking:
         return ranking_table(
             self.suite.slug,
             self.suite_tasks,
-            _entries(self.filters.qs, self.suite_tasks, self.options),
+            self.entries(),
             request,
             self.options,
             self.columns,
@@ -183,6 +183,20 @@ class Ranking:
             counted=self.filters.qs,
             count_key=f"{self.version}:{self.filters_asked}" if self.version else None,
         )
+
+    def entries(self) -> QuerySet:
+        """The matching entries with the ranking's columns, best first (_entries). With a version, the filters are
+        applied to the suite's entries with those columns, made once per version and display options (resolving
+        the columns costs more than the page's query)."""
+        if self.version is None:
+            return _entries(self.filters.qs, self.suite_tasks, self.options)
+        options = self.options
+        shown = (options.normalised, options.visible_average, sorted(options.hidden_tasks), options.subject)
+        columns = per_version(
+            f"{self.version}:entries:{shown!r}", lambda: _entries(self.filters.queryset, self.suite_tasks, options)
+        )
+        self.filters.is_valid()  # the form validated before filtering, as FilterSet.qs does
+        return self.filters.filter_queryset(columns.all())
 
     def rows(self, request, *, references: bool = True) -> RankingRows:
         """Every matching row in the order the table shows them (the request's ``sort``), not paged; without

@@ -180,7 +180,7 @@ class Ranking:
             self.columns,
             paginate=paginate,
             version=self.version,
-            counted=self.filters.qs,
+            counted=lambda: self.filters.qs,
             count_key=f"{self.version}:{self.filters_asked}" if self.version else None,
         )
 

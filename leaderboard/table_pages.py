@@ -28,7 +28,7 @@ COUNTS = Recent(10_000)
 
 
 class CountedPaginator(Paginator):
-    """Counts ``counted``, the matching entries without the columns a ranking computes (which make Django build
+    """Counts ``counted()``, the matching entries without the columns a ranking computes (which make Django build
     the count query more slowly than Postgres answers it), rather than the table's rows; where ``count_key`` names
     the ranking's version and filters, once per key (in COUNTS)."""
 
@@ -38,7 +38,8 @@ class CountedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        """``counted()``'s count (a callable: the matching entries are made only where they are counted)."""
         if self.count_key is None:
-            return self.counted.count()
+            return self.counted().count()
         found = COUNTS.get(self.count_key)
-        return COUNTS.put(self.count_key, self.counted.count()) if found is None else found
+        return COUNTS.put(self.count_key, self.counted().count()) if found is None else found

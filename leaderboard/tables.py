@@ -346,8 +346,8 @@ def ranking_table(
     count_key: str | None = None,
 ) -> RankingTable:
     """The rank, icon, model and average, then the visible task columns (suite order), then optional ones; with
-    ``counted`` (``entries`` without their computed columns), pages count that, once per ``count_key`` where one is
-    given (see CountedPaginator)."""
+    ``counted`` (a callable giving ``entries`` without their computed columns), pages count that, once per
+    ``count_key`` where one is given (see CountedPaginator)."""
     visible = options.visible(suite_tasks)
     extra = [(score_field(i), _percent_column(score_field(i), t.name)) for i, t in visible]
     optional = [key for key, _, _ in OPTIONAL_COLUMNS]

@@ -164,10 +164,12 @@ class Ranking:
         return self.options.visible(self.suite_tasks)
 
     @property
-    def filters_asked(self) -> str:
-        """The parameters the filters read, as asked: what the matching entries depend on besides the ranking."""
+    def filters_key(self) -> str:
+        """A digest of the parameters the filters read, as asked: what the matching entries depend on besides the
+        ranking (short: a count is kept under it)."""
         data = self.filters.data
-        return urlencode([(name, data.getlist(name)) for name in self.filters.filters if name in data], doseq=True)
+        asked = urlencode([(name, data.getlist(name)) for name in self.filters.filters if name in data], doseq=True)
+        return hashlib.sha256(asked.encode()).hexdigest()[:32]
 
     def table(self, request, *, paginate: bool = True) -> RankingTable:
         """The page's table of the matching entries, sorted (``sort``) and paged as the request asks."""
@@ -181,7 +183,7 @@ class Ranking:
             paginate=paginate,
             version=self.version,
             counted=lambda: self.filters.qs,
-            count_key=f"{self.version}:{self.filters_asked}" if self.version else None,
+            count_key=f"{self.version}:{self.filters_key}" if self.version else None,
         )
 
     def entries(self) -> QuerySet:

@@ -1,7 +1,7 @@
 import hashlib
 import html
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import django_tables2 as tables
 from django.db.models import F
@@ -262,13 +262,19 @@ class RankingTable(tables.Table):
 
     def _link(self, key: str, value) -> str:
         """The current query with ``key`` set to ``value``, as django-tables2's querystring_replace writes it (in
-        place, or last where the query has no ``key``); the rest of the query encoded once per key."""
+        place, or last where the query has no ``key``), escaped; the rest of the query encoded and escaped once per
+        key (quote_plus writes nothing to escape)."""
         if key not in self._encoded:
             params = list(self.query.lists())
             at = next((i for i, (name, _) in enumerate(params) if name == key), len(params))
-            self._encoded[key] = urlencode(params[:at], doseq=True), urlencode(params[at + 1 :], doseq=True)
-        before, after = self._encoded[key]
-        return html.escape("?" + "&".join(part for part in (before, urlencode({key: value}), after) if part))
+            before, after = urlencode(params[:at], doseq=True), urlencode(params[at + 1 :], doseq=True)
+            self._encoded[key] = (
+                html.escape(before) + "&amp;" if before else "",
+                quote_plus(key) + "=",
+                "&amp;" + html.escape(after) if after else "",
+            )
+        before, name, after = self._encoded[key]
+        return f"?{before}{name}{quote_plus(str(value))}{after}"
 
     def head_html(self) -> str:
         """The header row: each sortable column links to its next sort (django-tables2's: ascending first, then the

@@ -2,15 +2,16 @@
 Python as its rows are (leaderboard.tables): through templates, their nodes, variable lookups and context
 processors cost more than the page's queries, and every new filter combination (an htmx swap) is rendered anew.
 What depends on the ranking alone (tabs, heading) is rendered once per version of it. Every value from the
-request or the database is escaped here (``_e``)."""
+request or the database is escaped here (``_e``, ``_escaped``)."""
 
 import html
+from functools import lru_cache
 
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from leaderboard.filters import checkbox_groups
+from leaderboard.filters import OPTIONAL_COLUMNS, DisplayForm, RankingFilter
 from leaderboard.ranking_state import RankingState, per_version
 from leaderboard.selectors import Ranking, empty_suite_hint
 
@@ -77,6 +78,55 @@ def results_html(ranked: Ranking, request) -> str:
         "  “compare” opens the model beside others.\n"
         "</p>\n</div>\n"
     )
+
+
+def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[str, str]:
+    """The inputs of the form's checkbox and radio groups and of its toggles, each group's as HTML: a label per
+    choice, checked as asked, and ``data-default`` where the choice is the default (the page leaves those out of the URL). Written
+    here rather than by Django's widget templates (one per option) or a template loop, which cost more than the
+    ranking's query."""
+    groups = {}
+    for name in ("type", "precision", "size", "license"):
+        chosen = set(data.getlist(name))
+        groups[name] = _inputs(
+            "checkbox", name, [(v, label, str(v) in chosen, False) for v, label in filters.form.fields[name].choices]
+        )
+    optional = {key: default for key, _, default in OPTIONAL_COLUMNS}
+    defaults = {"scores": {"raw"}, "average": {"all"}}
+    for name in ("scores", "average", "cols"):
+        initial = display.initial[name]
+        chosen = set(initial) if isinstance(initial, list) else {initial}
+        choices = [
+            (v, label, str(v) in chosen, optional.get(v, True) if name == "cols" else str(v) in defaults[name])
+            for v, label in display.fields[name].choices
+        ]
+        groups[name] = _inputs("checkbox" if name == "cols" else "radio", name, choices)
+    groups["toggles"] = mark_safe(
+        "\n    ".join(
+            f'<label><input type="checkbox" name="{name}" id="id_{name}"{" checked" if data.get(name) else ""}> '
+            f"{html.escape(str(filters.form.fields[name].label))}</label>"
+            for name in ("show_flagged", "hide_merged", "hide_moe", "hide_private", "could_be_first")
+        )
+    )
+    return groups
+
+
+def _inputs(kind: str, name: str, choices: list[tuple]) -> str:
+    """Each choice's label and input."""
+    return mark_safe(
+        "".join(
+            f'<label><input type="{kind}" name="{name}" value="{_escaped(value)}"{" checked" if on else ""}'
+            f"{' data-default' if default else ''}> {_escaped(label)}</label>"
+            for value, label, on, default in choices
+        )
+    )
+
+
+@lru_cache(maxsize=1024)
+def _escaped(text) -> str:
+    """A choice's value or label, escaped once per process (the standard library's escape: Django's wraps every
+    call for lazy strings)."""
+    return html.escape(str(text))
 
 
 def _heading(state: RankingState, suite) -> str:

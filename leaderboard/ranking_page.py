@@ -21,6 +21,12 @@ def _e(value) -> str:
     return html.escape(str(value))
 
 
+@lru_cache(maxsize=256)
+def _url(name: str, *args) -> str:
+    """reverse(), escaped, once per process (the site is served under one script prefix: see config.context_processors)."""
+    return _e(reverse(name, args=args))
+
+
 def results_html(ranked: Ranking, request) -> str:
     """``#ranking-results``, the part htmx swaps when a filter changes: the counts and exports, the table of the
     page that the request asks for (its GET: the cleaned query), its pager and the legend."""
@@ -59,8 +65,8 @@ def results_html(ranked: Ranking, request) -> str:
         f'<div id="ranking-results" class="ranking-results">\n{empty}\n{errors}\n'
         f'<p class="summary results-summary" role="status"><strong>{count} row{"" if count == 1 else "s"}</strong>'
         f"{sorted_by} ·\n"
-        f'  export <a href="{_e(reverse("leaderboard-csv", args=[suite.slug]))}?{export}">CSV</a> '
-        f'<a href="{_e(reverse("leaderboard-json", args=[suite.slug]))}?{export}">JSON</a></p>\n'
+        f'  export <a href="{_url("leaderboard-csv", suite.slug)}?{export}">CSV</a> '
+        f'<a href="{_url("leaderboard-json", suite.slug)}?{export}">JSON</a></p>\n'
         f"{sort_input}\n"
         f'<div class="table-scroll" tabindex="0" role="region" aria-label="{_e(suite.name)} ranking" '
         'hx-target="#ranking-results" hx-swap="outerHTML" hx-push-url="true" hx-sync="#ranking-filters:replace">'
@@ -72,7 +78,7 @@ def results_html(ranked: Ranking, request) -> str:
         f"  the average is over {average};\n"
         "  in brackets each score's 95% interval; the band is the ranks that interval of the average allows (shaded: "
         "could be\n"
-        f'  first), see <a href="{_e(reverse("about"))}#statistics">how</a> ·\n'
+        f'  first), see <a href="{_url("about")}#statistics">how</a> ·\n'
         "  “reference” rows are published scores, never ranked · “flagged” rows are disputed by the community (shown "
         "on request) ·\n"
         "  “compare” opens the model beside others.\n"

@@ -17,7 +17,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.safestring import mark_safe
 
 from evaluation.models import SuiteTask
-from leaderboard.models import LeaderboardEntry
+from rankings.models import LeaderboardEntry
 from submissions.models import ModelType, Precision
 
 # (key, label, lower bound exclusive, upper bound inclusive) in billions of parameters.

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from evaluation.models import Suite, SuiteTask
-from leaderboard.models import LeaderboardEntry, RankingVersion
+from rankings.models import LeaderboardEntry, RankingVersion
 
 
 class Recent:

@@ -11,10 +11,10 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_tables2.templatetags.django_tables2 import table_page_range
 
-from leaderboard.filters import OPTIONAL_COLUMNS, score_field
-from leaderboard.intervals import row_intervals
-from leaderboard.numbers import difference_html, interval_text, percent
-from leaderboard.table_pages import RANK_FIELDS, ROWS, CountedPaginator, rank_text
+from rankings.filters import OPTIONAL_COLUMNS, score_field
+from rankings.intervals import row_intervals
+from rankings.numbers import difference_html, interval_text, percent
+from rankings.table_pages import RANK_FIELDS, ROWS, CountedPaginator, rank_text
 from submissions.models import ModelType
 
 PER_PAGE = 50

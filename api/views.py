@@ -27,6 +27,7 @@ from model_pages.selectors import model_rankings, model_submissions
 from rankings.filters import RankingFilter
 from rankings.flagging import flag_create
 from rankings.ranking import ranking
+from rankings.ranking_state import ranking_state
 from samples.selectors import OUTCOMES, run_for_samples, samples
 from submissions.models import ModelSubmission
 from submissions.selectors import submissions_of, voted
@@ -158,7 +159,7 @@ class Compare(MatrixView):
     )
     def get(self, request, slug):
         model_ids = compare_models_parse(request.query_params.get("models", ""))
-        compared = comparison_for(slug, model_ids, settings.RANKING_CACHE_SECONDS)  # CompareError: a 400 (api.errors)
+        compared = comparison_for(ranking_state(slug), model_ids, settings.RANKING_CACHE_SECONDS)  # CompareError: 400
         return Response(compared.result)
 
 

@@ -14,7 +14,7 @@ from core.errors import DomainError
 from evaluation.models import SampleLog, Suite, SuiteTask
 from rankings.intervals import at_index
 from rankings.models import LeaderboardEntry
-from rankings.ranking_state import ranking_state
+from rankings.ranking_state import RankingState
 from rankings.statistics import PairedCounts, paired_average, paired_task, unpaired_difference
 
 MAX_COMPARED = 4
@@ -211,11 +211,11 @@ class Comparison:
     cache_key: str  # under the ranking's version and the runs' ids
 
 
-def comparison_for(slug: str | None, model_ids: list[str], cache_seconds: int) -> Comparison:
-    """The comparison of ``model_ids`` on the suite ``slug``, kept in the "ranking" cache for ``cache_seconds``
+def comparison_for(state: RankingState, model_ids: list[str], cache_seconds: int) -> Comparison:
+    """The comparison of ``model_ids`` on the suite of ``state`` (rankings.ranking_state, which the view reads
+    first: it 404s on an unknown suite), kept in the "ranking" cache for ``cache_seconds``
     (0: not kept) under the ranking's version, which every change of an entry bumps, and the ids: a repeated
     comparison costs one query. Raises CompareError (see compared_entries), which is not kept."""
-    state = ranking_state(slug)
     key = f"{state.cache_key}:compare:{hashlib.sha256(','.join(model_ids).encode()).hexdigest()}"
 
     def compute() -> Comparison:

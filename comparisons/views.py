@@ -18,6 +18,7 @@ from comparisons.selectors import (
 )
 from core.pages import page_number
 from evaluation.models import Suite
+from rankings.ranking_state import ranking_state
 from rankings.selectors import suite_for_ranking
 from rankings.views import cached_render
 
@@ -30,7 +31,7 @@ def compare(request):
     model_ids = compare_models_parse(request.GET.get("models", ""))
     context = {"suites": suites, "model_ids": model_ids, "max_models": MAX_COMPARED}
     try:
-        compared = comparison_for(slug, model_ids, settings.RANKING_CACHE_SECONDS)
+        compared = comparison_for(ranking_state(slug), model_ids, settings.RANKING_CACHE_SECONDS)
     except CompareError as exc:
         suite, _ = suite_for_ranking(slug) or (None, None)
         status = 200 if len(model_ids) < 2 else 400

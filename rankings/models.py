@@ -6,7 +6,7 @@ from django.db.models import F, Q
 class LeaderboardEntry(models.Model):
     """A row of a suite's ranking, denormalised so a ranking page is one indexed query.
 
-    Either a ranked submission, written by leaderboard.services.entry_refresh when its run finishes
+    Either a ranked submission, written by rankings.services.entry_refresh when its run finishes
     and by entries_refresh_model when its hub facts or flags change; or a reference row (a random
     baseline, a closed model's published scores) that staff enter in the admin, never ranked.
     Never computed per request.
@@ -64,7 +64,7 @@ class LeaderboardEntry(models.Model):
         null=True, blank=True, help_text="By average among the suite's unflagged submissions; empty: not ranked."
     )
     rank_norm = models.PositiveIntegerField(null=True, blank=True, help_text="The same by normalised average.")
-    # Uncertainty (leaderboard.statistics), written with the scores: each task's 95% interval and standard error of
+    # Uncertainty (rankings.statistics), written with the scores: each task's 95% interval and standard error of
     # the raw score in the suite's task order (empty where unknown), the average's interval, and the rank band on it
     # among the suite's ranked models (Chatbot Arena's rule).
     ci_low = ArrayField(models.FloatField(null=True), default=list, blank=True)
@@ -90,7 +90,7 @@ class LeaderboardEntry(models.Model):
     )
     # Both scorings of the model (this commit and precision), where it is ranked in a multiple-choice suite and in
     # its generative counterpart: the mean over the datasets of generative minus log-likelihood accuracy, paired by
-    # question, with its 95% interval (leaderboard.format_gap). The same on both entries.
+    # question, with its 95% interval (rankings.format_gap). The same on both entries.
     format_gap = models.FloatField(null=True, blank=True, help_text="Generative minus log-likelihood accuracy")
     format_gap_low = models.FloatField(null=True, blank=True)
     format_gap_high = models.FloatField(null=True, blank=True)

@@ -1,6 +1,6 @@
 """The one way a page writes a number: a score in percent with one decimal, then both ends of its 95% interval
 (``53.3 [36.1–69.8]``), then how many questions it comes from where they are few; a difference in percentage
-points, signed. Every template (through leaderboard.templatetags.numbers), the ranking's rows and the charts'
+points, signed. Every template (through rankings.templatetags.numbers), the ranking's rows and the charts'
 labels write scores with these functions; the API and the exports give the unrounded fractions."""
 
 # Below this many questions a score says how many it comes from (a subject of 5 questions scores 60.0).

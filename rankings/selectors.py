@@ -52,7 +52,7 @@ def entries_ordered(matching: QuerySet, suite_tasks: list[SuiteTask], options: R
             )
         )
     else:
-        # The averages over all tasks are ranked when entries change (leaderboard.services.suite_ranks_refresh):
+        # The averages over all tasks are ranked when entries change (rankings.services.suite_ranks_refresh):
         # the first page is then the top of an index.
         rows = rows.annotate(
             avg=F("average_norm" if options.normalised else "average"),

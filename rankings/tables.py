@@ -57,7 +57,7 @@ class RankColumn(Column):
 
 
 class PercentColumn(Column):
-    """A score in [0, 1] shown as a percentage with one decimal (leaderboard.numbers)."""
+    """A score in [0, 1] shown as a percentage with one decimal (rankings.numbers)."""
 
     def __init__(self, field, **kwargs):
         kwargs.setdefault("attrs", NUM)
@@ -79,7 +79,7 @@ class BandColumn(Column):
 
 
 def _interval_html(interval) -> str:
-    """Both ends of the 95% interval (leaderboard.numbers); only numbers: nothing to escape."""
+    """Both ends of the 95% interval (rankings.numbers); only numbers: nothing to escape."""
     ends = interval_text(interval)
     return f' <small class="ci">{ends}</small>' if ends else ""
 

@@ -98,7 +98,7 @@ CITATION = r"""@misc{open-medical-llm-leaderboard,
 
 
 def statistics_methods() -> list[str]:
-    """The methods behind every interval, band and comparison, as leaderboard.statistics' docstring states them:
+    """The methods behind every interval, band and comparison, as rankings.statistics' docstring states them:
     one paragraph per item of its list."""
     items: list[str] = []
     for line in statistics.__doc__.splitlines()[1:]:

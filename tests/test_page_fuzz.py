@@ -89,7 +89,7 @@ def pages(client, demo):
         "/accounts/profile/",
         "/accounts/tokens/",
         "/admin/submissions/modelsubmission/",
-        "/admin/leaderboard/flag/",
+        "/admin/flags/flag/",
     ]
 
 

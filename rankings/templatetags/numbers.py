@@ -1,4 +1,4 @@
-"""Template side of leaderboard.numbers: ``{% load numbers %}``, then ``{{ value|pct }}``,
+"""Template side of rankings.numbers: ``{% load numbers %}``, then ``{{ value|pct }}``,
 ``{% score value interval n %}``, ``{% difference value interval %}``."""
 
 from django import template

@@ -108,7 +108,7 @@ def test_upheld_flag_marks_and_hides_the_model_dismissed_restores_it(client, ran
     flag = Flag.objects.create(user=alice, model_id="cheat/model", reason="contamination", explanation="x")
     admin = Client()
     admin.force_login(User.objects.create_superuser("mod", "mod@example.org", "mod-pass-123"))
-    url = f"/admin/leaderboard/flag/{flag.pk}/change/"
+    url = f"/admin/flags/flag/{flag.pk}/change/"
     inline = {"comments-TOTAL_FORMS": "0", "comments-INITIAL_FORMS": "0"}
     assert "uphold" in admin.get(url).content.decode()
     response = admin.post(url, {**inline, "status": "upheld", "moderation_note": ""})

@@ -1,4 +1,4 @@
-"""The one number format (leaderboard.numbers): every page writes scores and differences through it."""
+"""The one number format (rankings.numbers): every page writes scores and differences through it."""
 
 from django.template import Context, Template
 

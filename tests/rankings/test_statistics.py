@@ -1,4 +1,4 @@
-"""The statistics of leaderboard.statistics against independent oracles: scipy and simulation."""
+"""The statistics of rankings.statistics against independent oracles: scipy and simulation."""
 
 import itertools
 

@@ -10,7 +10,7 @@ from flags.models import Flag, FlagStatus
 from flags.services import FlagError
 from rankings.flagging import flag_moderate
 from rankings.models import LeaderboardEntry
-from tests.factories import ModeratorFactory
+from tests.factories import ModelSubmissionFactory, ModeratorFactory
 from tests.ranked import rank_model, uniform
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +147,20 @@ def test_an_upheld_undisclosed_merge_counts_as_a_merge(client, ranked, alice):
     assert entry.is_merged
     page = client.get("/leaderboards/demo-medical/", {"show_flagged": "on", "hide_merged": "on"}).content.decode()
     assert 'data-model="cheat/model"' not in page
+
+
+def test_only_a_ranked_model_is_flagged_on_the_site_and_the_api(client, demo, alice):
+    """A model submitted but not ranked (its run has not finished) has a page, but no flag can be raised on it."""
+    ModelSubmissionFactory(model_id="waiting/model", suite=demo)
+    response = client.post(
+        "/models/waiting/model/flag/", {"reason": "contamination", "explanation": "It saw the test.", "evidence": ""}
+    )
+    assert response.status_code == 400
+    assert "waiting/model is not ranked: only ranked models can be flagged." in response.content.decode()
+    api = client.post(
+        "/api/flags/",
+        {"model_id": "waiting/model", "reason": "contamination", "explanation": "It saw the test."},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and "is not ranked" in api.content.decode()
+    assert not Flag.objects.exists()

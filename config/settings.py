@@ -77,7 +77,12 @@ INSTALLED_APPS = [
     "accounts",
     "submissions",
     "evaluation",
-    "leaderboard",
+    "flags",
+    "rankings",
+    "site_pages",
+    "model_pages",
+    "comparisons",
+    "samples",
     "pipeline",
     "api",
     "devtools",
@@ -475,7 +480,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
     "qcluster": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Rendered public pages, per process: ranking bodies keyed by the ranking's version, sample pages of
-    # finished runs (which never change); see leaderboard.views.
+    # finished runs (which never change); see rankings.views.cached_render.
     "ranking": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}},
     # RATELIMIT_CACHE_URL: where the web rate limits count (a django-environ cache URL, e.g. redis://host:6379/1
     # for counts that every web process and host shares); default each process's memory, which costs a page

@@ -24,7 +24,7 @@ from core.errors import DomainError
 from evaluation.ingest import HarnessOutputError, stderr_checked
 from evaluation.models import Suite, SuiteTask, TaskResult
 from evaluation.precision import FACTS, Precision, WeightType
-from leaderboard.models import LeaderboardEntry
+from rankings.models import LeaderboardEntry
 from submissions.errors import SubmissionError
 from submissions.hub import COMMIT_SHA, ModelFacts, check_model_id, check_revision
 from submissions.models import ModelType, Status

@@ -4,7 +4,7 @@ from config.settings.base import env
 from config.settings.security import NUM_PROXIES
 
 REST_FRAMEWORK = {
-    "NUM_PROXIES": NUM_PROXIES,
+    "NUM_PROXIES": NUM_PROXIES,  # for a DRF throttle that is not ours: ours count by core.client_ip
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -15,7 +15,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",  # domain errors (core.errors) to their HTTP status
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "api.throttling.AnonymousRateThrottle",
         "api.throttling.SignedInRateThrottle",
     ],
     # API_THROTTLE_ANON, API_THROTTLE_USER: API requests per client, anonymous and logged in;

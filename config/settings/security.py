@@ -9,7 +9,7 @@ from config.settings.logins import HF_OAUTH_CLIENT_ID, HF_OAUTH_URL
 
 # NUM_PROXIES: how many reverse proxies in front of the site append to X-Forwarded-For; the client is the
 # address that many from its end (0: REMOTE_ADDR, the header ignored). The API's throttles, the web rate
-# limits and the log-in lockout all count by it (config.client_ip); default 0.
+# limits and the log-in lockout all count by it (core.client_ip); default 0.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 # DATA_UPLOAD_MAX_MEMORY_SIZE: the largest request body Django reads, in bytes (over it: 400); default 1 MiB.
 # config/wsgi.py refuses a larger declared Content-Length (413) before Django reads anything.
@@ -31,7 +31,7 @@ RATELIMITS = {
     "password-reset-email": (env.str("RATELIMIT_PASSWORD_RESET_EMAIL", default="3/h"),) * 2,
     "votes": (env.str("RATELIMIT_VOTES", default="30/h"),) * 2,
 }
-RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
+RATELIMIT_IP_META_KEY = "core.client_ip.client_ip"
 RATELIMIT_USE_CACHE = "ratelimit"  # see CACHES
 # Log-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one address lock
 # that pair out for AXES_COOLOFF_HOURS; defaults 10 and 1.
@@ -44,7 +44,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no version banner on every manage.py command

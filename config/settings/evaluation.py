@@ -77,7 +77,7 @@ Q_CLUSTER = {
     "ack_failures": True,
     "catch_up": False,
     "poll": 0.5,
-    "cache": "qcluster",  # its per-process statistics; see CACHES
+    "cache": "qcluster",  # its per-process statistics; see CACHES (caches.py)
     "ALT_CLUSTERS": {},
 }
 # Q_BROKER: django-q2's queue, "orm" (Postgres) or "redis" (in REDIS_URL); default orm. Either way each cluster

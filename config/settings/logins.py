@@ -27,7 +27,7 @@ MFA_TOTP_ISSUER = "Open Medical LLM Leaderboard"
 # Sign in with Hugging Face: django-allauth's openid_connect provider "huggingface", PKCE on (README "Sign in with
 # Hugging Face"). HF_OAUTH_CLIENT_ID: the hub OAuth app's client id; default none: the hub log-in is off.
 HF_OAUTH_CLIENT_ID = env.str("HF_OAUTH_CLIENT_ID", default="")
-# HF_OAUTH_CLIENT_SECRET: its secret (read as it is, see SECRET_KEY); default none.
+# HF_OAUTH_CLIENT_SECRET: its secret (read as it is, see SECRET_KEY in base.py); default none.
 HF_OAUTH_CLIENT_SECRET = os.environ.get("HF_OAUTH_CLIENT_SECRET", "")
 # HF_OAUTH_URL: the hub, whose discovery document is HF_OAUTH_URL/.well-known/openid-configuration; default
 # https://huggingface.co.

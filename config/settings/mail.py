@@ -18,7 +18,7 @@ EMAIL_BACKEND = env.str(
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)
 # EMAIL_HOST_USER: the SMTP login; default none.
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
-# EMAIL_HOST_PASSWORD: the SMTP password, a secret (read as it is, see SECRET_KEY); default none.
+# EMAIL_HOST_PASSWORD: the SMTP password, a secret (read as it is, see SECRET_KEY in base.py); default none.
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 # EMAIL_USE_TLS: STARTTLS; default true.
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)

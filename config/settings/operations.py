@@ -26,7 +26,7 @@ HEALTH_READY_CACHE_S = env.float("HEALTH_READY_CACHE_S", default=1.0)
 # Prometheus (/metrics, operations.metrics): a scraper that sends METRICS_TOKEN as "Authorization: Bearer <token>",
 # or comes from an address of METRICS_ALLOWED_IPS (by NUM_PROXIES' rule; none when an uncounted proxy forwarded the
 # request), may read it; anyone else gets a 403.
-# METRICS_TOKEN: a secret (read as it is, see SECRET_KEY); default none.
+# METRICS_TOKEN: a secret (read as it is, see SECRET_KEY in base.py); default none.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # METRICS_ALLOWED_IPS: comma-separated addresses or networks (10.0.0.0/8); default 127.0.0.1,::1.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])

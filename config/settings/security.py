@@ -32,7 +32,7 @@ RATELIMITS = {
     "votes": (env.str("RATELIMIT_VOTES", default="30/h"),) * 2,
 }
 RATELIMIT_IP_META_KEY = "core.client_ip.client_ip"
-RATELIMIT_USE_CACHE = "ratelimit"  # see CACHES
+RATELIMIT_USE_CACHE = "ratelimit"  # see CACHES (caches.py)
 # Log-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one address lock
 # that pair out for AXES_COOLOFF_HOURS; defaults 10 and 1.
 # allauth's backend last: the one it logs hub users in with (Django's ModelBackend, by username).

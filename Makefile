@@ -43,6 +43,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports  # the layer contracts: [tool.importlinter] in pyproject.toml
+	$(VENV)/bin/mypy  # types, with the django-stubs and DRF plugins: [tool.mypy] in pyproject.toml
 
 # Three test processes by files (each its own database; the browser tests last in each): ~12 min on 2 cores.
 PYTEST_ARGS ?= -n 3 --dist loadfile

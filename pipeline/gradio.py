@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeGuard
 
 from core.errors import DomainError
 from evaluation.ingest import HarnessOutputError, stderr_checked
@@ -134,7 +135,7 @@ class GradioRequest:
 
 def json_files(root: Path) -> list[Path]:
     """The JSON files under ``root``, leaving out hidden folders (``hf download`` keeps .cache there)."""
-    found = []
+    found: list[str] = []
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
         found.extend(
@@ -153,7 +154,7 @@ def json_read(path: Path) -> tuple[dict, str]:
                 f"{os.path.getsize(path) / 2**20:.1f} MiB, more than a results or request file can be (4 MiB)"
             )
         text = raw.decode("utf-8")
-        constants = []  # NaN and Infinity, which Python writes and Postgres refuses: read as null
+        constants: list[str] = []  # NaN and Infinity, which Python writes and Postgres refuses: read as null
         data = json.loads(text, parse_constant=constants.append)
     except OSError as exc:
         raise GradioFileError(f"cannot be read ({exc.strerror or exc})") from None
@@ -213,7 +214,7 @@ def _checked_model_id(model_id: str) -> str:
         raise GradioFileError(f"model id {model_id[:200]!r} is invalid: {exc.message}") from None
 
 
-def _number(value) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -346,7 +347,7 @@ def leaderboard_export(suite: Suite, folder: Path) -> int:
     A task is named by its first alias when it has one: the name a Gradio leaderboard knows it by."""
     names = {t.task: (t.aliases or [t.task])[0] for t in suite.tasks.all()}
     entries = list(LeaderboardEntry.objects.filter(suite=suite, is_reference=False).select_related("submission", "run"))
-    results: dict[int, dict[str, dict]] = {entry.run_id: {} for entry in entries}
+    results: dict[int | None, dict[str, dict]] = {entry.run_id: {} for entry in entries}
     for row in TaskResult.objects.filter(run_id__in=list(results), task__in=list(names)):
         values = results[row.run_id].setdefault(names[row.task], {})
         values[f"{row.metric},{row.metric_filter}"] = row.value
@@ -354,6 +355,7 @@ def leaderboard_export(suite: Suite, folder: Path) -> int:
             values[f"{row.metric}_stderr,{row.metric_filter}"] = row.stderr
     for entry in entries:
         submission, run = entry.submission, entry.run
+        assert submission is not None and run is not None  # a ranked entry has both (a constraint says so)
         org, name = submission.model_id.split("/", 1)
         finished = (run.finished_at or run.created_at).astimezone(UTC)
         results_file = folder / "results" / org / name / f"results_{finished:%Y-%m-%dT%H-%M-%S.%f}.json"

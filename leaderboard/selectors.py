@@ -4,9 +4,11 @@ import hashlib
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.conf import settings
-from django.contrib.postgres.fields.array import IndexTransform
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.fields.array import IndexTransform  # type: ignore[attr-defined]  # not in django-stubs
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import (
@@ -38,6 +40,9 @@ from leaderboard.statistics import PairedCounts, paired_average, paired_task, un
 from leaderboard.tables import RankingTable, ranking_table
 from submissions.models import ModelSubmission
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 
 def suite_for_ranking(slug: str | None) -> tuple[Suite, list[SuiteTask]]:
     """The suite named by ``slug`` (404 if none), or without one the default suite, else the first."""
@@ -53,7 +58,7 @@ def suite_for_ranking(slug: str | None) -> tuple[Suite, list[SuiteTask]]:
 def _task_score(index: int, normalised: bool) -> IndexTransform:
     """The score of the task number ``index``: ``raw[index]`` written directly (resolving ``raw__0`` through the
     lookups costs, per column, a tenth of a page's query)."""
-    scores = LeaderboardEntry._meta.get_field("norm" if normalised else "raw")
+    scores = cast(ArrayField[Any, Any], LeaderboardEntry._meta.get_field("norm" if normalised else "raw"))
     return IndexTransform(index + 1, scores.base_field, F(scores.name))
 
 
@@ -111,13 +116,20 @@ class RankingRow:
     entry: LeaderboardEntry  # the rest of what the ranking shows: type, licence, size, likes, ...
 
 
+class Shown(TypedDict):
+    """What _entries annotates an entry with."""
+
+    shown_rank: int
+    avg: float | None
+
+
 class RankingRows:
     """A ranking's rows, each read from its entry when asked for: a paginator pages them in the database."""
 
     def __init__(self, entries: QuerySet, visible: list[tuple[int, SuiteTask]], options: RankingOptions):
         self.entries, self.visible, self.options = entries, visible, options
 
-    def _row(self, entry: LeaderboardEntry) -> RankingRow:
+    def _row(self, entry: "WithAnnotations[LeaderboardEntry, Shown]") -> RankingRow:
         ci, average_ci = row_intervals(entry, self.visible, self.options)
         return RankingRow(
             rank=None if entry.is_reference or entry.flag_id or not entry.comparable else entry.shown_rank,
@@ -348,7 +360,7 @@ def model_rankings(model_id: str) -> list[RankedEntry]:
         .select_related("suite", "flag")
         .order_by("suite__position", "-average")
     )
-    results = {
+    results: dict[tuple[int | None, str, str, str], TaskResult] = {
         (r.run_id, r.task, r.metric, r.metric_filter): r
         for r in TaskResult.objects.filter(run__in=[e.run_id for e in entries])
     }
@@ -548,7 +560,7 @@ def compared_entries(suite: Suite, model_ids: list[str]) -> list[LeaderboardEntr
     return [found[model_id] for model_id in model_ids]
 
 
-def _pair_counts(suite_tasks: list[SuiteTask], run_a: int, run_b: int) -> dict[str, PairedCounts]:
+def _pair_counts(suite_tasks: list[SuiteTask], run_a: int | None, run_b: int | None) -> dict[str, PairedCounts]:
     """Per task, the questions both runs answered (the same document: doc id and hash) counted in one query:
     how many, right by each, right by only one of them (right: the suite's metric is 1)."""
     values = ", ".join(["(%s, %s, %s)"] * len(suite_tasks))
@@ -575,10 +587,11 @@ def _pair_counts(suite_tasks: list[SuiteTask], run_a: int, run_b: int) -> dict[s
         return {task: PairedCounts(*counts) for task, *counts in cursor.fetchall()}
 
 
-def _unpaired(a: LeaderboardEntry, b: LeaderboardEntry, suite_tasks: list[SuiteTask]) -> tuple[dict, dict]:
+def _unpaired(a: LeaderboardEntry, b: LeaderboardEntry, suite_tasks: list[SuiteTask]) -> tuple[dict, dict | None]:
     """Without samples on both sides: each task's and the average's difference from the stored scores and
     standard errors (an unpaired z-test)."""
-    tasks, parts = {}, []
+    tasks: dict[str, dict | None] = {}
+    parts = []
     for i, t in enumerate(suite_tasks):
         score_a, score_b, se_a, se_b = at_index(a.raw, i), at_index(b.raw, i), at_index(a.se, i), at_index(b.se, i)
         if None in (score_a, score_b, se_a, se_b):
@@ -593,7 +606,7 @@ def _unpaired(a: LeaderboardEntry, b: LeaderboardEntry, suite_tasks: list[SuiteT
     return tasks, average
 
 
-def _with_samples(run_ids: list[int]) -> set[int]:
+def _with_samples(run_ids: list[int | None]) -> set[int | None]:
     return {run_id for run_id in run_ids if SampleLog.objects.filter(run_id=run_id).exists()}
 
 
@@ -611,7 +624,7 @@ def comparison(suite: Suite, suite_tasks: list[SuiteTask], entries: list[Leaderb
                 t.task: {**paired_task(counts[t.task]), "method": "exact McNemar"} if t.task in counts else None
                 for t in suite_tasks
             }
-            average = paired_average([counts[t.task] for t in suite_tasks if t.task in counts])
+            average: dict | None = paired_average([counts[t.task] for t in suite_tasks if t.task in counts])
         else:
             tasks, average = _unpaired(first, other, suite_tasks)
         comparisons.append(
@@ -634,7 +647,7 @@ class Disagreement:
 
 
 def disagreements(
-    suite_tasks: list[SuiteTask], run_a: int, run_b: int, *, task: str | None, offset: int, limit: int
+    suite_tasks: list[SuiteTask], run_a: int | None, run_b: int | None, *, task: str | None, offset: int, limit: int
 ) -> list[Disagreement]:
     """The questions both runs answered on which exactly one of them is right, in suite task and document order
     (of ``task`` only, where given): ``limit`` of them from ``offset``. Found on the samples' covering index,

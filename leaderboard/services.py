@@ -1,6 +1,7 @@
 """Every write to the denormalised ranking and to community flags."""
 
 import json
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -61,8 +62,8 @@ def _scores_summary(scores: dict[str, float], suite_tasks: list[SuiteTask]) -> d
         "scores": scores,
         "raw": raw,
         "norm": norm,
-        "average": sum(raw) / len(raw) if complete else None,
-        "average_norm": sum(norm) / len(norm) if complete else None,
+        "average": sum(v for v in raw if v is not None) / len(raw) if complete else None,
+        "average_norm": sum(v for v in norm if v is not None) / len(norm) if complete else None,
     }
 
 
@@ -140,7 +141,7 @@ def _intervals(
     average = None
     if suite_tasks and None not in found:
         average = statistics.average_interval(
-            [(scores[t.task], f[2] ** 2) for t, f in zip(suite_tasks, found, strict=True)]
+            [(scores[t.task], f[2] ** 2) for t, f in zip(suite_tasks, found, strict=True) if f]
         )
     return {
         "ci_low": [f and f[0] for f in found],
@@ -173,7 +174,7 @@ def _run_statistics(
         "num_fewshot": max(shots) if shots else None,
         "comparable": not shots,
         "subjects": {
-            subject: {"n": n, "score": correct / n, "ci": list(statistics.wilson_interval(correct, n))}
+            subject: {"n": n, "score": correct / n, "ci": list(statistics.wilson_interval(correct, int(n)))}
             for subject, (n, correct) in sorted(per_subject.items())
         },
     }
@@ -228,11 +229,11 @@ def entries_refresh_runs(run_ids: list[int]) -> int:
     ):
         found[run_id][task, metric, metric_filter] = Result(*values)
     subjects: dict[int, list[tuple[str, int, float]]] = {run.pk: [] for run in runs}
-    for run_id, task, *counts in SubjectResult.objects.filter(run_id__in=run_ids).values_list(
+    for run_id, task, subject, n, correct in SubjectResult.objects.filter(run_id__in=run_ids).values_list(
         "run_id", "task", "subject", "n", "correct"
     ):
         if task in {t.task for t in tasks_by_suite[run_suites[run_id]]}:
-            subjects[run_id].append(tuple(counts))
+            subjects[run_id].append((subject, n, correct))
     model_ids = {run.submission.model_id for run in runs}
     upheld = Flag.objects.filter(model_id__in=model_ids, status=FlagStatus.UPHELD)
     flags: dict[str, Flag] = {}
@@ -264,7 +265,7 @@ def _entries_upsert(entries: list[LeaderboardEntry]) -> None:
     update_conflicts, through a COPY into a temporary table (10,000 rows in a second, not in ten)."""
     table = LeaderboardEntry._meta.db_table
     fields = [f for f in LeaderboardEntry._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(f.column for f in fields)
+    columns = ", ".join(f.column for f in fields)  # type: ignore[misc]  # concrete fields: each has a column
     updates = ", ".join(f"{f.column} = EXCLUDED.{f.column}" for f in fields if f.name != "submission")
     as_json = [isinstance(f, JSONField) for f in fields]  # the rest are numbers, text, dates, arrays: as they are
     now = timezone.now()
@@ -279,7 +280,7 @@ def _entries_upsert(entries: list[LeaderboardEntry]) -> None:
         cursor.execute(
             f"CREATE TEMPORARY TABLE entries_upsert ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
         )
-        rows_copy(table="entries_upsert", columns=[f.column for f in fields], rows=rows())
+        rows_copy(table="entries_upsert", columns=[f.column for f in fields], rows=rows())  # type: ignore[misc]  # as above
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM entries_upsert "
             f"ON CONFLICT (submission_id) DO UPDATE SET {updates}"
@@ -360,6 +361,7 @@ def entries_refresh_model(model_id: str) -> int:
     entries = LeaderboardEntry.objects.select_for_update(of=("self",)).filter(model_id=model_id, is_reference=False)
     count, suites = 0, set()
     for entry in entries.select_related("submission"):
+        assert entry.submission is not None  # not a reference entry
         for field, value in _submission_columns(entry.submission, flag).items():
             setattr(entry, field, value)
         entry.save()
@@ -437,7 +439,7 @@ def random_baseline_scores(suite: Suite) -> dict[str, float]:
     return {t.task: 1 / t.choices for t in suite.tasks.all() if t.choices}
 
 
-def _evidence_clean(links: list[str]) -> list[str]:
+def _evidence_clean(links: Sequence[str]) -> list[str]:
     links = [link.strip() for link in links if link.strip()]
     if len(links) > MAX_EVIDENCE_LINKS:
         raise LeaderboardError("evidence", f"Give at most {MAX_EVIDENCE_LINKS} links.")
@@ -451,7 +453,7 @@ def _evidence_clean(links: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def flag_create(*, user, model_id: str, reason: str, explanation: str, evidence: list[str] = ()) -> Flag:
+def flag_create(*, user, model_id: str, reason: str, explanation: str, evidence: Sequence[str] = ()) -> Flag:
     """A user flags a ranked model. One open flag per user and model; raises LeaderboardError."""
     if not LeaderboardEntry.objects.filter(model_id=model_id, is_reference=False).exists():
         raise LeaderboardError(None, f"{model_id} is not ranked: only ranked models can be flagged.")

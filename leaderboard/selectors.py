@@ -58,7 +58,7 @@ def suite_for_ranking(slug: str | None) -> tuple[Suite, list[SuiteTask]]:
 def _task_score(index: int, normalised: bool) -> IndexTransform:
     """The score of the task number ``index``: ``raw[index]`` written directly (resolving ``raw__0`` through the
     lookups costs, per column, a tenth of a page's query)."""
-    scores = cast(ArrayField[Any, Any], LeaderboardEntry._meta.get_field("norm" if normalised else "raw"))
+    scores = cast("ArrayField[Any, Any]", LeaderboardEntry._meta.get_field("norm" if normalised else "raw"))
     return IndexTransform(index + 1, scores.base_field, F(scores.name))
 
 

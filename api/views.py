@@ -18,23 +18,17 @@ from api import serializers as s
 from api.pagination import MAX_PAGE_SIZE
 from api.permissions import MatrixPermission, can_moderate
 from api.throttling import VoteRateThrottle
+from comparisons.selectors import MAX_COMPARED, compare_models_parse, comparison_for
 from evaluation.models import Suite
-from leaderboard.filters import RankingFilter
-from leaderboard.models import Flag
-from leaderboard.selectors import (
-    MAX_COMPARED,
-    OUTCOMES,
-    compare_models_parse,
-    comparison_for,
-    flags_public,
-    model_flags,
-    model_rankings,
-    model_submissions,
-    ranking,
-    run_for_samples,
-    samples,
-)
-from leaderboard.services import flag_comment_add, flag_create
+from flags.models import Flag
+from flags.selectors import flags_public, model_flags
+from flags.services import flag_comment_add
+from model_pages.selectors import model_rankings, model_submissions
+from rankings.filters import RankingFilter
+from rankings.flagging import flag_create
+from rankings.ranking import ranking
+from rankings.ranking_state import ranking_state
+from samples.selectors import OUTCOMES, run_for_samples, samples
 from submissions.models import ModelSubmission
 from submissions.selectors import submissions_of, voted
 from submissions.services import (
@@ -165,7 +159,7 @@ class Compare(MatrixView):
     )
     def get(self, request, slug):
         model_ids = compare_models_parse(request.query_params.get("models", ""))
-        compared = comparison_for(slug, model_ids, settings.RANKING_CACHE_SECONDS)  # CompareError: a 400 (api.errors)
+        compared = comparison_for(ranking_state(slug), model_ids, settings.RANKING_CACHE_SECONDS)  # CompareError: 400
         return Response(compared.result)
 
 
@@ -180,10 +174,13 @@ class ModelDetail(MatrixView):
     @extend_schema(responses=s.ModelSerializer)
     def get(self, request, org, name):
         model_id = f"{org}/{name}"
+        submissions = model_submissions(model_id)
+        if not submissions:
+            raise NotFound(f"{model_id} has never been submitted.")
         data = {
             "model": model_id,
             "rankings": [ranked.entry for ranked in model_rankings(model_id)],
-            "submissions": model_submissions(model_id),
+            "submissions": submissions,
             "flags": model_flags(model_id),
         }
         return Response(s.ModelSerializer(data).data)
@@ -214,7 +211,10 @@ class SampleList(MatrixView, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        run, suite_tasks = run_for_samples(self.kwargs["run_id"])
+        found = run_for_samples(self.kwargs["run_id"])
+        if found is None:
+            raise NotFound("No such run.")
+        run, suite_tasks = found
         suite_task = next((t for t in suite_tasks if t.task == self.kwargs["task"]), None)
         if suite_task is None:
             raise NotFound(f"run {run.pk} has no task {self.kwargs['task']!r}")

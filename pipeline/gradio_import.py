@@ -28,8 +28,8 @@ from core.errors import DomainError, TransitionError
 from evaluation.models import EvalRun, ResultsFile, RunStatus, Suite, SuiteTask, TaskResult
 from evaluation.precision import WeightType
 from evaluation.transitions import runs_create_bulk, status_path
-from leaderboard.services import entries_refresh_runs
 from pipeline.gradio import GradioFileError, GradioRequest, GradioResult, json_files, request_read, results_read
+from rankings.services import entries_refresh_runs
 from submissions import services as submission_services
 from submissions.hub import ModelFacts
 from submissions.models import ACTIVE_STATUSES, ModelSubmission, ModelType, Status

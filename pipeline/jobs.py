@@ -38,8 +38,8 @@ from evaluation.worker import (
     refusal,
     suite_timeout_s,
 )
-from leaderboard.services import IncompleteRunError
 from pipeline.lifecycle import run_fail, run_finish, run_start
+from rankings.services import IncompleteRunError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from factory.django import DjangoModelFactory, Password
 
 from evaluation.models import EvalRun, RunStatus, SampleLog, Suite, TaskResult
 from evaluation.services import suites_load_all
-from leaderboard.models import Flag, FlagReason
+from flags.models import Flag, FlagReason
 from submissions.hub import ModelFacts
 from submissions.models import ModelSubmission, Status
 

@@ -9,7 +9,22 @@ import pytest
 from core.errors import DomainError
 
 REPO = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "submissions", "evaluation", "leaderboard", "pipeline", "api", "operations", "config", "core"]
+APPS = [
+    "accounts",
+    "submissions",
+    "evaluation",
+    "flags",
+    "rankings",
+    "site_pages",
+    "model_pages",
+    "comparisons",
+    "samples",
+    "pipeline",
+    "api",
+    "operations",
+    "config",
+    "core",
+]
 NOT_DOMAIN = {"evaluation.sandbox.SandboxUnavailable"}  # the host cannot run the sandbox: its setup, not a request
 
 

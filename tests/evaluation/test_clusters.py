@@ -18,8 +18,8 @@ from evaluation.models import (
     TaskResult,
 )
 from evaluation.services import run_enqueue
-from leaderboard.models import LeaderboardEntry
 from pipeline.lifecycle import REAPER_SCHEDULE
+from rankings.models import LeaderboardEntry
 from submissions.models import Status
 from submissions.services import submission_cancel, submission_create
 from tests.conftest import wait_for

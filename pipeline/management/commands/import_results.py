@@ -8,8 +8,8 @@ from evaluation.ingest import HarnessOutputError, harness_output_read, results_s
 from evaluation.models import Suite
 from evaluation.precision import UNQUANTIZED, Precision
 from evaluation.record import record_build
-from leaderboard.services import IncompleteRunError
 from pipeline.lifecycle import run_import
+from rankings.services import IncompleteRunError
 from submissions.errors import SubmissionError
 from submissions.services import submission_create
 

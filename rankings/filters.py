@@ -4,10 +4,11 @@ import copy
 import html
 import re
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 from operator import or_
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import django_filters
 from django import forms
@@ -211,9 +212,9 @@ class DisplayForm(forms.Form):
     cols = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple, label="Columns")
     subject = forms.CharField(required=False, max_length=200, label="Sort by subject")
 
-    def __init__(self, data=None, *, suite_tasks: list[SuiteTask], **kwargs):
+    def __init__(self, data=None, *, suite_tasks: "Sequence[TaskColumn]", **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["cols"].choices = [(t.task, t.name) for t in suite_tasks] + [
+        cast(forms.ChoiceField, self.fields["cols"]).choices = [(t.task, t.name) for t in suite_tasks] + [
             (key, label) for key, label, _ in OPTIONAL_COLUMNS
         ]
 
@@ -238,9 +239,9 @@ def _display_options(
     suite_tasks: tuple[TaskColumn, ...], asked: tuple
 ) -> tuple[DisplayForm, RankingOptions, list[str]]:
     data = MultiValueDict({name: list(values) for name, values in asked})
-    asked = DisplayForm(data, suite_tasks=suite_tasks)
-    asked.is_valid()
-    cleaned = asked.cleaned_data
+    form = DisplayForm(data, suite_tasks=suite_tasks)
+    form.is_valid()
+    cleaned = form.cleaned_data
     columns = cleaned.get("cols") or [t.task for t in suite_tasks] + [
         k for k, _, default in OPTIONAL_COLUMNS if default
     ]
@@ -270,7 +271,9 @@ def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[
     for name in ("type", "precision", "size", "license"):
         chosen = set(data.getlist(name))
         groups[name] = _inputs(
-            "checkbox", name, [(v, label, str(v) in chosen, False) for v, label in filters.form.fields[name].choices]
+            "checkbox",
+            name,
+            [(v, label, str(v) in chosen, False) for v, label in filters.form.fields[name].choices],  # type: ignore[attr-defined]  # a ChoiceField's
         )
     optional = {key: default for key, _, default in OPTIONAL_COLUMNS}
     defaults = {"scores": {"raw"}, "average": {"all"}}
@@ -279,7 +282,7 @@ def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[
         chosen = set(initial) if isinstance(initial, list) else {initial}
         choices = [
             (v, label, str(v) in chosen, optional.get(v, True) if name == "cols" else str(v) in defaults[name])
-            for v, label in display.fields[name].choices
+            for v, label in display.fields[name].choices  # type: ignore[attr-defined]  # a ChoiceField's
         ]
         groups[name] = _inputs("checkbox" if name == "cols" else "radio", name, choices)
     groups["toggles"] = mark_safe(

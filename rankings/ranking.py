@@ -3,6 +3,7 @@ ranking page, its CSV and JSON exports and the API share. The reads it is made o
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -14,6 +15,9 @@ from rankings.models import LeaderboardEntry
 from rankings.ranking_state import per_version
 from rankings.selectors import entries_ordered, licenses_of, suite_for_ranking
 from rankings.tables import RankingTable, ranking_table
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def suite_or_404(slug: str | None) -> tuple[Suite, list[SuiteTask]]:
@@ -45,13 +49,20 @@ class RankingRow:
     entry: LeaderboardEntry  # the rest of what the ranking shows: type, licence, size, likes, ...
 
 
+class Shown(TypedDict):
+    """What rankings.selectors.entries_ordered annotates an entry with."""
+
+    shown_rank: int
+    avg: float | None
+
+
 class RankingRows:
     """A ranking's rows, each read from its entry when asked for: a paginator pages them in the database."""
 
     def __init__(self, entries: QuerySet, visible: list[tuple[int, SuiteTask]], options: RankingOptions):
         self.entries, self.visible, self.options = entries, visible, options
 
-    def _row(self, entry: LeaderboardEntry) -> RankingRow:
+    def _row(self, entry: "WithAnnotations[LeaderboardEntry, Shown]") -> RankingRow:
         ci, average_ci = row_intervals(entry, self.visible, self.options)
         return RankingRow(
             rank=None if entry.is_reference or entry.flag_id or not entry.comparable else entry.shown_rank,

@@ -43,6 +43,9 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports  # the layer contracts: [tool.importlinter] in pyproject.toml
+	# types, with the django-stubs and DRF plugins ([tool.mypy] in pyproject.toml); the plugin loads the settings,
+	# told of a database so that they start no embedded Postgres (mypy connects to none)
+	DATABASE_URL=postgres://mypy@localhost/mypy SECRET_KEY=mypy $(VENV)/bin/mypy
 
 # Three test processes by files (each its own database; the browser tests last in each): ~12 min on 2 cores.
 PYTEST_ARGS ?= -n 3 --dist loadfile

@@ -16,7 +16,7 @@ class Scope(models.TextChoices):
     MODERATE = "moderate", "moderate: also approve, reject, requeue and cancel others' submissions (staff)"
 
 
-SCOPE_ORDER = [Scope.READ, Scope.SUBMIT, Scope.MODERATE]
+SCOPE_ORDER: list[str] = [Scope.READ, Scope.SUBMIT, Scope.MODERATE]
 
 
 class ApiToken(models.Model):
@@ -34,7 +34,7 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
     def allows(self, scope: str) -> bool:
@@ -57,5 +57,5 @@ class HubIdentity(models.Model):
     class Meta:
         verbose_name_plural = "hub identities"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.username

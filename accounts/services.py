@@ -1,8 +1,10 @@
 import logging
 import secrets
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
@@ -21,7 +23,7 @@ MODERATE_TOKEN_NEEDS_TWO_FACTOR = (
 
 
 @transaction.atomic
-def token_create(*, user, name: str, scope: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def token_create(*, user: User, name: str, scope: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns it with the raw token, which is never stored nor shown again.
 
     ``user`` comes from the request: a ``moderate`` token needs its session to have passed two-factor."""
@@ -40,13 +42,13 @@ def token_create(*, user, name: str, scope: str, expires_at: datetime | None = N
 
 
 @transaction.atomic
-def token_revoke(*, user, token_id: int) -> bool:
+def token_revoke(*, user: User, token_id: int) -> bool:
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
     return deleted > 0
 
 
 @transaction.atomic
-def user_tokens_revoke(*, user) -> int:
+def user_tokens_revoke(*, user: User) -> int:
     """Every API token of ``user``, when their password is changed, set or reset (accounts.adapters; Django's session
     auth hash already signs the user's other sessions out); returns how many there were."""
     deleted, _ = ApiToken.objects.filter(user=user).delete()
@@ -75,7 +77,7 @@ def mail_queue(*, subject: str, body: str, to: str) -> None:
 MAX_HUB_ORGS = 200
 
 
-def _org_names(claim) -> list[str]:
+def _org_names(claim: object) -> list[str]:
     """The organisation names of a userinfo's ``orgs`` claim (a list of objects with ``preferred_username``);
     anything else in it is ignored."""
     if not isinstance(claim, list):
@@ -85,7 +87,7 @@ def _org_names(claim) -> list[str]:
 
 
 @transaction.atomic
-def hub_identity_record(*, uid: str, userinfo: dict) -> HubIdentity:
+def hub_identity_record(*, uid: str, userinfo: dict[str, Any]) -> HubIdentity:
     """Store what the hub's userinfo says at a hub log-in: the user name and the organisations, read now.
     An organisation missing from it (left, or no longer granted to this site) is no longer counted."""
     identity, _ = HubIdentity.objects.update_or_create(

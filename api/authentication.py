@@ -18,7 +18,7 @@ def refuse_throttled(request) -> None:
     """A 429 instead of the 401 once the client is over the anonymous rate: guessing tokens costs as much as any
     anonymous request (and each is a database lookup)."""
     throttle = InvalidTokenThrottle()
-    if not throttle.allow_request(request._request, None):
+    if not throttle.allow_request(request._request, None):  # type: ignore[arg-type]  # it reads no view
         raise exceptions.Throttled(throttle.wait())
 
 

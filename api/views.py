@@ -307,7 +307,7 @@ class SubmissionDetail(MatrixView, generics.RetrieveAPIView):
 class SubmissionAction(MatrixView):
     """A POST that moves a submission; 409 when its status does not allow the move."""
 
-    payload_class = s.NoteSerializer
+    payload_class: type[serializers.Serializer] = s.NoteSerializer
 
     def act(self, submission, actor, payload: dict) -> None:
         raise NotImplementedError

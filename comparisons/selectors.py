@@ -3,7 +3,9 @@ task, a permutation test for the average), else from the stored standard errors;
 disagree on."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.db import connection
@@ -19,6 +21,8 @@ from rankings.statistics import PairedCounts, paired_average, paired_task, unpai
 
 MAX_COMPARED = 4
 DISAGREEMENTS_PER_PAGE = 50
+
+T = TypeVar("T")
 
 
 class CompareError(DomainError):
@@ -50,7 +54,7 @@ def compared_entries(suite: Suite, model_ids: list[str]) -> list[LeaderboardEntr
     return [found[model_id] for model_id in model_ids]
 
 
-def _pair_counts(suite_tasks: list[SuiteTask], run_a: int, run_b: int) -> dict[str, PairedCounts]:
+def _pair_counts(suite_tasks: list[SuiteTask], run_a: int | None, run_b: int | None) -> dict[str, PairedCounts]:
     """Per task, the questions both runs answered (the same document: doc id and hash) counted in one query:
     how many, right by each, right by only one of them (right: the suite's metric is 1)."""
     values = ", ".join(["(%s, %s, %s)"] * len(suite_tasks))
@@ -77,10 +81,13 @@ def _pair_counts(suite_tasks: list[SuiteTask], run_a: int, run_b: int) -> dict[s
         return {task: PairedCounts(*counts) for task, *counts in cursor.fetchall()}
 
 
-def _unpaired(a: LeaderboardEntry, b: LeaderboardEntry, suite_tasks: list[SuiteTask]) -> tuple[dict, dict]:
+def _unpaired(
+    a: LeaderboardEntry, b: LeaderboardEntry, suite_tasks: list[SuiteTask]
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Without samples on both sides: each task's and the average's difference from the stored scores and
     standard errors (an unpaired z-test)."""
-    tasks, parts = {}, []
+    tasks: dict[str, Any] = {}
+    parts: list[tuple[float, float]] = []
     for i, t in enumerate(suite_tasks):
         score_a, score_b, se_a, se_b = at_index(a.raw, i), at_index(b.raw, i), at_index(a.se, i), at_index(b.se, i)
         if None in (score_a, score_b, se_a, se_b):
@@ -95,11 +102,11 @@ def _unpaired(a: LeaderboardEntry, b: LeaderboardEntry, suite_tasks: list[SuiteT
     return tasks, average
 
 
-def _with_samples(run_ids: list[int]) -> set[int]:
+def _with_samples(run_ids: list[int | None]) -> set[int | None]:
     return {run_id for run_id in run_ids if SampleLog.objects.filter(run_id=run_id).exists()}
 
 
-def comparison(suite: Suite, suite_tasks: list[SuiteTask], entries: list[LeaderboardEntry]) -> dict:
+def comparison(suite: Suite, suite_tasks: list[SuiteTask], entries: list[LeaderboardEntry]) -> dict[str, Any]:
     """The first model against each other one (the API's shape): per task and for the average, paired by
     question where both have samples (exact McNemar per task, a sign-flip permutation test for the average),
     else unpaired from the stored stderrs."""
@@ -113,7 +120,7 @@ def comparison(suite: Suite, suite_tasks: list[SuiteTask], entries: list[Leaderb
                 t.task: {**paired_task(counts[t.task]), "method": "exact McNemar"} if t.task in counts else None
                 for t in suite_tasks
             }
-            average = paired_average([counts[t.task] for t in suite_tasks if t.task in counts])
+            average: dict[str, Any] | None = paired_average([counts[t.task] for t in suite_tasks if t.task in counts])
         else:
             tasks, average = _unpaired(first, other, suite_tasks)
         comparisons.append(
@@ -136,7 +143,7 @@ class Disagreement:
 
 
 def disagreements(
-    suite_tasks: list[SuiteTask], run_a: int, run_b: int, *, task: str | None, offset: int, limit: int
+    suite_tasks: list[SuiteTask], run_a: int | None, run_b: int | None, *, task: str | None, offset: int, limit: int
 ) -> list[Disagreement]:
     """The questions both runs answered on which exactly one of them is right, in suite task and document order
     (of ``task`` only, where given): ``limit`` of them from ``offset``. Found on the samples' covering index,
@@ -192,10 +199,10 @@ def question_of(prompt: str, limit: int = 300) -> str:
     return (paragraphs[-1] if paragraphs else "")[:limit]
 
 
-def _cached(key: str, compute, seconds: int):
+def _cached(key: str, compute: Callable[[], T], seconds: int) -> T:
     """``compute()``, kept in the "ranking" cache under ``key`` for ``seconds`` (0: not kept)."""
     cache = caches["ranking"]
-    found = cache.get(key) if seconds else None
+    found: T | None = cache.get(key) if seconds else None
     if found is None:
         found = compute()
         if seconds:
@@ -207,7 +214,7 @@ def _cached(key: str, compute, seconds: int):
 class Comparison:
     suite: Suite
     entries: list[LeaderboardEntry]  # the compared models' entries, in the order asked
-    result: dict  # the API's answer: see comparison()
+    result: dict[str, Any]  # the API's answer: see comparison()
     cache_key: str  # under the ranking's version and the runs' ids
 
 

@@ -4,6 +4,8 @@ The API has DRF's throttles instead (REST_FRAMEWORK). Each limit is a group of s
 client address (core.client_ip) for anonymous clients and per user for signed-in ones, in fixed windows.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.shortcuts import render
 from django_ratelimit import ALL
@@ -19,7 +21,7 @@ def email(group: str, request) -> str:
 
 
 # url name: the extra limits (group, key, method) its requests count against, besides "pages" or "exports".
-FORMS = {
+FORMS: dict[str, list[tuple[str, Any, str]]] = {
     "account_login": [("login", "ip", "POST")],
     "account_signup": [("signup", "ip", "POST")],
     "account_reset_password": [("password-reset", "ip", "POST"), ("password-reset-email", email, "POST")],

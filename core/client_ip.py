@@ -13,12 +13,14 @@ sending ``1.2.3.4, "x`` in front of the proxy's entry is taken for 1.2.3.4.
 """
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def client_ip(request) -> str:
-    remote = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+def client_ip(request: HttpRequest) -> str:
+    remote: str = request.META.get("REMOTE_ADDR", "")
+    forwarded: str | None = request.META.get("HTTP_X_FORWARDED_FOR")
     if not settings.NUM_PROXIES or not forwarded:
         return remote
     addresses = forwarded.split(",")
-    return addresses[-min(settings.NUM_PROXIES, len(addresses))].strip()
+    client: str = addresses[-min(settings.NUM_PROXIES, len(addresses))].strip()
+    return client

@@ -92,12 +92,12 @@ def _train(files: dict[str, bytes], *, seed: int, favourite: int, thinking: bool
                 model.train()
                 for _ in range(STEPS):
                     batch = rng.sample(examples, BATCH)
-                    width = max(len(ids) for ids, _ in batch)
+                    width = max(len(i) for i, _ in batch)
                     pad = tokenizer.pad_token_id
                     ids = torch.tensor([i + [pad] * (width - len(i)) for i, _ in batch])
-                    labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in batch])
+                    targets = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in batch])
                     mask = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i, _ in batch])
-                    loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+                    loss = model(input_ids=ids, attention_mask=mask, labels=targets).loss
                     optimizer.zero_grad()
                     loss.backward()
                     optimizer.step()

@@ -39,7 +39,7 @@ class HeartbeatMixin:
     _last_beat = 0.0
 
     def set_stat(self, key: str, value: str, timeout: int):
-        super().set_stat(key, value, timeout)
+        super().set_stat(key, value, timeout)  # type: ignore[misc]  # a mixin: the broker it is mixed into has it
         now = time.monotonic()
         if now - HeartbeatMixin._last_beat < settings.CLUSTER_HEARTBEAT_S:
             return

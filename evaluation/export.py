@@ -55,6 +55,7 @@ def run_export_zip(run: EvalRun, fileobj) -> None:
                     out.close()
                 task = sample.task
                 out = archive.open(f"{folder}/samples_{task}_{results.date_id}.jsonl", "w")
+            assert out is not None  # opened at the first sample
             out.write((json.dumps(sample_line(sample), ensure_ascii=False) + "\n").encode("utf-8"))
         if out is not None:
             out.close()

@@ -12,6 +12,7 @@ filters see only what lm-eval kept. Each logged sample of a generative task then
 
 import sys
 import time
+from typing import Any
 
 GENERATE = "generate_until"
 
@@ -24,7 +25,7 @@ class Generations:
         self.generate_s = 0.0
 
     def install(self, lm) -> None:
-        backend = next(  # lm-eval's module of the model's class (HFLM, VLLM; ours subclass them)
+        backend: Any = next(  # lm-eval's module of the model's class (HFLM, VLLM; ours subclass them)
             module
             for module in (sys.modules[cls.__module__] for cls in type(lm).__mro__)
             if hasattr(module, "postprocess_generated_text")

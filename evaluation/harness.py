@@ -34,6 +34,7 @@ import time
 import traceback
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 from evaluation.generations import Generations
 
@@ -57,7 +58,8 @@ class Progress:
 
     def __init__(self, path: str):
         self.path, self.stage, self.done, self.total = path, "starting", 0, 0
-        self.requests_started, self._written = None, 0.0
+        self.requests_started: float | None = None
+        self._written = 0.0
 
     def set_stage(self, stage: str) -> None:
         self.stage = stage
@@ -172,7 +174,8 @@ def _merge(total: dict | None, part: dict) -> dict:
 
 
 def _failure_kind(exc: BaseException, stage: str) -> str:
-    chain, seen = [], exc
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
     while seen is not None and seen not in chain:
         chain.append(seen)
         seen = seen.__cause__ or seen.__context__
@@ -219,7 +222,8 @@ def run(spec: dict) -> None:
         _count_requests(lm, progress)
         generations = Generations(progress)
         generations.install(lm)
-        results, samples = None, {}
+        results: dict[str, Any] | None = None
+        samples: dict[str, Any] = {}
         for shots, names in by_shots:
             part = simple_evaluate(
                 model=lm, tasks=names, num_fewshot=shots, log_samples=True, evaluation_tracker=tracker, **common
@@ -227,6 +231,7 @@ def run(spec: dict) -> None:
             samples.update(part.pop("samples"))
             results = _merge(results, part)
 
+        assert results is not None  # the tasks make one group at least
         progress.set_stage(WRITING)
         if hasattr(lm, "tokenizer"):
             results["generation_tokens"] = generations.annotate(samples, lm.tokenizer)

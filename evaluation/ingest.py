@@ -77,7 +77,7 @@ def harness_output_read(results_path: Path, sample_paths: list[Path]) -> Harness
         raise HarnessOutputError(f"cannot read {results_path}: {exc}") from exc
     if not isinstance(results, dict) or not isinstance(results.get("results"), dict):
         raise HarnessOutputError(f"{results_path} has no 'results' object: not an lm-eval results file")
-    sample_files = {}
+    sample_files: dict[str, Path] = {}
     for path in sample_paths:
         match = SAMPLES_FILE.match(Path(path).name)
         if not match:
@@ -200,8 +200,10 @@ def samples_copy(run: EvalRun, output: HarnessOutput) -> int:
     """COPY every sample of the run into SampleLog, counting each subject of the tasks that have a breakdown
     (SubjectResult rows); returns the sample count."""
     breakdowns = _breakdowns(run)
-    questions, correct = Counter(), Counter()
-    extracted, no_answer = Counter(), Counter()  # per (task, filter) of generative samples
+    questions: Counter[tuple[str, str]] = Counter()
+    correct: Counter[tuple[str, str]] = Counter()
+    extracted: Counter[tuple[str, str]] = Counter()  # per (task, filter) of generative samples
+    no_answer: Counter[tuple[str, str]] = Counter()
 
     def rows():
         for task, path in output.sample_files.items():

@@ -16,7 +16,7 @@ class Suite(models.Model):
     class Meta:
         ordering = ["position", "slug"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -55,7 +55,7 @@ class SuiteTask(models.Model):
         ordering = ["suite", "position"]
         constraints = [models.UniqueConstraint(fields=["suite", "task"], name="one_task_per_suite")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.suite.slug}/{self.task}"
 
 
@@ -115,7 +115,7 @@ class EvalRun(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "cluster"], name="run_status_cluster")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"run {self.pk} of {self.submission}"
 
 
@@ -131,7 +131,7 @@ class RunEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
@@ -142,7 +142,7 @@ class ResultsFile(models.Model):
     date_id = models.CharField(max_length=64, help_text="The <date> of results_<date>.json")
     data = models.JSONField()
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"results_{self.date_id}.json of run {self.run_id}"
 
 
@@ -162,7 +162,7 @@ class TaskResult(models.Model):
             models.UniqueConstraint(fields=["run", "task", "metric", "metric_filter"], name="one_value_per_run_metric")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.task} {self.metric},{self.metric_filter}={self.value:.4f}"
 
 
@@ -180,7 +180,7 @@ class SubjectResult(models.Model):
         ordering = ["run", "task", "subject"]
         constraints = [models.UniqueConstraint(fields=["run", "task", "subject"], name="one_result_per_run_subject")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.task}/{self.subject}: {self.correct:g}/{self.n}"
 
 
@@ -218,5 +218,5 @@ class SampleLog(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.task}#{self.doc_id}"

@@ -30,13 +30,13 @@ def _read(path: Path) -> dict:
 @cache
 def _local_tasks(task_paths: tuple[str, ...]) -> frozenset[str]:
     """The tasks of these directories that load only files of their own."""
-    found = set()
+    found: set[str] = set()
     for folder in task_paths:
         root = Path(folder) if Path(folder).is_absolute() else Path(settings.BASE_DIR) / folder
         for path in root.rglob("*.yaml"):
             data = _read(path)
             if data.get("dataset_path") in LOCAL_LOADERS and (data.get("dataset_kwargs") or {}).get("data_files"):
-                found.add(data.get("task"))
+                found.add(data.get("task", ""))
     return frozenset(found)
 
 

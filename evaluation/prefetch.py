@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from evaluation.harness import Progress, _task_manager, _watch_parent, _write_json
 
@@ -31,7 +32,7 @@ def _tasks(task_dict: dict):
 
 def _prepared_dirs(task) -> set[Path]:
     """The cache directories of a task's prepared dataset (each split's Arrow files)."""
-    dataset = getattr(task, "dataset", None)
+    dataset: Any = getattr(task, "dataset", None)
     splits = dataset.values() if hasattr(dataset, "values") else [dataset] if dataset is not None else []
     return {Path(f["filename"]).parent for split in splits for f in getattr(split, "cache_files", [])}
 

@@ -25,6 +25,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -113,8 +114,8 @@ def sandboxed(
     *,
     env: dict[str, str],
     cwd: Path | str,
-    writable: list[Path | str] = (),
-    readable: list[Path | str] = (),
+    writable: Sequence[Path | str] = (),
+    readable: Sequence[Path | str] = (),
 ) -> dict:
     """subprocess's ``args``, ``env`` and ``cwd`` that run ``command`` in the sandbox (or as it is, with
     SANDBOX=off): ``env`` is all of its environment (bwrap's own too: the sandbox's PID 1 is bwrap),
@@ -144,10 +145,10 @@ def sandboxed(
         if os.path.isdir(path):
             args += ["--tmpfs", path]
             hidden.append(path)
-    for path in readable:
+    for path in map(str, readable):
         if os.path.exists(path):
             args += ["--ro-bind", str(path), str(path)]
-    for path in writable:
+    for path in map(str, writable):
         Path(path).mkdir(parents=True, exist_ok=True)
         args += ["--bind", str(path), str(path)]
     args += [arg for path in hidden for arg in ("--remount-ro", path)]  # what is bound inside keeps its own mode

@@ -1,7 +1,9 @@
 """Reads of runs for pages: progress, queue positions, the queue itself."""
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
 from django.db.models import Count, F, FloatField, Min, Q, QuerySet, Sum, Window
@@ -10,6 +12,9 @@ from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from evaluation.models import EvalRun, RunStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # The order the workers take queued runs in: the moderators' priority, then the votes (submissions.votes keeps the
 # count on the submission), then the oldest submission (a requeued run keeps its submission's place).
@@ -37,11 +42,11 @@ class RunProgress:
     final: bool
     reason: str  # why it failed or was cancelled
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def run_progress(run: EvalRun, *, now=None) -> RunProgress:
+def run_progress(run: EvalRun, *, now: datetime | None = None) -> RunProgress:
     now = now or timezone.now()
     running = run.status == RunStatus.RUNNING
     end = now if running else run.finished_at
@@ -83,14 +88,19 @@ def run_queue_position(run: EvalRun) -> int | None:
         ("created_at", False, run.created_at),
         ("pk", False, run.pk),
     ]
-    ahead, same = Q(), {}
+    ahead = Q()
+    same: dict[str, Any] = {}
     for field, higher_first, value in keys:
         ahead |= Q(**same, **{f"{field}__{'gt' if higher_first else 'lt'}": value})
         same[field] = value
     return EvalRun.objects.filter(ahead, status=RunStatus.QUEUED, cluster=run.cluster).count() + 1
 
 
-def runs_in_queue() -> QuerySet[EvalRun]:
+class QueuePosition(TypedDict):
+    queue_position: int
+
+
+def runs_in_queue() -> "QuerySet[WithAnnotations[EvalRun, QueuePosition]]":
     """Running runs, then queued ones in the order workers take them, each queued one annotated with
     ``queue_position`` on its cluster (running ones have it too: their rank among running runs)."""
     return (
@@ -132,7 +142,7 @@ def histograms_of(values_sql: str, bounds: tuple[float, ...]) -> dict[str, Histo
 RUN_DURATION_BOUNDS = (10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0)
 
 
-def runs_counted() -> list[dict]:
+def runs_counted() -> list[Mapping[str, Any]]:
     """How many runs there are of each status, cluster and failure kind."""
     return list(EvalRun.objects.order_by().values("status", "cluster", "failure_kind").annotate(n=Count("pk")))
 

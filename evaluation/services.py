@@ -6,6 +6,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.conf import settings
@@ -93,7 +94,7 @@ def run_deliver(run: EvalRun) -> None:
 
 
 @transaction.atomic
-def run_enqueue(submission, *, attempt: int = 1, note: str = "") -> EvalRun:
+def run_enqueue(submission: Any, *, attempt: int = 1, note: str = "") -> EvalRun:
     """A new QUEUED attempt for ``submission``, routed to the smallest GPU host that fits it."""
     need = memory_need_gib(submission)
     run = EvalRun.objects.create(submission=submission, attempt=attempt, memory_gib=need, cluster=route(need).name)
@@ -103,7 +104,7 @@ def run_enqueue(submission, *, attempt: int = 1, note: str = "") -> EvalRun:
 
 
 @transaction.atomic
-def run_import_start(submission) -> EvalRun:
+def run_import_start(submission: Any) -> EvalRun:
     """A RUNNING run for results made elsewhere (the ``lm_eval`` CLI), never delivered to a worker."""
     run = EvalRun.objects.create(submission=submission)
     RunEvent.objects.create(run=run, to_status=RunStatus.QUEUED, note="imported")
@@ -179,7 +180,7 @@ class Progress:
 def run_heartbeat(run: EvalRun, progress: Progress | None = None) -> bool:
     """Mark the run alive and store its progress; False when it is no longer RUNNING (cancelled, or
     failed by the reaper): the worker must then stop."""
-    fields = {"heartbeat_at": timezone.now()}
+    fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
     if progress is not None:
         fields.update(
             progress_stage=progress.stage[:100],
@@ -191,7 +192,7 @@ def run_heartbeat(run: EvalRun, progress: Progress | None = None) -> bool:
 
 
 @transaction.atomic
-def runs_cancel(submission, *, note: str) -> list[int]:
+def runs_cancel(submission: Any, *, note: str) -> list[int]:
     """Cancel the submission's queued or running runs; a worker running one sees this at its next
     heartbeat and kills the harness's process group. Locks the runs before anything else, as
     finishing, failing and reaping do."""
@@ -214,7 +215,7 @@ def run_lock_running(run: EvalRun) -> EvalRun | None:
 EXPORT_TASK = "evaluation.export.run_export_build"
 
 
-def run_store(run: EvalRun, output: HarnessOutput, record: dict) -> None:
+def run_store(run: EvalRun, output: HarnessOutput, record: dict[str, Any]) -> None:
     """Store a locked RUNNING run's results and samples and mark it FINISHED. Once that commits, its download
     is built by a task on CHECKS_CLUSTER, the CPU cluster beside the site, whose disk the site serves it from."""
     results_ingest(run, output)

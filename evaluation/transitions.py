@@ -36,7 +36,7 @@ def status_path(transitions: dict[str, set[str]], start: str, goal: str) -> list
     raise TransitionError(f"no way from {start} to {goal}")
 
 
-def run_transition(run: EvalRun, to_status: str, *, note: str = "", **fields) -> None:
+def run_transition(run: EvalRun, to_status: str, *, note: str = "", **fields: Any) -> None:
     """Move a run along TRANSITIONS, with ``fields`` saved alongside, and write the history row.
     The caller holds the run's row lock (it read ``run`` with select_for_update)."""
     if to_status not in TRANSITIONS[run.status]:

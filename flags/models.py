@@ -44,7 +44,7 @@ class Flag(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"flag #{self.pk} on {self.model_id} ({self.get_reason_display()}, {self.status})"
 
 
@@ -58,5 +58,5 @@ class FlagComment(models.Model):
         db_table = "leaderboard_flagcomment"
         ordering = ["created_at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"comment by {self.user} on flag #{self.flag_id}"

@@ -1,6 +1,9 @@
 """Every write to community flags. What a flag changes in the ranking (only ranked models are flagged; a decision
 shows at once) is the rankings app's step on top of these: rankings.flagging."""
 
+from collections.abc import Sequence
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -20,7 +23,7 @@ class FlagError(DomainError):
         super().__init__(message, field=field)
 
 
-def _evidence_clean(links: list[str]) -> list[str]:
+def _evidence_clean(links: Sequence[str]) -> list[str]:
     links = [link.strip() for link in links if link.strip()]
     if len(links) > MAX_EVIDENCE_LINKS:
         raise FlagError("evidence", f"Give at most {MAX_EVIDENCE_LINKS} links.")
@@ -34,7 +37,7 @@ def _evidence_clean(links: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def flag_open(*, user, model_id: str, reason: str, explanation: str, evidence: list[str] = ()) -> Flag:
+def flag_open(*, user: User, model_id: str, reason: str, explanation: str, evidence: Sequence[str] = ()) -> Flag:
     """A user's flag on a model, open for review. One open flag per user and model; raises FlagError. Whether
     the model is ranked is rankings.flagging.flag_create's check, the one way the site and the API flag."""
     if reason not in FlagReason.values:
@@ -55,7 +58,7 @@ def flag_open(*, user, model_id: str, reason: str, explanation: str, evidence: l
 
 
 @transaction.atomic
-def flag_comment_add(*, flag: Flag, user, text: str) -> FlagComment:
+def flag_comment_add(*, flag: Flag, user: User, text: str) -> FlagComment:
     text = text.strip()
     if not text:
         raise FlagError("text", "Write a comment.")
@@ -63,7 +66,7 @@ def flag_comment_add(*, flag: Flag, user, text: str) -> FlagComment:
 
 
 @transaction.atomic
-def flag_decide(*, flag: Flag, actor, status: str, note: str) -> Flag:
+def flag_decide(*, flag: Flag, actor: User, status: str, note: str) -> Flag:
     """Staff uphold or dismiss a flag (or change their decision), with a note. The ranking follows in
     rankings.flagging.flag_moderate, the one way the admin moderates."""
     if not can_moderate(actor, MODERATE_FLAGS):

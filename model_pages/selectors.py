@@ -43,7 +43,7 @@ def model_rankings(model_id: str) -> list[RankedEntry]:
         .select_related("suite", "flag")
         .order_by("suite__position", "-average")
     )
-    results = {
+    results: dict[tuple[int | None, str, str, str], TaskResult] = {
         (r.run_id, r.task, r.metric, r.metric_filter): r
         for r in TaskResult.objects.filter(run__in=[e.run_id for e in entries])
     }

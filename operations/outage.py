@@ -28,7 +28,7 @@ def unavailable(request) -> HttpResponse:
     """The 503, rendered without the request (its user and session would query the database again)."""
     connection_reset()
     if request.path.startswith("/api/"):
-        response = JsonResponse(
+        response: HttpResponse = JsonResponse(
             {"detail": "The site's database or cache is unavailable for a moment; try again shortly."}, status=503
         )
     else:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeGuard
 
 from core.errors import DomainError
 from evaluation.ingest import HarnessOutputError, stderr_checked
@@ -133,7 +134,7 @@ class GradioRequest:
 
 def json_files(root: Path) -> list[Path]:
     """The JSON files under ``root``, leaving out hidden folders (``hf download`` keeps .cache there)."""
-    found = []
+    found: list[str] = []
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
         found.extend(
@@ -152,7 +153,7 @@ def json_read(path: Path) -> tuple[dict, str]:
                 f"{os.path.getsize(path) / 2**20:.1f} MiB, more than a results or request file can be (4 MiB)"
             )
         text = raw.decode("utf-8")
-        constants = []  # NaN and Infinity, which Python writes and Postgres refuses: read as null
+        constants: list[str] = []  # NaN and Infinity, which Python writes and Postgres refuses: read as null
         data = json.loads(text, parse_constant=constants.append)
     except OSError as exc:
         raise GradioFileError(f"cannot be read ({exc.strerror or exc})") from None
@@ -201,7 +202,7 @@ def _checked_model_id(model_id: str) -> str:
         raise GradioFileError(f"model id {model_id[:200]!r} is invalid: {exc.message}") from None
 
 
-def _number(value) -> bool:
+def _number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 

@@ -33,7 +33,7 @@ def leaderboard_export(suite: Suite, folder: Path) -> int:
     A task is named by its first alias when it has one: the name a Gradio leaderboard knows it by."""
     names = {t.task: (t.aliases or [t.task])[0] for t in suite.tasks.all()}
     entries = list(LeaderboardEntry.objects.filter(suite=suite, is_reference=False).select_related("submission", "run"))
-    results: dict[int, dict[str, dict]] = {entry.run_id: {} for entry in entries}
+    results: dict[int | None, dict[str, dict]] = {entry.run_id: {} for entry in entries}
     for row in TaskResult.objects.filter(run_id__in=list(results), task__in=list(names)):
         values = results[row.run_id].setdefault(names[row.task], {})
         values[f"{row.metric},{row.metric_filter}"] = row.value
@@ -41,6 +41,7 @@ def leaderboard_export(suite: Suite, folder: Path) -> int:
             values[f"{row.metric}_stderr,{row.metric_filter}"] = row.stderr
     for entry in entries:
         submission, run = entry.submission, entry.run
+        assert submission is not None and run is not None  # a ranked entry has both (a constraint says so)
         org, name = submission.model_id.split("/", 1)
         finished = (run.finished_at or run.created_at).astimezone(UTC)
         results_file = folder / "results" / org / name / f"results_{finished:%Y-%m-%dT%H-%M-%S.%f}.json"

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -133,6 +134,7 @@ def _units(results: list[GradioResult], requests: list[GradioRequest], report: I
     (the FINISHED one first, as the template does), or stand alone as Original weights."""
     oldest = datetime.min.replace(tzinfo=UTC)
     by_key: dict[tuple[str, str, str], GradioRequest] = {}
+    request: GradioRequest | None
     for request in sorted(requests, key=lambda r: (r.finished, r.submitted_at or oldest, str(r.path)), reverse=True):
         key = (request.model_id, request.precision, request.weight_type)
         if key in by_key:
@@ -179,7 +181,8 @@ def _plan(suite: Suite, units: list[_Unit], report: ImportReport) -> tuple[list[
             suite=suite, imported=False, status__in=ACTIVE_STATUSES
         ).values_list("model_id", "commit_sha", "precision", "weight_type", "status")
     }
-    new, extend = [], []
+    new: list[_New] = []
+    extend: list[_Extend] = []
     for unit in units:
         fresh = [result for result in unit.results if result.name not in done]
         found = existing.get((unit.model_id, unit.precision, unit.weight_type))
@@ -199,7 +202,7 @@ def _plan(suite: Suite, units: list[_Unit], report: ImportReport) -> tuple[list[
             continue
         if fresh:
             status = Status.FINISHED
-        elif unit.request.status == Status.FINISHED:
+        elif unit.request is None or unit.request.status == Status.FINISHED:  # (None: not without results)
             report.problem(
                 unit.path, f"finished there, but no usable results file of {unit.model_id} in {unit.precision}"
             )
@@ -239,8 +242,13 @@ class _Rows:
 
     def __init__(self, suite_tasks: list[SuiteTask], actor_id: int, run_ids: list[int]):
         self.suite_tasks, self.actor_id, self.run_ids = suite_tasks, actor_id, iter(run_ids)
-        self.submissions, self.histories, self.moves = [], [], {}
-        self.runs, self.run_notes, self.results, self.files = [], [], [], []
+        self.submissions: list[dict[str, Any]] = []
+        self.histories: list[list[Leg]] = []
+        self.moves: dict[int, Leg] = {}
+        self.runs: list[dict[str, Any]] = []
+        self.run_notes: list[str] = []
+        self.results: list[tuple[Any, ...]] = []
+        self.files: list[tuple[Any, ...]] = []
 
     def submission(self, fields: dict, moment: datetime, note: str) -> list[Leg]:
         """A new submission, created PENDING_REVIEW (imports skip the hub checks); returns its history, to extend."""
@@ -295,14 +303,14 @@ def _write(
         .filter(pk__in=[e.submission_id for e in extend])
         .values_list("pk", "status")
     )
-    for item in [e for e in extend if locked[e.submission_id] != e.status]:  # a moderator acted meanwhile
-        extend.remove(item)
+    for acted in [e for e in extend if locked[e.submission_id] != e.status]:  # a moderator acted meanwhile
+        extend.remove(acted)
         report.extended -= 1
-        report.runs -= len(item.results)
-        for result in item.results:
-            report.problem(result.path, f"its submission became {Status(locked[item.submission_id]).label} meanwhile")
+        report.runs -= len(acted.results)
+        for result in acted.results:
+            report.problem(result.path, f"its submission became {Status(locked[acted.submission_id]).label} meanwhile")
     failed = sum(item.status == Status.FAILED for item in new)
-    count = failed + sum(len(item.results) for item in [*new, *extend])
+    count = failed + sum(len(item.results) for item in new) + sum(len(item.results) for item in extend)
     rows = _Rows(suite_tasks, user.pk, ids_take(model=EvalRun, count=count))
     to_queue, to_rank = [], [e.submission_id for e in extend]
     for item, submission_id in zip(new, ids_take(model=ModelSubmission, count=len(new)), strict=True):
@@ -326,7 +334,7 @@ def _write(
             "created_at": item.submitted_at,
             "updated_at": now,
         }
-        source = f"imported from {unit.request.path.name if request else 'a Gradio leaderboard (no request file)'}"
+        source = f"imported from {request.path.name if request else 'a Gradio leaderboard (no request file)'}"
         history = rows.submission(fields, item.submitted_at, source)
         if item.status == Status.FINISHED:
             to_rank.append(submission_id)
@@ -339,11 +347,11 @@ def _write(
             rows.run(submission_id, RunStatus.FAILED, item.submitted_at)
         elif item.status == Status.QUEUED:  # created PENDING_REVIEW, queued below by the service (with its run)
             to_queue.append(submission_id)
-    for item in extend:
-        note = f"imported: {len(item.results)} more results file(s)"
-        rows.moves[item.submission_id] = Leg(Status.FINISHED, item.results[0].date, note)
-        for result in item.results:
-            rows.run(item.submission_id, RunStatus.FINISHED, result.date, result)
+    for more in extend:
+        note = f"imported: {len(more.results)} more results file(s)"
+        rows.moves[more.submission_id] = Leg(Status.FINISHED, more.results[0].date, note)
+        for result in more.results:
+            rows.run(more.submission_id, RunStatus.FINISHED, result.date, result)
     rows.copy()
     ModelSubmission.objects.filter(pk__in=[e.submission_id for e in extend]).exclude(failure_reason="").update(
         failure_reason=""

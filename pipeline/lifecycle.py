@@ -37,9 +37,10 @@ def run_start(*, cluster: Cluster, run_id: int | None = None) -> EvalRun | None:
 def run_finish(run: EvalRun, output: HarnessOutput, record: dict) -> bool:
     """Store results and samples, finish the run and its submission and rank it: all or nothing.
     False (and nothing stored) when the run is no longer RUNNING."""
-    run = runs.run_lock_running(run)
-    if run is None:
+    locked = runs.run_lock_running(run)
+    if locked is None:
         return False
+    run = locked
     runs.run_store(run, output, record)
     entry_refresh(run)
     submission_transition(run.submission, Status.FINISHED, note=f"run {run.pk} finished")
@@ -49,9 +50,10 @@ def run_finish(run: EvalRun, output: HarnessOutput, record: dict) -> bool:
 @transaction.atomic
 def run_fail(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str = "") -> bool:
     """Fail a RUNNING run and its submission, saying why; False when it is no longer RUNNING."""
-    run = runs.run_lock_running(run)
-    if run is None:
+    locked = runs.run_lock_running(run)
+    if locked is None:
         return False
+    run = locked
     submission_fail(run.submission, reason=runs.run_mark_failed(run, kind, reason, log_tail=log_tail))
     return True
 

@@ -3,10 +3,11 @@
 import copy
 import re
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 from operator import or_
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import django_filters
 from django import forms
@@ -229,9 +230,9 @@ class DisplayForm(forms.Form):
     cols = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple, label="Columns")
     subject = forms.CharField(required=False, max_length=200, label="Sort by subject")
 
-    def __init__(self, data=None, *, suite_tasks: list[SuiteTask], **kwargs):
+    def __init__(self, data=None, *, suite_tasks: "Sequence[TaskColumn]", **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["cols"].choices = [(t.task, t.name) for t in suite_tasks] + [
+        cast(forms.ChoiceField, self.fields["cols"]).choices = [(t.task, t.name) for t in suite_tasks] + [
             (key, label) for key, label, _ in OPTIONAL_COLUMNS
         ]
 
@@ -256,9 +257,9 @@ def _display_options(
     suite_tasks: tuple[TaskColumn, ...], asked: tuple
 ) -> tuple[DisplayForm, RankingOptions, list[str]]:
     data = MultiValueDict({name: list(values) for name, values in asked})
-    asked = DisplayForm(data, suite_tasks=suite_tasks)
-    asked.is_valid()
-    cleaned = asked.cleaned_data
+    form = DisplayForm(data, suite_tasks=suite_tasks)
+    form.is_valid()
+    cleaned = form.cleaned_data
     columns = cleaned.get("cols") or [t.task for t in suite_tasks] + [
         k for k, _, default in OPTIONAL_COLUMNS if default
     ]

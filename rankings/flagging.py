@@ -2,6 +2,9 @@
 model's entries at once. The one way the site, the API and the admin flag and moderate (flags.services writes
 the flag itself; rankings, above flags, joins the two)."""
 
+from collections.abc import Sequence
+
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from flags.models import Flag
@@ -11,7 +14,7 @@ from rankings.services import entries_refresh_model
 
 
 @transaction.atomic
-def flag_create(*, user, model_id: str, reason: str, explanation: str, evidence: list[str] = ()) -> Flag:
+def flag_create(*, user: User, model_id: str, reason: str, explanation: str, evidence: Sequence[str] = ()) -> Flag:
     """A user flags a ranked model. One open flag per user and model; raises FlagError."""
     if not LeaderboardEntry.objects.filter(model_id=model_id, is_reference=False).exists():
         raise FlagError(None, f"{model_id} is not ranked: only ranked models can be flagged.")

@@ -41,7 +41,8 @@ def _correct_by_doc(run_id: int, task) -> dict[str, float]:
 def format_gaps(runs: list[tuple[int | None, list[SuiteTask]]]) -> list[ScoringGap]:
     """The datasets a model has both scorings of, from its ranked runs and their suites' tasks (the first run of
     each scoring of a dataset counts)."""
-    multiple_choice, generative = {}, {}
+    multiple_choice: dict[str, tuple[int | None, SuiteTask]] = {}
+    generative: dict[str, tuple[int | None, SuiteTask]] = {}
     for run_id, suite_tasks in runs:
         for task in suite_tasks:
             if task.scoring == Scoring.GENERATIVE and task.task.endswith(GENERATIVE_SUFFIX):
@@ -53,6 +54,8 @@ def format_gaps(runs: list[tuple[int | None, list[SuiteTask]]]) -> list[ScoringG
         if name not in generative or mc_run is None:
             continue
         gen_run, gen_task = generative[name]
+        if gen_run is None:
+            continue
         mc, gen = _correct_by_doc(mc_run, mc_task), _correct_by_doc(gen_run, gen_task)
         if not mc or not gen:
             continue

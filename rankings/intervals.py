@@ -16,7 +16,8 @@ def row_intervals(entry, visible: list[tuple[int, SuiteTask]], options: RankingO
     [low, high]). Normalised scores map each end of a task's interval (the rescaling is monotone) and scale its
     standard error; an average over the visible tasks or of normalised scores gets the delta-method interval
     of the stored standard errors, as the stored average does. ``entry`` carries the ranking's score columns."""
-    ci, parts = {}, []
+    ci: dict[str, list[float] | None] = {}
+    parts = []
     for i, t in visible:
         low, high, se, score = (
             at_index(entry.ci_low, i),
@@ -35,7 +36,7 @@ def row_intervals(entry, visible: list[tuple[int, SuiteTask]], options: RankingO
     if not options.normalised and not options.visible_average:
         average = entry.average_ci
     elif parts and len(parts) == len(visible):
-        average = list(average_interval(parts))
+        average = list(average_interval(parts) or ())  # parts is not empty: never None
     else:
         average = None
     return ci, average

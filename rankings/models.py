@@ -122,7 +122,7 @@ class LeaderboardEntry(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.model_id
 
     @property
@@ -131,15 +131,23 @@ class LeaderboardEntry(models.Model):
 
     @property
     def average_ci(self) -> list[float] | None:
-        return None if self.average_ci_low is None else [self.average_ci_low, self.average_ci_high]
+        return (
+            None
+            if self.average_ci_low is None or self.average_ci_high is None
+            else [self.average_ci_low, self.average_ci_high]
+        )
 
     @property
     def format_gap_ci(self) -> list[float] | None:
-        return None if self.format_gap_low is None else [self.format_gap_low, self.format_gap_high]
+        return (
+            None
+            if self.format_gap_low is None or self.format_gap_high is None
+            else [self.format_gap_low, self.format_gap_high]
+        )
 
     @property
     def rank_band(self) -> list[int] | None:
-        return None if self.rank_best is None else [self.rank_best, self.rank_worst]
+        return None if self.rank_best is None or self.rank_worst is None else [self.rank_best, self.rank_worst]
 
 
 class RankingVersion(models.Model):
@@ -154,5 +162,5 @@ class RankingVersion(models.Model):
     class Meta:
         db_table = "leaderboard_rankingversion"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.suite_id} v{self.version}"

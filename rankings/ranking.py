@@ -4,10 +4,11 @@ ranking page, its CSV and JSON exports and the API share. The reads it is made o
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict, cast
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, QueryDict
 
 from evaluation.models import Suite, SuiteTask
 from rankings.filters import DisplayForm, RankingFilter, RankingOptions, display_options, score_field
@@ -16,6 +17,9 @@ from rankings.models import LeaderboardEntry
 from rankings.ranking_state import per_version
 from rankings.selectors import entries_ordered, licenses_of, suite_for_ranking
 from rankings.tables import RankingTable, ranking_table
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def suite_or_404(slug: str | None) -> tuple[Suite, list[SuiteTask]]:
@@ -47,13 +51,20 @@ class RankingRow:
     entry: LeaderboardEntry  # the rest of what the ranking shows: type, licence, size, likes, ...
 
 
+class Shown(TypedDict):
+    """What rankings.selectors.entries_ordered annotates an entry with."""
+
+    shown_rank: int
+    avg: float | None
+
+
 class RankingRows:
     """A ranking's rows, each read from its entry when asked for: a paginator pages them in the database."""
 
     def __init__(self, entries: QuerySet, visible: list[tuple[int, SuiteTask]], options: RankingOptions):
         self.entries, self.visible, self.options = entries, visible, options
 
-    def _row(self, entry: LeaderboardEntry) -> RankingRow:
+    def _row(self, entry: "WithAnnotations[LeaderboardEntry, Shown]") -> RankingRow:
         ci, average_ci = row_intervals(entry, self.visible, self.options)
         return RankingRow(
             rank=None if entry.is_reference or entry.flag_id or not entry.comparable else entry.shown_rank,
@@ -117,7 +128,7 @@ class Ranking:
     def filters_key(self) -> str:
         """A digest of the parameters the filters read, as asked: what the matching entries depend on besides the
         ranking (short: a count is kept under it)."""
-        data = self.filters.data
+        data = cast(QueryDict, self.filters.data)  # bound to the request's query
         asked = urlencode([(name, data.getlist(name)) for name in self.filters.filters if name in data], doseq=True)
         return hashlib.sha256(asked.encode()).hexdigest()[:32]
 
@@ -131,7 +142,7 @@ class Ranking:
         shown = (options.normalised, options.visible_average, sorted(options.hidden_tasks), options.subject)
         columns = per_version(
             f"{self.version}:entries:{shown!r}",
-            lambda: entries_ordered(self.filters.queryset, self.suite_tasks, options),
+            lambda: entries_ordered(cast(QuerySet, self.filters.queryset), self.suite_tasks, options),
         )
         self.filters.is_valid()  # the form validated before filtering, as FilterSet.qs does
         return self.filters.filter_queryset(columns.all())

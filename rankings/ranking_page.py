@@ -96,7 +96,9 @@ def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[
     for name in ("type", "precision", "size", "license"):
         chosen = set(data.getlist(name))
         groups[name] = _inputs(
-            "checkbox", name, [(v, label, str(v) in chosen, False) for v, label in filters.form.fields[name].choices]
+            "checkbox",
+            name,
+            [(v, label, str(v) in chosen, False) for v, label in filters.form.fields[name].choices],
         )
     optional = {key: default for key, _, default in OPTIONAL_COLUMNS}
     defaults = {"scores": {"raw"}, "average": {"all"}}
@@ -105,7 +107,7 @@ def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[
         chosen = set(initial) if isinstance(initial, list) else {initial}
         choices = [
             (v, label, str(v) in chosen, optional.get(v, True) if name == "cols" else str(v) in defaults[name])
-            for v, label in display.fields[name].choices
+            for v, label in display.fields[name].choices  # type: ignore[attr-defined]  # a ChoiceField's
         ]
         groups[name] = _inputs("checkbox" if name == "cols" else "radio", name, choices)
     groups["toggles"] = mark_safe(

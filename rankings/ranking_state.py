@@ -3,6 +3,7 @@ its ranking or of the suites' definitions (cached pages, rendered rows, the suit
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -18,7 +19,8 @@ class Recent:
     would pickle them, which for a suite and its tasks costs more than reading them)."""
 
     def __init__(self, size: int):
-        self.size, self.values = size, OrderedDict()
+        self.size = size
+        self.values: OrderedDict[Any, Any] = OrderedDict()
 
     def get(self, key):
         found = self.values.pop(key, None)  # taken out and put back last: safe under runserver's threads

@@ -1,7 +1,10 @@
 """Reads behind the ranking: a ranking page is one indexed query on LeaderboardEntry."""
 
+from typing import Any, cast
+
 from django.conf import settings
-from django.contrib.postgres.fields.array import IndexTransform
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.fields.array import IndexTransform  # type: ignore[attr-defined]  # not in django-stubs
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, Window
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
@@ -25,11 +28,13 @@ def suite_for_ranking(slug: str | None) -> tuple[Suite, list[SuiteTask]] | None:
 def task_score(index: int, normalised: bool) -> IndexTransform:
     """The score of the task number ``index``: ``raw[index]`` written directly (resolving ``raw__0`` through the
     lookups costs, per column, a tenth of a page's query)."""
-    scores = LeaderboardEntry._meta.get_field("norm" if normalised else "raw")
+    scores = cast("ArrayField[Any, Any]", LeaderboardEntry._meta.get_field("norm" if normalised else "raw"))
     return IndexTransform(index + 1, scores.base_field, F(scores.name))
 
 
-def entries_ordered(matching: QuerySet, suite_tasks: list[SuiteTask], options: RankingOptions) -> QuerySet:
+def entries_ordered(
+    matching: QuerySet[LeaderboardEntry], suite_tasks: list[SuiteTask], options: RankingOptions
+) -> QuerySet[LeaderboardEntry]:
     """The ``matching`` entries, best first, with ``avg`` (the average shown), ``rank`` (among submissions
     only: reference rows are never ranked) and each visible task's score as a sortable column."""
     visible = options.visible(suite_tasks)
@@ -104,7 +109,7 @@ def suite_medians(suite: Suite, suite_tasks: list[SuiteTask]) -> dict[str, float
 DEMO_SUITE = "demo-medical"
 
 
-def empty_suite_hint(suite: Suite) -> dict | None:
+def empty_suite_hint(suite: Suite) -> dict[str, str] | None:
     """For a suite nobody is ranked on: where the demo board is ({"slug", "name"} when it has rows, {} when the
     demo has not been run); None when the suite has rows."""
     if LeaderboardEntry.objects.filter(suite=suite).exists():

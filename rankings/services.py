@@ -1,9 +1,11 @@
 """Every write to the denormalised ranking: a finished run's entry, many at once, the ranks and bands."""
 
 import json
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import JSONField
 from django.utils import timezone
 
@@ -31,7 +33,7 @@ def score_normalise(value: float, choices: int | None) -> float:
     return max(0.0, (value - chance) / (1 - chance))
 
 
-def scores_summary(scores: dict[str, float], suite_tasks: list[SuiteTask]) -> dict:
+def scores_summary(scores: dict[str, float], suite_tasks: list[SuiteTask]) -> dict[str, Any]:
     """Scores by name and in task order, raw and normalised, and both averages; an average is empty when
     any of the suite's tasks has no score."""
     raw = [scores.get(t.task) for t in suite_tasks]
@@ -43,8 +45,8 @@ def scores_summary(scores: dict[str, float], suite_tasks: list[SuiteTask]) -> di
         "scores": scores,
         "raw": raw,
         "norm": norm,
-        "average": sum(raw) / len(raw) if complete else None,
-        "average_norm": sum(norm) / len(norm) if complete else None,
+        "average": sum(v for v in raw if v is not None) / len(raw) if complete else None,
+        "average_norm": sum(v for v in norm if v is not None) / len(norm) if complete else None,
     }
 
 
@@ -52,7 +54,9 @@ def _upheld_flag(model_id: str) -> Flag | None:
     return Flag.objects.filter(model_id=model_id, status=FlagStatus.UPHELD).order_by("-moderated_at", "-pk").first()
 
 
-def _submission_columns(submission: ModelSubmission, flag: Flag | None, *, merged_flag: bool | None = None) -> dict:
+def _submission_columns(
+    submission: ModelSubmission, flag: Flag | None, *, merged_flag: bool | None = None
+) -> dict[str, Any]:
     """What the ranking shows about a submitted model: its submission, the hub's facts, its flags
     (``merged_flag``: whether an upheld flag says it is a merge; None: look it up)."""
     facts = submission.facts or {}
@@ -110,7 +114,7 @@ def _intervals(
     suite_tasks: list[SuiteTask],
     sizes: dict[str, int | None],
     stderrs: dict[str, float | None],
-) -> dict:
+) -> dict[str, Any]:
     """Each task's interval and standard error (Wilson on the task's questions where ``sizes`` knows them, else
     from the stderr) in the suite's order, and the average's interval when every task has one."""
     found = [
@@ -122,7 +126,7 @@ def _intervals(
     average = None
     if suite_tasks and None not in found:
         average = statistics.average_interval(
-            [(scores[t.task], f[2] ** 2) for t, f in zip(suite_tasks, found, strict=True)]
+            [(scores[t.task], f[2] ** 2) for t, f in zip(suite_tasks, found, strict=True) if f]
         )
     return {
         "ci_low": [f and f[0] for f in found],
@@ -135,7 +139,7 @@ def _intervals(
 
 def _run_statistics(
     results: dict[str, Result], suite_tasks: list[SuiteTask], *, imported: bool, subjects: list[tuple[str, int, float]]
-) -> dict:
+) -> dict[str, Any]:
     """A run's intervals (an imported run has no samples: its stderrs), whether it ran in the suite's setting,
     and its accuracy per subject over the suite's breakdowns (``subjects``: (subject, n, correct) per task)."""
     sizes = {} if imported else {task: r.n_samples for task, r in results.items()}
@@ -155,7 +159,7 @@ def _run_statistics(
         "num_fewshot": max(shots) if shots else None,
         "comparable": not shots,
         "subjects": {
-            subject: {"n": n, "score": correct / n, "ci": list(statistics.wilson_interval(correct, n))}
+            subject: {"n": n, "score": correct / n, "ci": list(statistics.wilson_interval(correct, int(n)))}
             for subject, (n, correct) in sorted(per_subject.items())
         },
     }
@@ -210,11 +214,11 @@ def entries_refresh_runs(run_ids: list[int]) -> int:
     ):
         found[run_id][task, metric, metric_filter] = Result(*values)
     subjects: dict[int, list[tuple[str, int, float]]] = {run.pk: [] for run in runs}
-    for run_id, task, *counts in SubjectResult.objects.filter(run_id__in=run_ids).values_list(
+    for run_id, task, subject, n, correct in SubjectResult.objects.filter(run_id__in=run_ids).values_list(
         "run_id", "task", "subject", "n", "correct"
     ):
         if task in {t.task for t in tasks_by_suite[run_suites[run_id]]}:
-            subjects[run_id].append(tuple(counts))
+            subjects[run_id].append((subject, n, correct))
     model_ids = {run.submission.model_id for run in runs}
     upheld = Flag.objects.filter(model_id__in=model_ids, status=FlagStatus.UPHELD)
     flags: dict[str, Flag] = {}
@@ -246,12 +250,12 @@ def _entries_upsert(entries: list[LeaderboardEntry]) -> None:
     update_conflicts, through a COPY into a temporary table (10,000 rows in a second, not in ten)."""
     table = LeaderboardEntry._meta.db_table
     fields = [f for f in LeaderboardEntry._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(f.column for f in fields)
+    columns = ", ".join(f.column for f in fields)  # type: ignore[misc]  # concrete fields: each has a column
     updates = ", ".join(f"{f.column} = EXCLUDED.{f.column}" for f in fields if f.name != "submission")
     as_json = [isinstance(f, JSONField) for f in fields]  # the rest are numbers, text, dates, arrays: as they are
     now = timezone.now()
 
-    def rows():
+    def rows() -> Iterator[list[Any]]:
         for entry in entries:
             entry.updated_at = now
             values = [getattr(entry, f.attname) for f in fields]
@@ -261,7 +265,7 @@ def _entries_upsert(entries: list[LeaderboardEntry]) -> None:
         cursor.execute(
             f"CREATE TEMPORARY TABLE entries_upsert ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
         )
-        rows_copy(table="entries_upsert", columns=[f.column for f in fields], rows=rows())
+        rows_copy(table="entries_upsert", columns=[f.column for f in fields], rows=rows())  # type: ignore[misc]  # as above
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM entries_upsert "
             f"ON CONFLICT (submission_id) DO UPDATE SET {updates}"
@@ -306,7 +310,7 @@ def suite_ranks_refresh(suite_id: int) -> None:
         )
 
 
-def _bands_refresh(cursor, suite_id: int) -> None:
+def _bands_refresh(cursor: CursorWrapper, suite_id: int) -> None:
     """Each ranked model's band among the suite's ranked models, on the intervals of their averages; the rest
     have none. Only rows whose band changes are written."""
     table = LeaderboardEntry._meta.db_table
@@ -342,6 +346,7 @@ def entries_refresh_model(model_id: str) -> int:
     entries = LeaderboardEntry.objects.select_for_update(of=("self",)).filter(model_id=model_id, is_reference=False)
     count, suites = 0, set()
     for entry in entries.select_related("submission"):
+        assert entry.submission is not None  # not a reference entry
         for field, value in _submission_columns(entry.submission, flag).items():
             setattr(entry, field, value)
         entry.save()

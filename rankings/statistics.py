@@ -51,7 +51,7 @@ def score_interval(score: float, *, n: int | None, stderr: float | None) -> tupl
         low, high = wilson_interval(score * n, n)
         return low, high, math.sqrt(binomial_variance(score, n))
     interval = stderr_interval(score, stderr)
-    return None if interval is None else (*interval, stderr)
+    return None if interval is None or stderr is None else (*interval, stderr)
 
 
 def average_interval(parts: list[tuple[float, float]], z: float = Z95) -> tuple[float, float] | None:

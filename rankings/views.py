@@ -26,13 +26,13 @@ def cached_render(
     RANKING_CACHE_SECONDS (0: nothing is cached) where ``keep`` says so."""
     if not settings.RANKING_CACHE_SECONDS:
         return render()
-    cache = caches[cache]
+    store = caches[cache]
     key = f"{key}:{hashlib.sha256(urlencode(params, doseq=True).encode()).hexdigest()}"
-    body = cache.get(key)
+    body = store.get(key)
     if body is None:
         body = render()
         if keep:
-            cache.set(key, body, settings.RANKING_CACHE_SECONDS)
+            store.set(key, body, settings.RANKING_CACHE_SECONDS)
     return body
 
 
@@ -168,7 +168,7 @@ def _ranking_csv(request, slug) -> str:
     }
     for row in ranked.rows(request):
         metadata = [values[key](row.entry) for key, _ in optional]
-        ci = [end for interval in row.ci.values() for end in (interval or [None, None])]
+        ci = [end for interval in row.ci.values() for end in (interval or (None, None))]
         cells = [
             row.rank,
             row.model,
@@ -177,8 +177,8 @@ def _ranking_csv(request, slug) -> str:
             row.average,
             *row.scores.values(),
             *metadata,
-            *(row.rank_band or [None, None]),
-            *(row.average_ci or [None, None]),
+            *(row.rank_band or (None, None)),
+            *(row.average_ci or (None, None)),
             *ci,
         ]
         writer.writerow([_csv_cell(value) for value in cells])

@@ -2,6 +2,7 @@
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
@@ -74,7 +75,7 @@ class SampleView:
         return self.extracted == NO_ANSWER
 
 
-def _float(value) -> float | None:
+def _float(value: Any) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):

@@ -1,12 +1,14 @@
 """The plots' reads: one query each on the suite's ranked, unflagged, comparable entries."""
 
+from typing import Any
+
 from django.db import connection
 
 from evaluation.models import Suite, SuiteTask
 from rankings.models import LeaderboardEntry
 
 
-def top_score_history(suite: Suite) -> list[dict]:
+def top_score_history(suite: Suite) -> list[dict[str, Any]]:
     """Each time the best average of the suite's ranked, unflagged submissions went up: when, by whom, to what."""
     table = LeaderboardEntry._meta.db_table
     with connection.cursor() as cursor:
@@ -30,7 +32,7 @@ def top_score_history(suite: Suite) -> list[dict]:
         ]
 
 
-def score_against_size(suite: Suite, shown: int = 1500) -> dict:
+def score_against_size(suite: Suite, shown: int = 1500) -> dict[str, Any]:
     """The average of the suite's ranked, unflagged submissions against their size in billions of parameters:
     the ``shown`` best as points, and the best-per-size frontier over all of them (each model that no smaller
     or equal-sized one beats), smallest first."""
@@ -59,7 +61,7 @@ def score_against_size(suite: Suite, shown: int = 1500) -> dict:
     }
 
 
-def score_distribution(suite: Suite, suite_tasks: list[SuiteTask], bins: int = 20) -> list[dict]:
+def score_distribution(suite: Suite, suite_tasks: list[SuiteTask], bins: int = 20) -> list[dict[str, Any]]:
     """Per task, how many ranked, unflagged submissions score in each of ``bins`` equal slices of [0, 1]."""
     table = LeaderboardEntry._meta.db_table
     counts = {t.task: [0] * bins for t in suite_tasks}

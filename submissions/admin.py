@@ -28,7 +28,7 @@ class SubmissionEventInline(admin.TabularInline):
     verbose_name_plural = "history"
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["created_at", "from_status", "to_status", "actor", "note"]
+    fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "note")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -39,7 +39,7 @@ class EvalRunInline(admin.TabularInline):
     verbose_name_plural = "evaluation runs"
     extra = 0
     can_delete = False
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "run_link",
         "attempt",
         "status",
@@ -49,7 +49,7 @@ class EvalRunInline(admin.TabularInline):
         "finished_at",
         "progress",
         "failure_reason",
-    ]
+    )
     ordering = ["-created_at"]
 
     # Part of the submission's page, read-only, for whoever may see the submission.
@@ -135,7 +135,7 @@ class ModelSubmissionAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = [f for f in fields if f != "priority"]
+    readonly_fields = [f for f in fields if f != "priority"]  # type: ignore[misc]  # the stubs let ``fields`` nest; ours are names
     inlines = [SubmissionEventInline, EvalRunInline]
     actions = ["approve", "reject", "requeue", "cancel", "raise_priority"]
 

@@ -123,7 +123,7 @@ def model_facts(
     if weight_type in (WeightType.DELTA, WeightType.ADAPTER):
         base_model = check_model_id(base_model, field="base_model")
         base = check_repo(source, base_model, base_revision, field="base_model", pinned=pinned)
-    runs = base if adapter else model  # whose config and tokenizer the evaluation loads
+    runs = base if adapter and base else model  # whose config and tokenizer the evaluation loads
     if use_chat_template and not runs.chat_template:
         raise SubmissionError(
             "use_chat_template",
@@ -136,7 +136,7 @@ def model_facts(
         raise SubmissionError(
             "precision", f"{runs.repo.model_id} is not GPTQ-quantised (its config has no GPTQ quantization_config)."
         )
-    num_params = model.num_params + (base.num_params if adapter else 0)
+    num_params = model.num_params + (base.num_params if adapter and base else 0)
     limit = max_params(precision, runs.quant_bits, limits=limits)
     if num_params > limit:
         raise SubmissionError(

@@ -169,6 +169,7 @@ class HubApiSource:
             raise SubmissionError(field, f"There is no model {model_id} on the Hugging Face hub.") from None
         except httpx2.HTTPError as exc:
             raise self.unavailable(exc) from None
+        assert info.sha is not None  # the hub names the commit of every revision it finds
         return RepoInfo(
             model_id=info.id,
             commit_sha=info.sha,

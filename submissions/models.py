@@ -3,7 +3,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from evaluation.precision import Precision, WeightType
+# re-exported: forms, serializers and services import them from here
+from evaluation.precision import Precision as Precision
+from evaluation.precision import WeightType as WeightType
 
 
 class ModelType(models.TextChoices):
@@ -97,7 +99,7 @@ class ModelSubmission(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.model_id}@{self.commit_sha[:7]} ({self.precision}, {self.suite_id})"
 
     @property
@@ -127,7 +129,7 @@ class SubmissionEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
@@ -149,7 +151,7 @@ class Vote(models.Model):
             models.UniqueConstraint(fields=["model_id", "commit_sha", "user"], name="one_vote_per_user_and_revision")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} for {self.model_id}@{self.commit_sha[:7]}"
 
 
@@ -171,7 +173,7 @@ class Organisation(models.Model):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(Lower("name"), name="one_organisation_per_name")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -182,7 +184,7 @@ class UserQuota(models.Model):
     max_submissions = models.PositiveIntegerField(help_text="Submissions per quota window.")
     note = models.TextField(blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user}: {self.max_submissions}"
 
 
@@ -198,5 +200,5 @@ class BlockedModel(models.Model):
         ordering = ["model_id"]
         constraints = [models.UniqueConstraint(Lower("model_id"), name="one_block_per_model")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.model_id

@@ -1,7 +1,10 @@
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -13,7 +16,7 @@ from submissions.models import VOTABLE_STATUSES, ModelSubmission, Status, UserQu
 # The /queue/ page's sections, in order, with how each is sorted. Waiting ones go as the workers take their
 # runs (evaluation.selectors.QUEUE_ORDER): higher priority first, then more votes, then first submitted.
 WAITING_ORDER = ["-priority", "-votes", "created_at", "pk"]
-QUEUE_SECTIONS = [
+QUEUE_SECTIONS: list[tuple[str, list[str]]] = [
     (Status.RUNNING, ["created_at", "pk"]),
     (Status.QUEUED, WAITING_ORDER),
     (Status.PENDING_REVIEW, WAITING_ORDER),
@@ -35,7 +38,7 @@ def queue_positions() -> dict[int, int]:
     return {run.submission_id: run.queue_position for run in runs_in_queue().filter(status=RunStatus.QUEUED)}
 
 
-def annotate_progress(submissions, positions: dict[int, int] | None = None) -> list[ModelSubmission]:
+def annotate_progress(submissions: Iterable[Any], positions: dict[int, int] | None = None) -> list[ModelSubmission]:
     """Give each submission (fetched with _with_runs) .latest_run and .queue_position."""
     positions = queue_positions() if positions is None else positions
     submissions = list(submissions)
@@ -45,7 +48,7 @@ def annotate_progress(submissions, positions: dict[int, int] | None = None) -> l
     return submissions
 
 
-def submissions_of(user) -> QuerySet[ModelSubmission]:
+def submissions_of(user: User) -> QuerySet[ModelSubmission]:
     return _with_runs(ModelSubmission.objects.filter(user=user)).order_by("-created_at", "-pk")
 
 
@@ -77,9 +80,11 @@ def submissions_counted() -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
-def submissions_oldest_checking():
+def submissions_oldest_checking() -> datetime | None:
     """When the oldest submission still waiting for (or in) its hub checks was made; None when there is none."""
-    return ModelSubmission.objects.filter(status=Status.CHECKING).aggregate(oldest=Min("created_at"))["oldest"]
+    checking = ModelSubmission.objects.filter(status=Status.CHECKING)
+    oldest: datetime | None = checking.aggregate(oldest=Min("created_at"))["oldest"]
+    return oldest
 
 
 def checks_latency() -> Histogram | None:
@@ -93,7 +98,7 @@ def checks_latency() -> Histogram | None:
     return found.get("")
 
 
-def quota_use(user) -> dict:
+def quota_use(user: User) -> dict[str, Any]:
     """How much of their own quota ``user`` has used: {"used", "limit", "days", "exempt"} (moderators are exempt;
     the count is the quota check's own: every community submission of the window that is not exempt, withdrawn ones
     too; their submissions for their organisations count against those)."""
@@ -106,7 +111,7 @@ def quota_use(user) -> dict:
     return {"used": used, "limit": limit, "days": days, "exempt": can_moderate(user)}
 
 
-def annotate_voted(user, submissions) -> list[ModelSubmission]:
+def annotate_voted(user: User | AnonymousUser | None, submissions: Iterable[Any]) -> list[ModelSubmission]:
     """Give each submission .voted: whether ``user`` voted for its revision (False for those that do not wait)."""
     submissions = list(submissions)
     revisions = voted(user, [s for s in submissions if s.status in VOTABLE_STATUSES])
@@ -115,7 +120,7 @@ def annotate_voted(user, submissions) -> list[ModelSubmission]:
     return submissions
 
 
-def voted(user, submissions) -> set[tuple[str, str]]:
+def voted(user: User | AnonymousUser | None, submissions: Iterable[ModelSubmission]) -> set[tuple[str, str]]:
     """The revisions (model id, commit) of ``submissions`` that ``user`` voted for."""
     if user is None or not user.is_authenticated:
         return set()

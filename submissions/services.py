@@ -7,18 +7,21 @@ its runs (evaluation.services). What a run's end does to its submission is pipel
 import logging
 import re
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, TextChoices
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from accounts.policy import can_moderate, submission_standing
 from core.errors import TransitionError
+from evaluation.models import Suite
 from evaluation.services import run_enqueue, runs_cancel
 from submissions.checks import CheckOutcome, checks_run
 from submissions.errors import SubmissionError
@@ -49,17 +52,18 @@ CHECKS_TASK = "submissions.services.submission_check"
 MAX_REASON_CHARS = 2000
 
 
-def _require_moderator(actor) -> None:
+def _require_moderator(actor: User | None) -> None:
     """``actor`` None is the system (an operator's command, the hub checks); anyone else needs the policy's yes."""
     if actor is not None and not can_moderate(actor):
         raise PermissionDenied("Only a moderator (with two-factor passed in this session) can do this.")
 
 
-def _queue(submission: ModelSubmission, *, actor, note: str, from_status: str) -> None:
+def _queue(submission: ModelSubmission, *, actor: User | None, note: str, from_status: str) -> None:
     """Queue a submission that is ``from_status`` now (read under the row lock) with a new run."""
     current = ModelSubmission.objects.select_for_update().values_list("status", flat=True).get(pk=submission.pk)
     if current != from_status:
-        verb = {Status.PENDING_REVIEW: "approved", Status.CHECKING: "queued"}.get(from_status, "requeued")
+        verbs: dict[str, str] = {Status.PENDING_REVIEW: "approved", Status.CHECKING: "queued"}
+        verb = verbs.get(from_status, "requeued")
         raise TransitionError(f"a {Status(current).label} submission cannot be {verb}")
     submission_transition(submission, Status.QUEUED, actor=actor, note=note)
     ModelSubmission.objects.filter(pk=submission.pk).exclude(failure_reason="").update(failure_reason="")
@@ -67,16 +71,16 @@ def _queue(submission: ModelSubmission, *, actor, note: str, from_status: str) -
     run_enqueue(submission)
 
 
-def _check_choice(field: str, value: str, choices) -> None:
+def _check_choice(field: str, value: str, choices: type[TextChoices]) -> None:
     if value not in choices.values:
         raise SubmissionError(field, f"Select one of: {', '.join(choices.values)}.")
 
 
-def _quota_window_start():
+def _quota_window_start() -> datetime:
     return timezone.now() - timedelta(days=settings.SUBMISSION_QUOTA_DAYS)
 
 
-def _check_quota(user, model_id: str) -> tuple[bool, bool]:
+def _check_quota(user: User | None, model_id: str) -> tuple[bool, bool]:
     """Refuse a submission over its quota; (by the organisation, exempt) as the policy says
     (accounts.policy.submission_standing).
 
@@ -120,7 +124,7 @@ def _check_quota(user, model_id: str) -> tuple[bool, bool]:
     return by_org, False
 
 
-def _duplicate_error(facts: ModelFacts, precision: str, weight_type: str, suite) -> SubmissionError:
+def _duplicate_error(facts: ModelFacts, precision: str, weight_type: str, suite: Suite) -> SubmissionError:
     existing = ModelSubmission.objects.filter(
         model_id=facts.model_id,
         commit_sha=facts.commit_sha,
@@ -140,11 +144,11 @@ def _duplicate_error(facts: ModelFacts, precision: str, weight_type: str, suite)
 
 def submission_create(
     *,
-    user,
+    user: User | None,
     model_id: str,
     revision: str = "main",
     precision: str,
-    suite,
+    suite: Suite,
     weight_type: str = WeightType.ORIGINAL,
     base_model: str = "",
     model_type: str = ModelType.PRETRAINED,
@@ -235,12 +239,14 @@ def _check_think_end_token(value: str) -> str:
     return value
 
 
-def _fresh(facts: ModelFacts) -> dict:
+def _fresh(facts: ModelFacts) -> dict[str, Any]:
     """What the hub says now (the cheap part of the facts), over an earlier check's."""
     return {key: getattr(facts, key) for key in ("likes", "private", "gated")}
 
 
-def _passed_checks(facts: ModelFacts, precision: str, weight_type: str, use_chat_template: bool):
+def _passed_checks(
+    facts: ModelFacts, precision: str, weight_type: str, use_chat_template: bool
+) -> ModelSubmission | None:
     """An earlier submission of the same commit with the same settings that passed the hub checks, or None."""
     return (
         ModelSubmission.objects.filter(
@@ -314,13 +320,13 @@ def _checks_done(submission: ModelSubmission, outcome: CheckOutcome, *, note: st
 
 
 @transaction.atomic
-def submission_approve(submission: ModelSubmission, *, actor, note: str = "") -> None:
+def submission_approve(submission: ModelSubmission, *, actor: User | None, note: str = "") -> None:
     _require_moderator(actor)
     _queue(submission, actor=actor, note=note or "approved", from_status=Status.PENDING_REVIEW)
 
 
 @transaction.atomic
-def submission_reject(submission: ModelSubmission, *, actor, reason: str) -> None:
+def submission_reject(submission: ModelSubmission, *, actor: User | None, reason: str) -> None:
     """Refuse a pending submission; the submitter sees the reason (and is emailed it)."""
     _require_moderator(actor)
     reason = (reason or "").strip()
@@ -332,13 +338,13 @@ def submission_reject(submission: ModelSubmission, *, actor, reason: str) -> Non
 
 
 @transaction.atomic
-def submission_requeue(submission: ModelSubmission, *, actor, note: str = "") -> None:
+def submission_requeue(submission: ModelSubmission, *, actor: User | None, note: str = "") -> None:
     """A FAILED submission gets a new attempt."""
     _require_moderator(actor)
     _queue(submission, actor=actor, note=note or "requeued", from_status=Status.FAILED)
 
 
-def submission_can_cancel(submission: ModelSubmission, user) -> bool:
+def submission_can_cancel(submission: ModelSubmission, user: User | AnonymousUser | None) -> bool:
     """Moderators cancel anything pending, queued or running; the submitter only what has not started."""
     if user is None or not user.is_authenticated:
         return False
@@ -347,7 +353,7 @@ def submission_can_cancel(submission: ModelSubmission, user) -> bool:
     return submission.user_id == user.pk and submission.status in SUBMITTER_CANCELLABLE
 
 
-def submission_cancel(submission: ModelSubmission, *, actor, note: str = "") -> None:
+def submission_cancel(submission: ModelSubmission, *, actor: User | None, note: str = "") -> None:
     """The submitter withdraws a pending or queued submission; a moderator (accounts.policy) cancels one at any
     time before it ends.
 

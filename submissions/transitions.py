@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -39,7 +40,9 @@ EVENT_FIELDS = ("submission", "actor", "from_status", "to_status", "note", "crea
 
 
 @transaction.atomic
-def submission_transition(submission: ModelSubmission, to_status: str, *, actor=None, note: str = "") -> None:
+def submission_transition(
+    submission: ModelSubmission, to_status: str, *, actor: User | None = None, note: str = ""
+) -> None:
     """Move a submission along TRANSITIONS (under a row lock) and write the history row."""
     current = ModelSubmission.objects.select_for_update().values_list("status", flat=True).get(pk=submission.pk)
     if to_status not in TRANSITIONS[current]:
@@ -105,7 +108,7 @@ class Leg:
     note: str
 
 
-def _history_rows(submission_id: int, start: str, legs: Sequence[Leg], actor_id: int | None) -> list[tuple]:
+def _history_rows(submission_id: int, start: str, legs: Sequence[Leg], actor_id: int | None) -> list[tuple[Any, ...]]:
     rows = []
     for leg in legs:
         steps = [leg.goal] if start == "" else status_path(TRANSITIONS, start, leg.goal)

@@ -1,7 +1,6 @@
 """What a ranking page's URL asks for: filters (django-filter) and display options, every one a GET parameter."""
 
 import copy
-import html
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -15,7 +14,6 @@ from django import forms
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
-from django.utils.safestring import mark_safe
 
 from evaluation.models import SuiteTask
 from rankings.models import LeaderboardEntry
@@ -100,6 +98,19 @@ class RankingFilter(django_filters.FilterSet):
     def get_form_class(self):
         return _form_class(self.licenses)
 
+    @property
+    def form(self):
+        """Bound: the form validated once per process for each set of licenses and parameters it reads (validating
+        it costs more than the page's query), shared by the filter sets that ask the same. Read, never changed."""
+        if not self.is_bound:
+            return super().form
+        if not hasattr(self, "_form"):
+            names = _form_class(self.licenses).base_fields
+            self._form = _validated_form(
+                self.licenses, tuple((name, tuple(self.data.getlist(name))) for name in names if name in self.data)
+            )
+        return self._form
+
     def filter_search(self, queryset, name, value):
         terms = [term.strip() for term in value.split(";") if term.strip()]
         if not terms:
@@ -150,6 +161,13 @@ def _form_class(licenses: tuple[str, ...]) -> type[forms.Form]:
     filters = RankingFilter(None, licenses=list(licenses), queryset=LeaderboardEntry.objects.none())
     form = django_filters.FilterSet.get_form_class(filters)
     form.base_fields = _ShallowFields(form.base_fields)
+    return form
+
+
+@lru_cache(maxsize=512)
+def _validated_form(licenses: tuple[str, ...], asked: tuple) -> forms.Form:
+    form = _form_class(licenses)(MultiValueDict({name: list(values) for name, values in asked}))
+    form.is_valid()
     return form
 
 
@@ -260,57 +278,6 @@ def _display_options(
         },
     )
     return shown, options, columns
-
-
-def checkbox_groups(filters: RankingFilter, display: DisplayForm, data) -> dict[str, str]:
-    """The inputs of the form's checkbox and radio groups and of its toggles, each group's as HTML: a label per
-    choice, checked as asked, and ``data-default`` where the choice is the default (the page leaves those out of the URL). Written
-    here rather than by Django's widget templates (one per option) or a template loop, which cost more than the
-    ranking's query."""
-    groups = {}
-    for name in ("type", "precision", "size", "license"):
-        chosen = set(data.getlist(name))
-        groups[name] = _inputs(
-            "checkbox",
-            name,
-            [(v, label, str(v) in chosen, False) for v, label in filters.form.fields[name].choices],  # type: ignore[attr-defined]  # a ChoiceField's
-        )
-    optional = {key: default for key, _, default in OPTIONAL_COLUMNS}
-    defaults = {"scores": {"raw"}, "average": {"all"}}
-    for name in ("scores", "average", "cols"):
-        initial = display.initial[name]
-        chosen = set(initial) if isinstance(initial, list) else {initial}
-        choices = [
-            (v, label, str(v) in chosen, optional.get(v, True) if name == "cols" else str(v) in defaults[name])
-            for v, label in display.fields[name].choices  # type: ignore[attr-defined]  # a ChoiceField's
-        ]
-        groups[name] = _inputs("checkbox" if name == "cols" else "radio", name, choices)
-    groups["toggles"] = mark_safe(
-        "\n    ".join(
-            f'<label><input type="checkbox" name="{name}" id="id_{name}"{" checked" if data.get(name) else ""}> '
-            f"{html.escape(str(filters.form.fields[name].label))}</label>"
-            for name in ("show_flagged", "hide_merged", "hide_moe", "hide_private", "could_be_first")
-        )
-    )
-    return groups
-
-
-def _inputs(kind: str, name: str, choices: list[tuple]) -> str:
-    """Each choice's label and input."""
-    return mark_safe(
-        "".join(
-            f'<label><input type="{kind}" name="{name}" value="{_escaped(value)}"{" checked" if on else ""}'
-            f"{' data-default' if default else ''}> {_escaped(label)}</label>"
-            for value, label, on, default in choices
-        )
-    )
-
-
-@lru_cache(maxsize=1024)
-def _escaped(text) -> str:
-    """A choice's value or label, escaped once per process (the standard library's escape: Django's wraps every
-    call for lazy strings)."""
-    return html.escape(str(text))
 
 
 MAX_PER_PAGE = 100  # rows of a ranking page, whatever ``per_page`` asks

@@ -1,12 +1,14 @@
 """A suite's ranking as a request asks for it (filters, display options, sort, page): the view layer that the
 ranking page, its CSV and JSON exports and the API share. The reads it is made of are rankings.selectors."""
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, TypedDict, cast
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, QueryDict
 
 from evaluation.models import Suite, SuiteTask
 from rankings.filters import DisplayForm, RankingFilter, RankingOptions, display_options, score_field
@@ -112,14 +114,38 @@ class Ranking:
         return ranking_table(
             self.suite.slug,
             self.suite_tasks,
-            entries_ordered(self.filters.qs, self.suite_tasks, self.options),
+            self.entries(),
             request,
             self.options,
             self.columns,
             paginate=paginate,
             version=self.version,
-            counted=self.filters.qs,
+            counted=lambda: self.filters.qs,
+            count_key=f"{self.version}:{self.filters_key}" if self.version else None,
         )
+
+    @property
+    def filters_key(self) -> str:
+        """A digest of the parameters the filters read, as asked: what the matching entries depend on besides the
+        ranking (short: a count is kept under it)."""
+        data = cast(QueryDict, self.filters.data)  # bound to the request's query
+        asked = urlencode([(name, data.getlist(name)) for name in self.filters.filters if name in data], doseq=True)
+        return hashlib.sha256(asked.encode()).hexdigest()[:32]
+
+    def entries(self) -> QuerySet:
+        """The matching entries with the ranking's columns, best first (entries_ordered). With a version, the filters
+        are applied to the suite's entries with those columns, made once per version and display options (resolving
+        the columns costs more than the page's query)."""
+        if self.version is None:
+            return entries_ordered(self.filters.qs, self.suite_tasks, self.options)
+        options = self.options
+        shown = (options.normalised, options.visible_average, sorted(options.hidden_tasks), options.subject)
+        columns = per_version(
+            f"{self.version}:entries:{shown!r}",
+            lambda: entries_ordered(cast(QuerySet, self.filters.queryset), self.suite_tasks, options),
+        )
+        self.filters.is_valid()  # the form validated before filtering, as FilterSet.qs does
+        return self.filters.filter_queryset(columns.all())
 
     def rows(self, request, *, references: bool = True) -> RankingRows:
         """Every matching row in the order the table shows them (the request's ``sort``), not paged; without

@@ -1,7 +1,7 @@
 import hashlib
 import html
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import django_tables2 as tables
 from django.db.models import F
@@ -262,13 +262,19 @@ class RankingTable(tables.Table):
 
     def _link(self, key: str, value) -> str:
         """The current query with ``key`` set to ``value``, as django-tables2's querystring_replace writes it (in
-        place, or last where the query has no ``key``); the rest of the query encoded once per key."""
+        place, or last where the query has no ``key``), escaped; the rest of the query encoded and escaped once per
+        key (quote_plus writes nothing to escape)."""
         if key not in self._encoded:
             params = list(self.query.lists())
             at = next((i for i, (name, _) in enumerate(params) if name == key), len(params))
-            self._encoded[key] = urlencode(params[:at], doseq=True), urlencode(params[at + 1 :], doseq=True)
-        before, after = self._encoded[key]
-        return html.escape("?" + "&".join(part for part in (before, urlencode({key: value}), after) if part))
+            before, after = urlencode(params[:at], doseq=True), urlencode(params[at + 1 :], doseq=True)
+            self._encoded[key] = (
+                html.escape(before) + "&amp;" if before else "",
+                quote_plus(key) + "=",
+                "&amp;" + html.escape(after) if after else "",
+            )
+        before, name, after = self._encoded[key]
+        return f"?{before}{name}{quote_plus(str(value))}{after}"
 
     def head_html(self) -> str:
         """The header row: each sortable column links to its next sort (django-tables2's: ascending first, then the
@@ -343,9 +349,11 @@ def ranking_table(
     paginate: bool = True,
     version: str | None = None,
     counted=None,
+    count_key: str | None = None,
 ) -> RankingTable:
     """The rank, icon, model and average, then the visible task columns (suite order), then optional ones; with
-    ``counted`` (``entries`` without their computed columns), pages count that."""
+    ``counted`` (a callable giving ``entries`` without their computed columns), pages count that, once per
+    ``count_key`` where one is given (see CountedPaginator)."""
     visible = options.visible(suite_tasks)
     extra = [(score_field(i), _percent_column(score_field(i), t.name)) for i, t in visible]
     optional = [key for key, _, _ in OPTIONAL_COLUMNS]
@@ -366,7 +374,7 @@ def ranking_table(
     table.row_cache = f"{version}:{hashlib.sha256(shown.encode()).hexdigest()[:16]}" if version else None
     table.query, table._encoded = request.GET, {}
     paging = {"per_page": PER_PAGE} | (
-        {"paginator_class": CountedPaginator, "counted": counted} if counted is not None else {}
+        {"paginator_class": CountedPaginator, "counted": counted, "count_key": count_key} if counted is not None else {}
     )
     tables.RequestConfig(request, paginate=paging if paginate else False).configure(table)
     return table

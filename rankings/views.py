@@ -9,14 +9,13 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
 
-from rankings.filters import OPTIONAL_COLUMNS, checkbox_groups, ranking_query
+from rankings.filters import OPTIONAL_COLUMNS, ranking_query
 from rankings.ranking import ranking
+from rankings.ranking_page import body_html, results_html
 from rankings.ranking_state import per_version, ranking_state
-from rankings.selectors import empty_suite_hint, suite_subjects
+from rankings.selectors import suite_subjects
 
 
 def cached_render(
@@ -64,24 +63,8 @@ def leaderboard(request, slug=None):
             ranked = ranking(request.GET, state.slug, version=state.cache_key)
         return ranked
 
-    def render_results() -> str:
-        query = request.GET.copy()
-        query.pop("page", None)
-        return render_to_string(
-            "rankings/_ranking_results.html",
-            {
-                "suite": ranked_view().suite,
-                "table": ranked_view().table(request),
-                "filter": ranked_view().filters,
-                "options": ranked_view().options,
-                "export_query": query.urlencode(),
-                "empty_hint": lambda: empty_suite_hint(ranked_view().suite),  # asked for only for an empty table
-            },
-            request=request,
-        )
-
     def results() -> str:  # the body holds it: a cached body needs no look-up of its own
-        return cached_render(f"{state.cache_key}:results", request.GET, render_results)
+        return cached_render(f"{state.cache_key}:results", request.GET, lambda: results_html(ranked_view(), request))
 
     if request.htmx.target == "ranking-results" and not request.htmx.history_restore_request:
         response = HttpResponse(results())
@@ -89,19 +72,8 @@ def leaderboard(request, slug=None):
         return response
 
     def render_body() -> str:
-        return render_to_string(
-            "rankings/_ranking_body.html",
-            {
-                "suite": ranked_view().suite,
-                "tabs": state.tabs(),
-                "filter": ranked_view().filters,
-                "groups": checkbox_groups(ranked_view().filters, ranked_view().display, request.GET),
-                "options": ranked_view().options,
-                "subjects": subjects() if any(t.breakdown for t in ranked_view().suite_tasks) else [],
-                "results": mark_safe(results()),
-            },
-            request=request,
-        )
+        shown = subjects() if any(t.breakdown for t in ranked_view().suite_tasks) else []
+        return body_html(state, ranked_view(), request.GET, request.path, shown, results())
 
     body = cached_render(state.cache_key, request.GET, render_body)
     response = render(request, "rankings/ranking.html", {"title": state.name, "body": body})

@@ -395,3 +395,24 @@ def test_a_suite_edited_in_the_admin_shows_at_once(client, demo, settings, cache
     Suite.objects.create(slug="another", name="Another suite", position=99)
     page = get(client, "/leaderboards/demo-medical/")
     assert "Renamed column" in headers(page) and ">Another suite</a>" in page
+
+
+def test_counts_and_score_columns_kept_per_version_follow_the_ranking(client, demo, settings):
+    """With pages not cached, each set of filters is counted, and each display of the scores gets its columns, once
+    per version of the ranking: every display and filter shows its own, and a newcomer changes them at once."""
+    settings.RANKING_CACHE_SECONDS = 0
+    rank_model(demo, "org/a", uniform(demo, 0.625), license="mit")
+    rank_model(demo, "org/b", uniform(demo, 0.4), license="apache-2.0")
+    url = "/leaderboards/demo-medical/"
+    assert "<strong>2 rows</strong>" in get(client, url)
+    assert "<strong>1 row</strong>" in get(client, url, license="mit")
+    assert "<strong>1 row</strong>" in get(client, url, license="mit", sort="avg", scores="norm")
+    assert "<strong>0 rows</strong>" in get(client, url, search="nobody")
+    raw, norm = get(client, url), get(client, url, scores="norm")
+    assert ">62.5 <" in raw and ">50.0 <" not in raw
+    assert ">50.0 <" in norm and ">62.5 <" not in norm
+    rank_model(demo, "org/c", uniform(demo, 0.5), license="mit")  # the ranking's version changes
+    assert "<strong>3 rows</strong>" in get(client, url)
+    page = get(client, url, license="mit")
+    assert "<strong>2 rows</strong>" in page and rows(page) == ["org/a", "org/c"]
+    assert rows(get(client, url, scores="norm", sort="avg")) == ["org/b", "org/c", "org/a"]

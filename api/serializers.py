@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from evaluation.models import Suite
+from catalogue.models import Suite
 from leaderboard.models import FlagReason
 from submissions.errors import SubmissionError
 from submissions.hub import check_model_id

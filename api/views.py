@@ -18,7 +18,7 @@ from api import serializers as s
 from api.pagination import MAX_PAGE_SIZE
 from api.permissions import MatrixPermission, can_moderate
 from api.throttling import VoteRateThrottle
-from evaluation.models import Suite
+from catalogue.models import Suite
 from leaderboard.filters import RankingFilter
 from leaderboard.models import Flag
 from leaderboard.selectors import (

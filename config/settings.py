@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "catalogue",
     "accounts",
     "submissions",
     "evaluation",

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from django.conf import settings
 
-from evaluation.models import EvalRun, FailureKind, Scoring
-from evaluation.precision import FACTS, WeightType
+from catalogue.models import Scoring
+from catalogue.precision import FACTS, WeightType
+from evaluation.models import EvalRun, FailureKind
 from evaluation.routing import Cluster, backend_for, missing_packages
 from evaluation.sandbox import child_parent_pid, sandboxed
 from evaluation.services import Progress

@@ -16,7 +16,7 @@ from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.utils.safestring import mark_safe
 
-from evaluation.models import SuiteTask
+from catalogue.models import SuiteTask
 from leaderboard.models import LeaderboardEntry
 from submissions.models import ModelType, Precision
 

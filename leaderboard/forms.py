@@ -2,7 +2,7 @@ import json
 
 from django import forms
 
-from evaluation.models import Suite
+from catalogue.models import Suite
 from leaderboard.models import Flag, FlagReason, FlagStatus, LeaderboardEntry
 from leaderboard.services import (
     MAX_EVIDENCE_LINKS,

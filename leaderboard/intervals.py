@@ -1,7 +1,7 @@
 """A ranking's intervals of an entry, as the ranking shows its scores (raw or normalised, the average over every task
 or over the visible ones): what its page, its exports and the API give."""
 
-from evaluation.models import SuiteTask
+from catalogue.models import SuiteTask
 from leaderboard.filters import RankingOptions, score_field
 from leaderboard.services import score_normalise
 from leaderboard.statistics import average_interval

@@ -27,9 +27,10 @@ from django.db.models.functions import Cast, Rank
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from catalogue.models import Suite, SuiteTask
 from core.errors import DomainError
 from evaluation.ingest import NO_ANSWER
-from evaluation.models import EvalRun, SampleLog, Suite, SuiteTask, TaskResult
+from evaluation.models import EvalRun, SampleLog, TaskResult
 from leaderboard.filters import DisplayForm, RankingFilter, RankingOptions, display_options, score_field
 from leaderboard.intervals import at_index, row_intervals
 from leaderboard.models import Flag, FlagStatus, LeaderboardEntry

@@ -10,9 +10,10 @@ from django.db.models import JSONField
 from django.utils import timezone
 
 from accounts.policy import MODERATE_FLAGS, can_moderate
+from catalogue.models import Suite, SuiteTask
 from core.bulk import rows_copy
 from core.errors import DomainError
-from evaluation.models import EvalRun, SubjectResult, Suite, SuiteTask, TaskResult
+from evaluation.models import EvalRun, SubjectResult, TaskResult
 from leaderboard import statistics
 from leaderboard.format_gap import entries_format_gap_refresh
 from leaderboard.models import (

@@ -18,7 +18,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from evaluation.models import RunStatus, Suite, SuiteTask
+from catalogue.models import Suite, SuiteTask
+from evaluation.models import RunStatus
 from leaderboard import about as about_facts
 from leaderboard.filters import OPTIONAL_COLUMNS, checkbox_groups, ranking_query
 from leaderboard.format_gap import format_gaps

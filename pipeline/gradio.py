@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from catalogue.models import Suite, SuiteTask
+from catalogue.precision import FACTS, Precision, WeightType
 from core.errors import DomainError
 from evaluation.ingest import HarnessOutputError, stderr_checked
-from evaluation.models import Suite, SuiteTask, TaskResult
-from evaluation.precision import FACTS, Precision, WeightType
+from evaluation.models import TaskResult
 from leaderboard.models import LeaderboardEntry
 from submissions.errors import SubmissionError
 from submissions.hub import COMMIT_SHA, ModelFacts, check_model_id, check_revision

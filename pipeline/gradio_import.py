@@ -22,10 +22,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from catalogue.models import Suite, SuiteTask
+from catalogue.precision import WeightType
 from core.bulk import ids_take, model_rows_copy
 from core.errors import DomainError, TransitionError
-from evaluation.models import EvalRun, ResultsFile, RunStatus, Suite, SuiteTask, TaskResult
-from evaluation.precision import WeightType
+from evaluation.models import EvalRun, ResultsFile, RunStatus, TaskResult
 from evaluation.transitions import runs_create_bulk, status_path
 from leaderboard.services import entries_refresh_runs
 from pipeline.gradio import GradioFileError, GradioRequest, GradioResult, json_files, request_read, results_read

@@ -1,7 +1,7 @@
 from django import forms
 
-from evaluation.models import Suite
-from evaluation.offline import hub_offline, suite_runs_offline
+from catalogue.models import Suite
+from catalogue.offline import hub_offline, suite_runs_offline
 from submissions.errors import SubmissionError
 from submissions.hub import check_model_id
 from submissions.models import ModelType, Precision, WeightType

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.policy import vote_counts
 from accounts.selectors import hub_identity, hub_organisations
+from catalogue.offline import hub_offline
 from core.errors import TransitionError
-from evaluation.offline import hub_offline
 from submissions import selectors
 from submissions.errors import SubmissionError
 from submissions.forms import FIELDS, SubmissionForm

@@ -1,6 +1,6 @@
 """factory_boy factories shared by the tests: rows as the platform's own services store them.
 
-Suites are not made here: they are data, loaded from evaluation/suites/*.yaml (the ``suites`` fixture).
+Suites are not made here: they are data, loaded from catalogue/suites/*.yaml (the ``suites`` fixture).
 """
 
 import hashlib
@@ -12,7 +12,8 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
-from evaluation.models import EvalRun, RunStatus, SampleLog, Suite, TaskResult
+from catalogue.models import Suite
+from evaluation.models import EvalRun, RunStatus, SampleLog, TaskResult
 from evaluation.services import suites_load_all
 from leaderboard.models import Flag, FlagReason
 from submissions.hub import ModelFacts

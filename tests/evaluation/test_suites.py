@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from evaluation.models import Suite, SuiteTask
+from catalogue.models import Suite, SuiteTask
 
 
 def load(*files) -> str:

@@ -10,8 +10,9 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from evaluation.models import EvalRun, ResultsFile, RunEvent, RunStatus, SuiteTask, TaskResult
-from evaluation.services import SuiteFileError, suite_load
+from catalogue.models import SuiteTask
+from catalogue.services import SuiteFileError, suite_load
+from evaluation.models import EvalRun, ResultsFile, RunEvent, RunStatus, TaskResult
 from evaluation.transitions import TRANSITIONS as RUN_TRANSITIONS
 from leaderboard.models import Flag, FlagReason, FlagStatus, LeaderboardEntry, RankingVersion
 from leaderboard.services import entries_refresh_runs, entry_refresh

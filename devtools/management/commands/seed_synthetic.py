@@ -13,9 +13,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalogue.models import Suite
 from core.bulk import rows_copy
 from evaluation.ingest import SAMPLE_COLUMNS, sample_row
-from evaluation.models import EvalRun, RunStatus, SampleLog, Suite, TaskResult
+from evaluation.models import EvalRun, RunStatus, SampleLog, TaskResult
 from leaderboard.models import Flag, FlagReason, FlagStatus, LeaderboardEntry
 from leaderboard.services import (
     Result,

@@ -2,8 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation.models import Suite
-from evaluation.precision import Precision
+from catalogue.models import Suite
+from catalogue.precision import Precision
 from pipeline.jobs import run_evaluate_now
 from submissions.errors import SubmissionError
 from submissions.models import Status

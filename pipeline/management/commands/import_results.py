@@ -4,9 +4,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
+from catalogue.models import Suite
+from catalogue.precision import UNQUANTIZED, Precision
 from evaluation.ingest import HarnessOutputError, harness_output_read, results_stderrs_check
-from evaluation.models import Suite
-from evaluation.precision import UNQUANTIZED, Precision
 from evaluation.record import record_build
 from leaderboard.services import IncompleteRunError
 from pipeline.lifecycle import run_import

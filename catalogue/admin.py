@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from evaluation.models import Suite, SuiteTask
+from catalogue.models import Suite, SuiteTask
 
 
 class SuiteTaskInline(admin.TabularInline):

@@ -2,11 +2,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation.services import SuiteFileError, suite_load, suites_load_all
+from catalogue.services import SuiteFileError, suite_load, suites_load_all
 
 
 class Command(BaseCommand):
-    help = "Create or update suites from their YAML files (default: every file in evaluation/suites/)."
+    help = "Create or update suites from their YAML files (default: every file in catalogue/suites/)."
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="*", type=Path)

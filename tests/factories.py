@@ -13,8 +13,8 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
 from catalogue.models import Suite
+from catalogue.services import suites_load_all
 from evaluation.models import EvalRun, RunStatus, SampleLog, TaskResult
-from evaluation.services import suites_load_all
 from leaderboard.models import Flag, FlagReason
 from submissions.hub import ModelFacts
 from submissions.models import ModelSubmission, Status

@@ -19,6 +19,7 @@ from api.pagination import MAX_PAGE_SIZE
 from api.permissions import MatrixPermission, can_moderate
 from api.throttling import VoteRateThrottle
 from catalogue.models import Suite
+from evaluation.selectors import submissions_of
 from leaderboard.filters import RankingFilter
 from leaderboard.models import Flag
 from leaderboard.selectors import (
@@ -35,15 +36,10 @@ from leaderboard.selectors import (
     samples,
 )
 from leaderboard.services import flag_comment_add, flag_create
+from pipeline.intake import submission_approve, submission_cancel, submission_requeue, submission_submit
 from submissions.models import ModelSubmission
-from submissions.selectors import submissions_of, voted
-from submissions.services import (
-    submission_approve,
-    submission_cancel,
-    submission_create,
-    submission_reject,
-    submission_requeue,
-)
+from submissions.selectors import voted
+from submissions.services import submission_reject
 from submissions.votes import vote_cast, vote_withdraw
 
 
@@ -292,7 +288,7 @@ class SubmissionList(MatrixView, generics.ListAPIView):
         payload = s.SubmissionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         # SubmissionError: a 400 naming the field; HubUnavailable (nothing wrong with the request): a 503 (api.errors)
-        submission = submission_create(user=request.user, **payload.validated_data)
+        submission = submission_submit(user=request.user, **payload.validated_data)
         return Response(s.SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 

@@ -9,8 +9,19 @@ import pytest
 from core.errors import DomainError
 
 REPO = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "submissions", "evaluation", "leaderboard", "pipeline", "api", "operations", "config", "core"]
-NOT_DOMAIN = {"evaluation.sandbox.SandboxUnavailable"}  # the host cannot run the sandbox: its setup, not a request
+APPS = [
+    "catalogue",
+    "accounts",
+    "submissions",
+    "evaluation",
+    "leaderboard",
+    "pipeline",
+    "api",
+    "operations",
+    "config",
+    "core",
+]
+NOT_DOMAIN = {"core.sandbox.SandboxUnavailable"}  # the host cannot run the sandbox: its setup, not a request
 
 
 def _error_classes():

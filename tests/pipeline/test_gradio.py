@@ -17,8 +17,8 @@ from evaluation.transitions import TRANSITIONS as RUN_TRANSITIONS
 from leaderboard.models import Flag, FlagReason, FlagStatus, LeaderboardEntry, RankingVersion
 from leaderboard.services import entries_refresh_runs, entry_refresh
 from pipeline.gradio import GradioFileError, model_type_label, model_type_parse, precision_parse
+from pipeline.intake import submission_requeue
 from submissions.models import ModelSubmission, ModelType, Status, SubmissionEvent
-from submissions.services import submission_requeue
 from submissions.transitions import TRANSITIONS as SUBMISSION_TRANSITIONS
 from tests.factories import ModeratorFactory
 

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission
 
 from devtools.hub_repo import GITATTRIBUTES, repo_cache_dir, write_repo
 from devtools.tiny_model import build_tiny_model
+from pipeline.intake import submission_check, submission_submit
 from submissions.hub import HUB_INFO_FILE
-from submissions.services import submission_check, submission_create
 from tests.factories import StaffFactory, UserFactory
 
 
@@ -74,7 +74,7 @@ def submit(suite):
 
     def submit(user, model_id, check_now=True, **fields):
         fields = {"precision": "float32", "suite": suite, **fields}
-        return submission_create(user=user, model_id=model_id, check_now=check_now, **fields)
+        return submission_submit(user=user, model_id=model_id, check_now=check_now, **fields)
 
     return submit
 

@@ -9,9 +9,9 @@ from catalogue.precision import UNQUANTIZED, Precision
 from evaluation.ingest import HarnessOutputError, harness_output_read, results_stderrs_check
 from evaluation.record import record_build
 from leaderboard.services import IncompleteRunError
+from pipeline.intake import submission_submit
 from pipeline.lifecycle import run_import
 from submissions.errors import SubmissionError
-from submissions.services import submission_create
 
 
 def _model_args(config: dict) -> dict:
@@ -86,7 +86,7 @@ class Command(BaseCommand):
         duration = float(output.results.get("total_evaluation_time_seconds") or 0)
         try:
             with transaction.atomic():
-                submission = submission_create(
+                submission = submission_submit(
                     user=None,
                     model_id=model,
                     revision=revision,

@@ -156,3 +156,63 @@ def sandboxed(
     for name, value in sorted(env.items()):
         args += ["--setenv", name, value]
     return {"args": [*args, "--chdir", str(cwd), "--", *command], "env": env, "cwd": "/"}
+
+
+# What the harness child may see of the worker's environment: what Python, torch and CUDA, transformers, lm-eval
+# and the Hugging Face cache read. Never the database URL, the secret key, mail settings or the hub token (the
+# weights are in the cache before the child starts, see weights_download).
+HARNESS_ENV = {
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "TERM",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "HF_HOME",
+    "HF_HUB_CACHE",
+    "HF_DATASETS_CACHE",
+    "HF_HUB_OFFLINE",
+    "HF_DATASETS_OFFLINE",
+    "HF_ENDPOINT",
+    "HF_HUB_DISABLE_TELEMETRY",
+    "HF_HUB_ETAG_TIMEOUT",
+    "HF_HUB_DOWNLOAD_TIMEOUT",
+    "HF_XET_HIGH_PERFORMANCE",
+    "TOKENIZERS_PARALLELISM",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "CUDA_VISIBLE_DEVICES",
+    "CUDA_DEVICE_ORDER",
+    "CUDA_HOME",
+    "CUDA_PATH",
+    "LD_LIBRARY_PATH",
+    "NVIDIA_VISIBLE_DEVICES",
+    "NVIDIA_DRIVER_CAPABILITIES",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+}
+HARNESS_ENV_PREFIXES = ("LC_", "PYTORCH_", "TORCH_", "CUBLAS_", "NCCL_", "VLLM_")
+
+
+def sandbox_env() -> dict[str, str]:
+    """A sandboxed child's environment (the harness child, the hub checks' child): the allow-list above, taken
+    from this process's, and the project and cache it runs with."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name in HARNESS_ENV or name.startswith(HARNESS_ENV_PREFIXES)
+    }
+    return {**env, "PYTHONPATH": str(settings.BASE_DIR), "HF_HOME": settings.HF_HOME}

@@ -4,13 +4,15 @@ Until the layers of issue 20 the apps' migrations grew one by one, and some poin
 submissions 0001 -> evaluation 0001; accounts <-> api). They were rewritten as one initial migration per app, making
 the same tables. A database made by the old ones has their schema but another history, so before ``migrate`` runs
 (operations' ``migrate`` command), ``history_rewrite`` recognises that history, checks that every table and column the
-new migrations make is there, then records the new migrations as applied in place of the old ones and moves the
+new migrations make is there, then records the new migrations as applied in place of the old ones, gives the tables
+the old migrations renamed the names of constraints, indexes and sequences a new install gives them, and moves the
 content types of models that changed app (their permissions and admin history with them).
 
 A database whose history stops before the old migrations' end is refused: migrate it with the last release before the
 rewrite first. So is one that ran migrations neither set knows (a development branch's).
 """
 
+import re
 from pathlib import Path
 
 from django.apps import apps
@@ -65,6 +67,11 @@ RELEASED: dict[str, tuple[str, ...]] = {
     ),
 }
 RELEASED_KEYS = {(app, name) for app, names in RELEASED.items() for name in names}
+# Tables the old migrations made under another name ({first name: name now}): their constraints, indexes and sequence
+# still carry the first name, where a new install's carry the table's.
+RENAMED_TABLES = {"api_apitoken": "accounts_apitoken"}
+# Django's generated names: <table>_<column>_<8 hex digits of a hash of both><suffix>.
+HASHED_NAME = re.compile(r"^(?P<column>.+)_[0-9a-f]{8}(?P<suffix>_like|_uniq|_fk_.+)?$")
 
 
 def project_apps() -> set[str]:
@@ -115,6 +122,50 @@ def _content_types_move(connection, state_apps, labels: set[str]) -> int:
         return moved
 
 
+def _name_for(editor, old_table: str, table: str, name: str) -> str | None:
+    """The name a new install gives what the old migrations named ``name`` on ``old_table``; None when ``name`` is
+    not one of the generated names."""
+    if not name.startswith(f"{old_table}_"):
+        return None
+    rest = name[len(old_table) + 1 :]
+    hashed = HASHED_NAME.match(rest)
+    if not hashed:
+        return f"{table}_{rest}"  # Postgres's: <table>_pkey, <table>_<column>_key, _not_null, _id_seq
+    column, suffix = hashed["column"], hashed["suffix"] or ""
+    if editor._create_index_name(old_table, [column], suffix=suffix) != name:
+        return None
+    return editor._create_index_name(table, [column], suffix=suffix)
+
+
+def _renamed_tables_names(connection) -> int:
+    """Give the constraints, indexes and sequences of RENAMED_TABLES a new install's names; how many."""
+    renamed = 0
+    with connection.schema_editor(atomic=False) as editor, connection.cursor() as cursor:
+        quote = editor.quote_name
+        for old_table, table in RENAMED_TABLES.items():
+            cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s)", [table])
+            for (name,) in cursor.fetchall():
+                if new := _name_for(editor, old_table, table, name):
+                    cursor.execute(f"ALTER TABLE {quote(table)} RENAME CONSTRAINT {quote(name)} TO {quote(new)}")
+                    renamed += 1
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s", [table]
+            )
+            for (name,) in cursor.fetchall():
+                if new := _name_for(editor, old_table, table, name):
+                    cursor.execute(f"ALTER INDEX {quote(name)} RENAME TO {quote(new)}")
+                    renamed += 1
+            cursor.execute(
+                "SELECT relname FROM pg_class WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace "
+                "AND relname = %s",
+                [f"{old_table}_id_seq"],
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"ALTER SEQUENCE {quote(name)} RENAME TO {quote(f'{table}_id_seq')}")
+                renamed += 1
+    return renamed
+
+
 def history_rewrite(connection) -> str | None:
     """Take a database made by the old migrations over to the new ones (see above); what was done, or None where
     there was nothing to do (a new database, or one made or taken over by the new migrations). CommandError when the
@@ -154,8 +205,10 @@ def history_rewrite(connection) -> str | None:
             recorder.record_unapplied(app, name)
         for app, name in sorted(new - applied):
             recorder.record_applied(app, name)
+        renamed = _renamed_tables_names(connection)
         moved = _content_types_move(connection, state_apps, labels)
     return (
         f"The migrations were rewritten: this database's {len(old)} old migrations are replaced in its history by "
-        f"the {len(new - applied)} new ones it already has the schema of; {moved} content type(s) moved app."
+        f"the {len(new - applied)} new ones it already has the schema of; {renamed} name(s) of renamed tables' "
+        f"constraints, indexes and sequences are a new install's; {moved} content type(s) moved app."
     )

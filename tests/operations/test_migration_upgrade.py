@@ -159,6 +159,8 @@ def test_a_released_database_upgrades_with_migrate_to_a_new_installs_schema_keep
 
     assert _schema_differences(released, fresh) == {}
     assert _history(released) == _history(fresh)
+    content_types = "SELECT app_label, model FROM django_content_type"
+    assert set(_query(released, content_types)) == set(_query(fresh, content_types))  # moved models' moved app
     assert (
         _query(
             released,

@@ -3,7 +3,7 @@ services, the web views, the admin's actions and site, the API); and the one ans
 for that organisation?", which decides which quota a submission counts against (submissions.services).
 
 A moderator is an active staff user with the permission the moderation needs (``submissions.change_modelsubmission``
-for submissions and runs, ``leaderboard.change_flag`` for flags) who has passed two-factor in this session.
+for submissions and runs, ``flags.change_flag`` for flags) who has passed two-factor in this session.
 
 Two-factor is a property of the session (allauth.mfa, accounts.middleware): a user who has an authenticator (or every
 staff user, with ``OTP_ADMIN_REQUIRED``) is verified only in a session whose log-in was given a code from it (the
@@ -28,7 +28,7 @@ from accounts.hub_oauth import HUB_PROVIDER
 from accounts.selectors import hub_organisations
 
 MODERATE_SUBMISSIONS = "submissions.change_modelsubmission"
-MODERATE_FLAGS = "leaderboard.change_flag"
+MODERATE_FLAGS = "flags.change_flag"
 
 
 def two_factor_passed(user) -> bool:

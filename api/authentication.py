@@ -2,12 +2,12 @@ import functools
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions
-from rest_framework.throttling import AnonRateThrottle
 
 from accounts.models import ApiToken, Scope, token_digest
+from api.throttling import AnonymousRateThrottle
 
 
-class InvalidTokenThrottle(AnonRateThrottle):
+class InvalidTokenThrottle(AnonymousRateThrottle):
     """A request with an invalid token counts as an anonymous one from its address (the same rate and count)."""
 
     def get_cache_key(self, request, view):

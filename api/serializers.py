@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from catalogue.models import Suite
-from leaderboard.models import FlagReason
+from flags.models import FlagReason
 from submissions.errors import SubmissionError
 from submissions.hub import check_model_id
 from submissions.models import ModelType, Precision, WeightType

@@ -1,7 +1,17 @@
-"""The API's throttles: DRF's, counted per client address (NUM_PROXIES) or per user in the default cache."""
+"""The API's throttles: DRF's, counted per client address (core.client_ip) or per user in the default cache."""
 
 from django.conf import settings
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from core.client_ip import client_ip
+
+
+class AnonymousRateThrottle(AnonRateThrottle):
+    """DRF's "anon" rate, per client address by the site's one rule (core.client_ip), as the web rate limits and
+    the log-in lockout count, rather than by DRF's own reading of X-Forwarded-For."""
+
+    def get_ident(self, request):
+        return client_ip(request)
 
 
 class SignedInRateThrottle(UserRateThrottle):

@@ -19,24 +19,18 @@ from api.pagination import MAX_PAGE_SIZE
 from api.permissions import MatrixPermission, can_moderate
 from api.throttling import VoteRateThrottle
 from catalogue.models import Suite
+from comparisons.selectors import MAX_COMPARED, compare_models_parse, comparison_for
 from evaluation.selectors import submissions_of
-from leaderboard.filters import RankingFilter
-from leaderboard.models import Flag
-from leaderboard.selectors import (
-    MAX_COMPARED,
-    OUTCOMES,
-    compare_models_parse,
-    comparison_for,
-    flags_public,
-    model_flags,
-    model_rankings,
-    model_submissions,
-    ranking,
-    run_for_samples,
-    samples,
-)
-from leaderboard.services import flag_comment_add, flag_create
+from flags.models import Flag
+from flags.selectors import flags_public, model_flags
+from flags.services import flag_comment_add
+from model_pages.selectors import model_rankings, model_submissions
 from pipeline.intake import submission_approve, submission_cancel, submission_requeue, submission_submit
+from rankings.filters import RankingFilter
+from rankings.flagging import flag_create
+from rankings.ranking import ranking
+from rankings.ranking_state import ranking_state
+from samples.selectors import OUTCOMES, run_for_samples, samples
 from submissions.models import ModelSubmission
 from submissions.selectors import voted
 from submissions.services import submission_reject
@@ -161,7 +155,7 @@ class Compare(MatrixView):
     )
     def get(self, request, slug):
         model_ids = compare_models_parse(request.query_params.get("models", ""))
-        compared = comparison_for(slug, model_ids, settings.RANKING_CACHE_SECONDS)  # CompareError: a 400 (api.errors)
+        compared = comparison_for(ranking_state(slug), model_ids, settings.RANKING_CACHE_SECONDS)  # CompareError: 400
         return Response(compared.result)
 
 
@@ -176,10 +170,13 @@ class ModelDetail(MatrixView):
     @extend_schema(responses=s.ModelSerializer)
     def get(self, request, org, name):
         model_id = f"{org}/{name}"
+        submissions = model_submissions(model_id)
+        if not submissions:
+            raise NotFound(f"{model_id} has never been submitted.")
         data = {
             "model": model_id,
             "rankings": [ranked.entry for ranked in model_rankings(model_id)],
-            "submissions": model_submissions(model_id),
+            "submissions": submissions,
             "flags": model_flags(model_id),
         }
         return Response(s.ModelSerializer(data).data)
@@ -210,7 +207,10 @@ class SampleList(MatrixView, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        run, suite_tasks = run_for_samples(self.kwargs["run_id"])
+        found = run_for_samples(self.kwargs["run_id"])
+        if found is None:
+            raise NotFound("No such run.")
+        run, suite_tasks = found
         suite_task = next((t for t in suite_tasks if t.task == self.kwargs["task"]), None)
         if suite_task is None:
             raise NotFound(f"run {run.pk} has no task {self.kwargs['task']!r}")

@@ -27,12 +27,12 @@ def main():
     args = bench_arguments(__doc__)
     seed(args.models, SUITE, args.samples_per_task, args.sample_models)
     models = shell(
-        "from evaluation.models import SampleLog; from leaderboard.models import LeaderboardEntry as E; "
+        "from evaluation.models import SampleLog; from rankings.models import LeaderboardEntry as E; "
         "runs = SampleLog.objects.order_by().values_list('run_id', flat=True).distinct()[:40]; "
         "print(*E.objects.filter(run_id__in=list(runs)).values_list('model_id', flat=True))"
     ).split()
     questions = shell(
-        f"from evaluation.models import SampleLog; from leaderboard.models import LeaderboardEntry as E; "
+        f"from evaluation.models import SampleLog; from rankings.models import LeaderboardEntry as E; "
         f"print(SampleLog.objects.filter(run_id=E.objects.get(model_id='{models[0]}', suite__slug='{SUITE}').run_id).count())"
     )
     rng = random.Random(0)

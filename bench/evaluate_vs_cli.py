@@ -125,7 +125,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-    hf_home = Path(os.environ.setdefault("HF_HOME", str(REPO / ".data" / "hf")))  # as config/settings.py
+    hf_home = Path(os.environ.setdefault("HF_HOME", str(REPO / ".data" / "hf")))  # as config/settings/base.py
     manage = [sys.executable, str(REPO / "manage.py")]
     lm_eval = str(Path(sys.executable).parent / "lm_eval")
     if args.pack in ("demo", "both"):

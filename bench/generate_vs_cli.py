@@ -177,7 +177,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     data_dir = Path(os.environ.get("DATA_DIR", REPO / ".data"))
-    os.environ.setdefault("HF_HOME", str(data_dir / "hf"))  # as config/settings.py: the CLI reads the same cache
+    os.environ.setdefault("HF_HOME", str(data_dir / "hf"))  # as config/settings/base.py: the CLI reads the same cache
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "EVAL_DEVICE": args.device}
     os.environ.update(env)
     manage = [sys.executable, str(REPO / "manage.py")]

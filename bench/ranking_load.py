@@ -50,7 +50,7 @@ def seed(models: int, suite: str, samples: int, sample_models: int) -> None:
     manage("collectstatic", "--noinput")  # whitenoise serves them, as in production
     manage("load_suites")
     ranked = shell(
-        "from leaderboard.models import LeaderboardEntry as E; from evaluation.models import SampleLog as S; "
+        "from rankings.models import LeaderboardEntry as E; from evaluation.models import SampleLog as S; "
         f"print(E.objects.filter(suite__slug='{suite}', model_id__startswith='synthetic-').count(), S.objects.count())"
     )
     n_models, n_samples = map(int, ranked.split())

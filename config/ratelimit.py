@@ -1,7 +1,7 @@
 """Rate limits of the web pages, exports, downloads and account forms (django-ratelimit), answered with a 429.
 
 The API has DRF's throttles instead (REST_FRAMEWORK). Each limit is a group of settings.RATELIMITS, counted per
-client address (config.client_ip) for anonymous clients and per user for signed-in ones, in fixed windows.
+client address (core.client_ip) for anonymous clients and per user for signed-in ones, in fixed windows.
 """
 
 from django.conf import settings
@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
-from config.client_ip import client_ip
+from core.client_ip import client_ip
 
 
 def email(group: str, request) -> str:

@@ -14,7 +14,12 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("", include("pipeline.urls")),
     path("", include("submissions.urls")),
-    path("", include("leaderboard.urls")),
+    path("", include("rankings.urls")),
+    path("", include("site_pages.urls")),
+    path("", include("model_pages.urls")),
+    path("", include("flags.urls")),
+    path("", include("samples.urls")),
+    path("", include("comparisons.urls")),
     path("", include("evaluation.urls")),
 ]
 

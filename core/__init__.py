@@ -1,1 +1,2 @@
-"""What every app may use and that knows no app: the one COPY writer and the domain errors' base."""
+"""What every app may use and that knows no app: the one COPY writer, the domain errors' base and the client's
+address."""

@@ -151,7 +151,7 @@ class SampleLog(models.Model):
     class Meta:
         ordering = ["run", "task", "filter", "doc_id"]
         constraints = [
-            # Covering doc_hash and metrics: comparing two runs question by question (leaderboard.selectors) reads
+            # Covering doc_hash and metrics: comparing two runs question by question (comparisons.selectors) reads
             # this index only, not the samples' wide rows.
             models.UniqueConstraint(
                 fields=["run", "task", "filter", "doc_id"],

@@ -26,11 +26,11 @@ import prometheus_client
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from prometheus_client import multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
+from core.client_ip import client_ip
 from core.histograms import Histogram
 from evaluation.brokers import cluster_heartbeats
 from evaluation.models import FailureKind, RunStatus
@@ -136,8 +136,7 @@ def may_read(request) -> bool:
     if not settings.NUM_PROXIES and "HTTP_X_FORWARDED_FOR" in request.META:
         return False  # a proxy nobody counted (NUM_PROXIES=0) forwarded it: REMOTE_ADDR is the proxy, not the client
     try:
-        # The client's address by NUM_PROXIES' rule: the function the settings name for django-ratelimit.
-        address = ipaddress.ip_address(import_string(settings.RATELIMIT_IP_META_KEY)(request))
+        address = ipaddress.ip_address(client_ip(request))  # by NUM_PROXIES' rule
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(allowed, strict=False) for allowed in settings.METRICS_ALLOWED_IPS)

@@ -29,9 +29,9 @@ from core.errors import DomainError, TransitionError
 from core.transitions import status_path
 from evaluation.models import EvalRun, ResultsFile, RunStatus, TaskResult
 from evaluation.transitions import runs_create_bulk
-from leaderboard.services import entries_refresh_runs
 from pipeline.gradio import GradioFileError, GradioRequest, GradioResult, json_files, request_read, results_read
 from pipeline.intake import submission_approve
+from rankings.services import entries_refresh_runs
 from submissions.hub import ModelFacts
 from submissions.models import ACTIVE_STATUSES, ModelSubmission, ModelType, Status
 from submissions.transitions import TRANSITIONS, Leg, submissions_create_bulk, submissions_move_bulk

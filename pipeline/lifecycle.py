@@ -15,8 +15,8 @@ from evaluation import services as runs
 from evaluation.ingest import HarnessOutput
 from evaluation.models import EvalRun, FailureKind
 from evaluation.routing import Cluster
-from leaderboard.services import entry_refresh
 from pipeline.delivery import run_deliver, run_queue, runs_redeliver
+from rankings.services import entry_refresh
 from submissions.models import ModelSubmission, Status
 from submissions.transitions import submission_fail, submission_transition
 from submissions.votes import votes_refresh

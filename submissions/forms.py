@@ -21,7 +21,7 @@ FIELDS = [
 
 class SubmissionForm(forms.Form):
     """The fields of a submission, by the names the API uses too. It checks types, choices and the model id's
-    form: every other check is submissions.services.submission_create's, so the API gets the same ones."""
+    form: every other check is submissions.services.submission_prepare's, so the API gets the same ones."""
 
     model_id = forms.CharField(
         label="Model", max_length=200, help_text="The model's id on the Hugging Face hub, as organisation/name."

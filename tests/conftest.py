@@ -62,6 +62,11 @@ def suites(db):
     return {suite.slug: suite for suite in suites_load_all()}
 
 
+@pytest.fixture
+def demo(suites):
+    return suites["demo-medical"]
+
+
 def database_url() -> str:
     """The test database, as a URL another process (a cluster) can connect with."""
     db = connection.settings_dict

@@ -15,7 +15,7 @@ from factory.django import DjangoModelFactory, Password
 from catalogue.models import Suite
 from catalogue.services import suites_load_all
 from evaluation.models import EvalRun, RunStatus, SampleLog, TaskResult
-from leaderboard.models import Flag, FlagReason
+from flags.models import Flag, FlagReason
 from submissions.hub import ModelFacts
 from submissions.models import ModelSubmission, Status
 
@@ -74,7 +74,7 @@ class ModeratorFactory(StaffFactory):
 
 
 class ModelSubmissionFactory(DjangoModelFactory):
-    """A submission as submission_create stores it once the hub checks pass (their facts included), in
+    """A submission as submission_submit stores it once the hub checks pass (their facts included), in
     ``status`` (default: pending review). It has no run: make one with EvalRunFactory, or move it with the
     submissions services. ``created_at=...`` backdates it."""
 

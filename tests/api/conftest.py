@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 from accounts.models import Scope
 from accounts.services import token_create
 from evaluation.models import RunStatus
-from leaderboard.services import entry_refresh
+from rankings.services import entry_refresh
 from tests.factories import EvalRunFactory, StaffFactory, TaskResultFactory, UserFactory
 
 ROLES = ("anonymous", "user", "other", "staff")

@@ -15,7 +15,7 @@ from submissions.models import ModelSubmission, Status
 from submissions.votes import vote_cast
 from tests.api.conftest import ROLES
 from tests.factories import FlagFactory, ModelSubmissionFactory
-from tests.leaderboard.conftest import rank_model, uniform
+from tests.ranked import rank_model, uniform
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -4,9 +4,9 @@ from django.urls import path
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from comparisons.selectors import CompareError
 from config.urls import urlpatterns as site
 from core.errors import TransitionError
-from leaderboard.selectors import CompareError
 from submissions.errors import HubUnavailable, SubmissionError
 
 RAISED = {

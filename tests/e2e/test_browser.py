@@ -8,11 +8,11 @@ from playwright.sync_api import expect
 
 from devtools.tiny_model import build_tiny_model
 from evaluation.models import SampleLog
-from leaderboard.models import Flag, FlagStatus
+from flags.models import Flag, FlagStatus
 from pipeline.intake import submission_approve, submission_submit
 from pipeline.jobs import delivery_handle
 from tests.e2e.conftest import screenshot
-from tests.leaderboard.conftest import rank_model, uniform
+from tests.ranked import rank_model, uniform
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -145,11 +145,11 @@ def test_a_flag_raised_and_upheld_marks_and_hides_the_model(page, live_server, s
 
     page.context.clear_cookies()
     log_in("mod", "mod-pass-123")
-    page.goto(f"/admin/leaderboard/flag/{flag.pk}/change/")
+    page.goto(f"/admin/flags/flag/{flag.pk}/change/")
     page.select_option("select[name=status]", "upheld")
     page.fill("textarea[name=moderation_note]", "Confirmed from the model card.")
     page.click("input[name=_save]")
-    page.wait_for_url(re.compile(r"/admin/leaderboard/flag/$"))
+    page.wait_for_url(re.compile(r"/admin/flags/flag/$"))
     flag.refresh_from_db()
     assert flag.status == FlagStatus.UPHELD
 

@@ -9,9 +9,9 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from leaderboard.models import Flag
+from flags.models import Flag
 from tests.e2e.conftest import ARTIFACTS
-from tests.leaderboard.conftest import log_sample, rank_model, uniform
+from tests.ranked import log_sample, rank_model, uniform
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,10 +17,10 @@ from evaluation.models import (
     SampleLog,
     TaskResult,
 )
-from leaderboard.models import LeaderboardEntry
 from pipeline.delivery import run_queue
 from pipeline.intake import submission_cancel, submission_submit
 from pipeline.lifecycle import REAPER_SCHEDULE
+from rankings.models import LeaderboardEntry
 from submissions.models import Status
 from tests.conftest import wait_for
 from tests.evaluation.helpers import FINAL, harness_processes, queued_submission

@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from django.utils.html import escape
 
 from evaluation.models import RunStatus, SampleLog, TaskResult
-from leaderboard.models import LeaderboardEntry
+from rankings.models import LeaderboardEntry
 from submissions.models import ModelSubmission, Status
 
 LM_EVAL = str(Path(sys.executable).with_name("lm_eval"))

@@ -14,10 +14,12 @@ from catalogue.models import SuiteTask
 from catalogue.services import SuiteFileError, suite_load
 from evaluation.models import EvalRun, ResultsFile, RunEvent, RunStatus, TaskResult
 from evaluation.transitions import TRANSITIONS as RUN_TRANSITIONS
-from leaderboard.models import Flag, FlagReason, FlagStatus, LeaderboardEntry, RankingVersion
-from leaderboard.services import entries_refresh_runs, entry_refresh
-from pipeline.gradio import GradioFileError, model_type_label, model_type_parse, precision_parse
+from flags.models import Flag, FlagReason, FlagStatus
+from pipeline.gradio import GradioFileError, model_type_parse, precision_parse
+from pipeline.gradio_export import model_type_label
 from pipeline.intake import submission_requeue
+from rankings.models import LeaderboardEntry, RankingVersion
+from rankings.services import entries_refresh_runs, entry_refresh
 from submissions.models import ModelSubmission, ModelType, Status, SubmissionEvent
 from submissions.transitions import TRANSITIONS as SUBMISSION_TRANSITIONS
 from tests.factories import ModeratorFactory

@@ -13,7 +13,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from config.middleware import JSON_MAX_DEPTH
 from config.wsgi import application
-from leaderboard.filters import MAX_VALUES, ranking_query
+from rankings.filters import MAX_VALUES, ranking_query
 from tests.conftest import queued_tasks_run
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from accounts.models import ApiToken, Scope
 from accounts.services import token_create
 from evaluation.models import EvalRun, RunStatus
-from leaderboard.models import Flag, FlagComment, FlagStatus
+from flags.models import Flag, FlagComment, FlagStatus
 from submissions.models import ModelSubmission, Status
 from tests.factories import EvalRunFactory, FlagFactory, ModelSubmissionFactory, StaffFactory, UserFactory, totp_code
 
@@ -158,7 +158,7 @@ ROWS = {
     ),
     "admin: uphold a flag": (
         lambda c, w: c.post(
-            f"/admin/leaderboard/flag/{w['flag'].pk}/change/", {"status": FlagStatus.UPHELD, "moderation_note": "yes"}
+            f"/admin/flags/flag/{w['flag'].pk}/change/", {"status": FlagStatus.UPHELD, "moderation_note": "yes"}
         ),
         lambda w: Flag.objects.get(pk=w["flag"].pk).status == FlagStatus.UPHELD,
         {"moderator"},

@@ -8,9 +8,9 @@ import pytest
 from django.core.cache import caches
 
 from evaluation.models import ResultsFile, TaskResult
-from leaderboard import filters
-from leaderboard.services import entry_refresh
-from tests.leaderboard.conftest import demo, log_sample, rank_model, uniform  # noqa: F401 (demo: a fixture)
+from rankings import filters
+from rankings.services import entry_refresh
+from tests.ranked import log_sample, rank_model, uniform
 
 pytestmark = pytest.mark.django_db
 RANKING = "/leaderboards/demo-medical/"

@@ -70,6 +70,22 @@ def test_the_api_throttle_is_not_bypassed_by_a_changing_forwarded_header(monkeyp
     assert statuses == [200, 200, 200, 429]
 
 
+def test_behind_a_trusted_proxy_the_api_counts_the_forwarded_address_as_every_limit_does(monkeypatch, settings, suites):
+    settings.NUM_PROXIES = 1  # read at each request (core.client_ip), not once from REST_FRAMEWORK
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/min", "user": "2/min"})
+    api = APIClient()
+
+    def get(forwarded: str, **extra) -> int:
+        return api.get("/api/suites/", HTTP_X_FORWARDED_FOR=forwarded, **extra).status_code
+
+    # A client prepending addresses stays itself; another address is another client.
+    assert [get("203.0.113.1"), get("10.0.0.1, 203.0.113.1"), get("10.0.0.2, 203.0.113.1")] == [200, 200, 429]
+    assert get("203.0.113.2") == 200
+    # A wrong token counts against the same client's anonymous rate (a 429 instead of the 401).
+    assert get("10.0.0.3, 203.0.113.1", HTTP_AUTHORIZATION="Bearer mlb_wrong") == 429
+    assert get("203.0.113.3", HTTP_AUTHORIZATION="Bearer mlb_wrong") == 401
+
+
 def login(client, password, **extra):
     return client.post("/accounts/login/", {"login": "alice", "password": password}, **extra)
 

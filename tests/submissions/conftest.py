@@ -68,7 +68,7 @@ def staff(db):
 
 @pytest.fixture
 def submit(suite):
-    """submission_create with the defaults of a plain float32 submission to the demo suite. The hub checks run
+    """submission_submit with the defaults of a plain float32 submission to the demo suite. The hub checks run
     at once, in their child process as the checks cluster runs them, raising SubmissionError on a refusal;
     ``check_now=False`` leaves the submission CHECKING (for tests of what the web request does)."""
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from devtools.tiny_chat import build_tiny_chat_model
-from leaderboard.models import LeaderboardEntry
+from rankings.models import LeaderboardEntry
 
 # Tiny chat models (devtools.tiny_chat), each biased to another option: different scores on both suites,
 # intervals, bands, comparisons, and a format gap on each model page. The first one reasons in a <think> block.

@@ -17,12 +17,13 @@ from catalogue.models import Suite
 from core.bulk import rows_copy
 from evaluation.ingest import SAMPLE_COLUMNS, sample_row
 from evaluation.models import EvalRun, RunStatus, SampleLog, TaskResult
-from leaderboard.models import Flag, FlagReason, FlagStatus, LeaderboardEntry
-from leaderboard.services import (
+from flags.models import Flag, FlagReason, FlagStatus
+from rankings.models import LeaderboardEntry
+from rankings.services import (
     Result,
     _run_statistics,
-    _scores_summary,
     _submission_columns,
+    scores_summary,
     suite_ranks_refresh,
 )
 from submissions.models import ModelSubmission, ModelType, Precision, Status
@@ -171,7 +172,7 @@ class Command(BaseCommand):
                     run=run,
                     submission=submission,
                     **_submission_columns(submission, None),
-                    **_scores_summary(scores, suite_tasks),
+                    **scores_summary(scores, suite_tasks),
                     **_run_statistics(found, suite_tasks, imported=False, subjects=[]),
                 )
             )

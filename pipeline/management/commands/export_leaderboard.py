@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from catalogue.models import Suite
-from pipeline.gradio import leaderboard_export
+from pipeline.gradio_export import leaderboard_export
 
 
 class Command(BaseCommand):

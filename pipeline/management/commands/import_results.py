@@ -8,9 +8,9 @@ from catalogue.models import Suite
 from catalogue.precision import UNQUANTIZED, Precision
 from evaluation.ingest import HarnessOutputError, harness_output_read, results_stderrs_check
 from evaluation.record import record_build
-from leaderboard.services import IncompleteRunError
 from pipeline.intake import submission_submit
 from pipeline.lifecycle import run_import
+from rankings.services import IncompleteRunError
 from submissions.errors import SubmissionError
 
 

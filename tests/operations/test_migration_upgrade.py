@@ -186,3 +186,21 @@ def test_a_database_older_than_the_last_release_is_refused_unchanged(database):
     assert refused.returncode != 0
     assert "stop before those of the last release" in refused.stderr and "submissions.0009_votes" in refused.stderr
     assert _history(older) == before
+
+
+def test_a_database_that_ran_migrations_neither_set_knows_is_refused_unchanged(database):
+    branch = database()
+    _restore_released(branch)
+    _query(
+        branch,
+        "INSERT INTO django_migrations (app, name, applied) VALUES ('rankings', '0002_content_types_from_leaderboard', "
+        "now()) RETURNING id",
+    )
+    before = _history(branch)
+
+    refused = _migrate(branch)
+
+    assert refused.returncode != 0
+    assert "neither the old nor the new migrations know" in refused.stderr
+    assert "rankings.0002_content_types_from_leaderboard" in refused.stderr
+    assert _history(branch) == before

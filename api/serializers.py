@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
-from evaluation.models import Suite
+from catalogue.models import Suite
+from catalogue.precision import Precision, WeightType
 from flags.models import FlagReason
 from submissions.errors import SubmissionError
 from submissions.hub import check_model_id
-from submissions.models import ModelType, Precision, WeightType
+from submissions.models import ModelType
 
 
 class SuiteTaskSerializer(serializers.Serializer):

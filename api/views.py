@@ -18,26 +18,22 @@ from api import serializers as s
 from api.pagination import MAX_PAGE_SIZE
 from api.permissions import MatrixPermission, can_moderate
 from api.throttling import VoteRateThrottle
+from catalogue.models import Suite
 from comparisons.selectors import MAX_COMPARED, compare_models_parse, comparison_for
-from evaluation.models import Suite
+from evaluation.selectors import submissions_of
 from flags.models import Flag
 from flags.selectors import flags_public, model_flags
 from flags.services import flag_comment_add
 from model_pages.selectors import model_rankings, model_submissions
+from pipeline.intake import submission_approve, submission_cancel, submission_requeue, submission_submit
 from rankings.filters import RankingFilter
 from rankings.flagging import flag_create
 from rankings.ranking import ranking
 from rankings.ranking_state import ranking_state
 from samples.selectors import OUTCOMES, run_for_samples, samples
 from submissions.models import ModelSubmission
-from submissions.selectors import submissions_of, voted
-from submissions.services import (
-    submission_approve,
-    submission_cancel,
-    submission_create,
-    submission_reject,
-    submission_requeue,
-)
+from submissions.selectors import voted
+from submissions.services import submission_reject
 from submissions.votes import vote_cast, vote_withdraw
 
 
@@ -292,7 +288,7 @@ class SubmissionList(MatrixView, generics.ListAPIView):
         payload = s.SubmissionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         # SubmissionError: a 400 naming the field; HubUnavailable (nothing wrong with the request): a 503 (api.errors)
-        submission = submission_create(user=request.user, **payload.validated_data)
+        submission = submission_submit(user=request.user, **payload.validated_data)
         return Response(s.SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 

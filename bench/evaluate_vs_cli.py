@@ -65,7 +65,7 @@ def make_pack_100(pack: Path, pubmedqa: Path | None) -> Path:
         records = json.loads(pubmedqa.read_text())
         pubmedqa = [{"pubid": pubid, **record} for pubid, record in list(records.items())[:QUESTIONS]]
         (pack / "data" / "pubmedqa.jsonl").write_text("".join(json.dumps(doc) + "\n" for doc in pubmedqa))
-    suite = (REPO / "evaluation" / "suites" / "demo-medical.yaml").read_text()
+    suite = (REPO / "catalogue" / "suites" / "demo-medical.yaml").read_text()
     suite = suite.replace("slug: demo-medical", "slug: bench-medical-100", 1)
     suite = suite.replace("name: Medical Demo (offline)", f"name: Medical bench ({QUESTIONS} questions per task)", 1)
     suite = suite.replace("  - evaluation/task_packs/demo_medical", f"  - {pack}", 1)

@@ -35,7 +35,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 PACK = REPO / "evaluation" / "task_packs" / "demo_medical"
 TEMPLATE = REPO / "evaluation" / "task_packs" / "medical" / "_generative_template_yaml"
-SUITE = REPO / "evaluation" / "suites" / "demo-medical-generative.yaml"
+SUITE = REPO / "catalogue" / "suites" / "demo-medical-generative.yaml"
 THINK_END = "</think>"
 CARD = (
     "---\nlicense: apache-2.0\n---\n# {name}\n\nA model of a real size for the generative bench, with random weights: "

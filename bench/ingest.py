@@ -152,9 +152,10 @@ def main():
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from catalogue.models import Suite
     from core.bulk import rows_copy
     from evaluation.ingest import SAMPLE_COLUMNS, results_ingest, sample_row
-    from evaluation.models import EvalRun, SampleLog, Suite
+    from evaluation.models import EvalRun, SampleLog
     from submissions.models import ModelSubmission, Status
 
     call_command("migrate", "--noinput", verbosity=0)

@@ -57,7 +57,7 @@ def seed(models: int, suite: str, samples: int, sample_models: int) -> None:
     wanted_samples = (
         samples
         * sample_models
-        * int(shell(f"from evaluation.models import Suite; print(Suite.objects.get(slug='{suite}').tasks.count())"))
+        * int(shell(f"from catalogue.models import Suite; print(Suite.objects.get(slug='{suite}').tasks.count())"))
     )
     if n_models == models and n_samples >= wanted_samples:
         print(f"bench database already holds {n_models} synthetic models and {n_samples} samples")

@@ -46,8 +46,8 @@ def main() -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
+    from catalogue.services import suites_load_all
     from devtools.tiny_model import build_tiny_model
-    from evaluation.services import suites_load_all
     from submissions.models import ModelSubmission, UserQuota
 
     call_command("migrate", verbosity=0)

@@ -12,8 +12,9 @@ from django.db import connection
 from django.db.models import F
 from django.db.models.fields.json import KeyTextTransform
 
+from catalogue.models import Suite, SuiteTask
 from core.errors import DomainError
-from evaluation.models import SampleLog, Suite, SuiteTask
+from evaluation.models import SampleLog
 from rankings.intervals import at_index
 from rankings.models import LeaderboardEntry
 from rankings.ranking_state import RankingState

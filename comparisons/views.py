@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from catalogue.models import Suite
 from comparisons.selectors import (
     DISAGREEMENTS_PER_PAGE,
     MAX_COMPARED,
@@ -17,7 +18,6 @@ from comparisons.selectors import (
     disagreements_for,
 )
 from core.pages import page_number
-from evaluation.models import Suite
 from rankings.ranking_state import ranking_state
 from rankings.selectors import suite_for_ranking
 from rankings.views import cached_render

@@ -22,7 +22,7 @@ def proxy_count(app_configs, **kwargs):
 @register(Tags.security, deploy=True)
 def sandbox(app_configs, **kwargs):
     """The workers run untrusted code (models' files, the hub checks) under bubblewrap unless SANDBOX=off."""
-    from evaluation.sandbox import sandbox_problem
+    from core.sandbox import sandbox_problem
 
     problem = sandbox_problem()
     if problem:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),
+    path("", include("pipeline.urls")),
     path("", include("submissions.urls")),
     path("", include("rankings.urls")),
     path("", include("site_pages.urls")),

@@ -25,7 +25,7 @@ from devtools.tiny_model import tiny_model_files
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_PACK = REPO / "evaluation" / "task_packs" / "demo_medical"
-DEMO_SUITE = REPO / "evaluation" / "suites" / "demo-medical-generative.yaml"
+DEMO_SUITE = REPO / "catalogue" / "suites" / "demo-medical-generative.yaml"
 THINK_END = "</think>"
 LETTERS = "ABCD"
 STEPS = 80

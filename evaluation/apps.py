@@ -10,7 +10,7 @@ class EvaluationConfig(AppConfig):
 
     def ready(self):
         if sys.argv[1:2] == ["qcluster"]:  # a worker: it runs models' files and the hub checks
-            from evaluation.sandbox import SandboxUnavailable, parent_non_dumpable, sandbox_required
+            from core.sandbox import SandboxUnavailable, parent_non_dumpable, sandbox_required
 
             try:
                 sandbox_required()

@@ -11,9 +11,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalogue.models import SuiteTask
 from core.bulk import rows_copy
 from core.errors import DomainError
-from evaluation.models import EvalRun, ResultsFile, SampleLog, SubjectResult, SuiteTask, TaskResult
+from evaluation.models import EvalRun, ResultsFile, SampleLog, SubjectResult, TaskResult
 
 SAMPLES_FILE = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
 RESULTS_DATE = re.compile(r"_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.json$")  # results_<date>.json, or <stem>_<date>.json

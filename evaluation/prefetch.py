@@ -1,6 +1,6 @@
 """The datasets stage of a run: ``python -m evaluation.prefetch SPEC.json RUN_DATASETS_DIR``, before the harness.
 
-The harness child runs sandboxed without a network (evaluation.sandbox), so whatever it reads must be there
+The harness child runs sandboxed without a network (core.sandbox), so whatever it reads must be there
 first: the worker downloads the model's weights itself (evaluation.worker.weights_download), and this child,
 which runs only lm-eval's task code and the suite's task packs (no file of the model), builds the suite's
 tasks once: their datasets are downloaded (online) and prepared into the worker's datasets cache. It then copies

@@ -11,7 +11,7 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from evaluation.precision import FACTS, UNQUANTIZED, weight_bits
+from catalogue.precision import FACTS, UNQUANTIZED, weight_bits
 
 GIB = 2**30
 BACKENDS = ("hf", "vllm")

@@ -1,17 +1,19 @@
-"""Reads of runs for pages: progress, queue positions, the queue itself."""
+"""Reads of runs for pages: progress, queue positions, the queue itself, submissions with their runs."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db import connection
-from django.db.models import Count, F, FloatField, Min, Q, QuerySet, Sum, Window
+from django.contrib.auth.models import User
+from django.db.models import Count, F, FloatField, Min, Prefetch, Q, QuerySet, Sum, Window
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
+from core.histograms import Histogram, histograms_of
 from evaluation.models import EvalRun, RunStatus
+from submissions.models import ModelSubmission, Status
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -115,28 +117,13 @@ def runs_in_queue() -> "QuerySet[WithAnnotations[EvalRun, QueuePosition]]":
 # process and host reads the same values. ---
 
 
-@dataclass(frozen=True)
-class Histogram:
-    """Prometheus's shape: how many values were at most each bound (cumulative), how many in all, their sum."""
-
-    bounds: tuple[float, ...]
-    cumulative: tuple[int, ...]
-    count: int
-    total: float
-
-
-def histograms_of(values_sql: str, bounds: tuple[float, ...]) -> dict[str, Histogram]:
-    """Histograms of ``values_sql``, a query of (label, value) rows, one per label, counted in the database."""
-    counts = ", ".join(f"count(*) FILTER (WHERE value <= {float(bound)!r})" for bound in bounds)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT label, count(*), coalesce(sum(value), 0), {counts} FROM ({values_sql}) AS v(label, value) "
-            "GROUP BY label ORDER BY label"
-        )
-        return {
-            label: Histogram(bounds=bounds, cumulative=tuple(cumulative), count=count, total=float(total))
-            for label, count, total, *cumulative in cursor.fetchall()
-        }
+def runs_queued_by_cluster() -> dict[str, list[int]]:
+    """{cluster: its QUEUED runs' ids, in the order its workers take them}."""
+    queued = EvalRun.objects.filter(status=RunStatus.QUEUED).order_by(*QUEUE_ORDER).values_list("cluster", "pk")
+    by_cluster: dict[str, list[int]] = {}
+    for cluster, run_id in queued:
+        by_cluster.setdefault(cluster, []).append(run_id)
+    return by_cluster
 
 
 RUN_DURATION_BOUNDS = (10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0)
@@ -173,3 +160,54 @@ def runs_gpu_seconds() -> dict[str, float]:
         .annotate(seconds=Sum(Cast(KT("record__gpu_seconds"), FloatField())))
     )
     return {row["cluster"]: row["seconds"] or 0.0 for row in rows}
+
+
+# Submissions with their runs, for the queue, a submission's page and a submitter's profile.
+# The /queue/ page's sections, in order, with how each is sorted. Waiting ones go as the workers take their
+# runs (QUEUE_ORDER above): higher priority first, then more votes, then first submitted.
+WAITING_ORDER = ["-priority", "-votes", "created_at", "pk"]
+QUEUE_SECTIONS: list[tuple[str, list[str]]] = [
+    (Status.RUNNING, ["created_at", "pk"]),
+    (Status.QUEUED, WAITING_ORDER),
+    (Status.PENDING_REVIEW, WAITING_ORDER),
+    (Status.CHECKING, ["created_at", "pk"]),
+    (Status.FAILED, ["-updated_at", "-pk"]),
+    (Status.FINISHED, ["-updated_at", "-pk"]),
+    (Status.REJECTED, ["-updated_at", "-pk"]),
+    (Status.CANCELLED, ["-updated_at", "-pk"]),
+]
+
+
+def _with_runs(queryset: QuerySet[ModelSubmission]) -> QuerySet[ModelSubmission]:
+    runs = EvalRun.objects.order_by("-created_at", "-pk")
+    return queryset.select_related("suite").prefetch_related(Prefetch("runs", queryset=runs, to_attr="runs_newest"))
+
+
+def queue_positions() -> dict[int, int]:
+    """{submission pk: its place in line on its GPU cluster, from 1}, in the order the workers take runs."""
+    return {run.submission_id: run.queue_position for run in runs_in_queue().filter(status=RunStatus.QUEUED)}
+
+
+def annotate_progress(submissions: Iterable[Any], positions: dict[int, int] | None = None) -> list[ModelSubmission]:
+    """Give each submission (fetched with _with_runs) .latest_run and .queue_position."""
+    positions = queue_positions() if positions is None else positions
+    submissions = list(submissions)
+    for submission in submissions:
+        submission.latest_run = submission.runs_newest[0] if submission.runs_newest else None
+        submission.queue_position = positions.get(submission.pk)
+    return submissions
+
+
+def submissions_of(user: User) -> QuerySet[ModelSubmission]:
+    return _with_runs(ModelSubmission.objects.filter(user=user)).order_by("-created_at", "-pk")
+
+
+def queue_section(status: str) -> QuerySet[ModelSubmission]:
+    """Every submission in one state, in the order the queue page lists them."""
+    order = dict(QUEUE_SECTIONS)[status]
+    return _with_runs(ModelSubmission.objects.filter(status=status)).order_by(*order)
+
+
+def submission_detail(pk: int) -> ModelSubmission:
+    submission = _with_runs(ModelSubmission.objects.filter(pk=pk)).prefetch_related("events").get()
+    return annotate_progress([submission])[0]

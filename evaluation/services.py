@@ -1,4 +1,4 @@
-"""Every write to runs, results and suites; the runs' status machine is evaluation.transitions."""
+"""Every write to runs and results; the runs' status machine is evaluation.transitions."""
 
 import logging
 import os
@@ -8,98 +8,28 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
-from core.errors import DomainError
 from evaluation.ingest import HarnessOutput, results_ingest
-from evaluation.models import EvalRun, FailureKind, RunEvent, RunStatus, Scoring, Suite, SuiteTask
+from evaluation.models import EvalRun, FailureKind, RunEvent, RunStatus
 from evaluation.routing import Cluster, memory_need_gib, route
 from evaluation.selectors import QUEUE_ORDER
 from evaluation.transitions import run_transition
+from submissions.models import ModelSubmission
 
 log = logging.getLogger(__name__)
-SUITES_DIR = Path(__file__).resolve().parent / "suites"
-JOB = "pipeline.jobs.delivery_handle"  # the django-q2 task a delivery runs
-
-
-class SuiteFileError(DomainError):
-    pass
 
 
 @transaction.atomic
-def suite_load(path: Path, *, position: int = 0) -> Suite:
-    """Create or update a suite from its YAML file; tasks no longer listed are removed."""
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-        slug, tasks = data["slug"], data["tasks"]
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise SuiteFileError(f"{path}: not a suite file ({exc})") from exc
-    suite, _ = Suite.objects.update_or_create(
-        slug=slug,
-        defaults={
-            "name": data.get("name", slug),
-            "description": data.get("description", ""),
-            "task_paths": data.get("task_paths") or [],
-            "system_instruction": data.get("system_instruction") or "",
-            "position": position,
-        },
-    )
-    for index, entry in enumerate(tasks):
-        try:
-            aliases = entry.get("aliases") or []
-            scoring = entry.get("scoring", Scoring.MULTIPLE_CHOICE)
-            if scoring not in Scoring.values:
-                raise TypeError(f"scoring must be one of {', '.join(Scoring.values)}, not {scoring!r}")
-            other_filters = entry.get("other_filters") or []
-            if not isinstance(other_filters, list) or not all(isinstance(f, str) for f in other_filters):
-                raise TypeError("other_filters must be a list of filter names")
-            if not isinstance(aliases, list) or not all(isinstance(alias, str) for alias in aliases):
-                raise TypeError("aliases must be a list of task names")
-            SuiteTask.objects.update_or_create(
-                suite=suite,
-                task=entry["task"],
-                defaults={
-                    "name": entry.get("name", entry["task"]),
-                    "num_fewshot": entry.get("num_fewshot", 0),
-                    "scoring": scoring,
-                    "metric": entry.get("metric", "acc"),
-                    "metric_filter": entry.get("filter", "none"),
-                    "other_filters": other_filters,
-                    "choices": entry.get("choices"),
-                    "aliases": aliases,
-                    "breakdown": entry.get("breakdown") or "",
-                    "position": index,
-                },
-            )
-        except (KeyError, TypeError) as exc:
-            raise SuiteFileError(f"{path}: task entry {index} is malformed ({exc})") from exc
-    suite.tasks.exclude(task__in=[entry["task"] for entry in tasks]).delete()
-    return suite
-
-
-def suites_load_all() -> list[Suite]:
-    return [suite_load(path, position=i) for i, path in enumerate(sorted(SUITES_DIR.glob("*.yaml")))]
-
-
-def run_deliver(run: EvalRun) -> None:
-    """Once committed, hand the run's cluster a delivery (django-q2 task). A delivery claims the best
-    queued run of its cluster, so deliveries and queued runs only need to match in number."""
-    run_id, cluster = run.pk, run.cluster
-    transaction.on_commit(lambda: async_task(JOB, run_id, cluster=cluster, task_name=f"run-{run_id}"))
-
-
-@transaction.atomic
-def run_enqueue(submission: Any, *, attempt: int = 1, note: str = "") -> EvalRun:
-    """A new QUEUED attempt for ``submission``, routed to the smallest GPU host that fits it."""
+def run_enqueue(submission: ModelSubmission, *, attempt: int = 1, note: str = "") -> EvalRun:
+    """A new QUEUED attempt for ``submission``, routed to the smallest GPU host that fits it. Its delivery to a worker
+    is pipeline.delivery's (run_queue): the worker's job spans runs, submissions and rankings."""
     need = memory_need_gib(submission)
     run = EvalRun.objects.create(submission=submission, attempt=attempt, memory_gib=need, cluster=route(need).name)
     RunEvent.objects.create(run=run, to_status=RunStatus.QUEUED, note=note or f"attempt {attempt} on {run.cluster}")
-    run_deliver(run)
     return run
 
 
@@ -125,19 +55,20 @@ def worker_name() -> str:
 
 
 @transaction.atomic
-def run_claim(*, cluster: Cluster, run_id: int | None = None) -> EvalRun | None:
+def run_claim(*, cluster: Cluster, run_id: int | None = None) -> tuple[EvalRun | None, list[EvalRun]]:
     """Take the best QUEUED run of ``cluster`` (in QUEUE_ORDER: priority, votes, oldest submission), or run ``run_id``
-    whatever its cluster; None when there is none, or it is taken or done.
+    whatever its cluster: (the run, or None when there is none, or it is taken or done; the runs handed on).
 
-    A run this cluster's GPU cannot hold is handed on to the cluster that fits it. Where none
-    fits (this is the largest) it is claimed anyway: the worker fails it with the reason.
+    A run this cluster's GPU cannot hold is handed on to the cluster that fits it (the caller sends that cluster a
+    delivery). Where none fits (this is the largest) it is claimed anyway: the worker fails it with the reason.
     """
+    handed_on: list[EvalRun] = []
     while True:
         queued = EvalRun.objects.select_for_update(skip_locked=True, of=("self",)).filter(status=RunStatus.QUEUED)
         queued = queued.filter(pk=run_id) if run_id is not None else queued.filter(cluster=cluster.name)
         run = queued.select_related("submission__suite").order_by(*QUEUE_ORDER).first()
         if run is None:
-            return None
+            return None, handed_on
         target = route(run.memory_gib)
         if cluster.fits(run.memory_gib) or target.name == cluster.name:
             break
@@ -150,9 +81,9 @@ def run_claim(*, cluster: Cluster, run_id: int | None = None) -> EvalRun | None:
         )
         run.cluster = target.name
         run.save(update_fields=["cluster"])
-        run_deliver(run)
+        handed_on.append(run)
         if run_id is not None:
-            return None
+            return None, handed_on
     now = timezone.now()
     worker = worker_name()
     run_transition(
@@ -164,7 +95,7 @@ def run_claim(*, cluster: Cluster, run_id: int | None = None) -> EvalRun | None:
         heartbeat_at=now,
         cluster=cluster.name,  # cluster: run_id may name another's
     )
-    return run
+    return run, handed_on
 
 
 @dataclass(frozen=True)
@@ -234,7 +165,7 @@ def run_store(run: EvalRun, output: HarnessOutput, record: dict[str, Any]) -> No
 
 
 def run_mark_failed(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str = "") -> str:
-    """Mark a locked RUNNING run FAILED (its submission is pipeline.lifecycle.run_fail's); returns the reason as the
+    """Mark a locked RUNNING run FAILED (its submission is evaluation.jobs.run_fail's); returns the reason as the
     submitter reads it."""
     reason = f"{kind.label}: {reason}" if reason else str(kind.label)
     run_transition(
@@ -266,20 +197,6 @@ def run_lock_stale(run_id: int, stale_before: datetime) -> EvalRun | None:
         .filter(pk=run_id, status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
         .first()
     )
-
-
-def runs_redeliver() -> None:
-    """Give every cluster at least as many waiting deliveries as it has queued runs (a delivery django-q2
-    gave up on must not leave a run QUEUED for ever; a spare one finds nothing and does nothing)."""
-    queued = EvalRun.objects.filter(status=RunStatus.QUEUED).order_by(*QUEUE_ORDER).values_list("cluster", "pk")
-    by_cluster: dict[str, list[int]] = {}
-    for cluster, run_id in queued:
-        by_cluster.setdefault(cluster, []).append(run_id)
-    for cluster, run_ids in by_cluster.items():
-        waiting = get_broker(cluster).queue_size()
-        for run_id in run_ids[waiting:]:
-            log.warning("run %s had no delivery waiting on cluster %s: sending one", run_id, cluster)
-            async_task(JOB, run_id, cluster=cluster, task_name=f"run-{run_id}")
 
 
 def run_work_dir(run: EvalRun) -> Path:

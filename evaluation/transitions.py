@@ -1,12 +1,12 @@
 """The runs' status machine: the one table of moves, and the guarded functions that make them, each writing the
 run's history rows (RunEvent). Submissions have theirs in submissions.transitions."""
 
-from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 from core.bulk import model_dicts_copy, model_rows_copy
 from core.errors import TransitionError
+from core.transitions import status_path
 from evaluation.models import EvalRun, RunEvent, RunStatus
 
 # The only moves a run may make. A run that failed stays failed: its submission gets a new run.
@@ -18,22 +18,6 @@ TRANSITIONS: dict[str, set[str]] = {
     RunStatus.CANCELLED: set(),
 }
 EVENT_FIELDS = ("run", "from_status", "to_status", "note", "created_at")
-
-
-def status_path(transitions: dict[str, set[str]], start: str, goal: str) -> list[str]:
-    """The statuses a machine passes through from ``start`` to ``goal``, the shortest way (``goal`` included, ``start``
-    not: none when they are the same); TransitionError when there is no way."""
-    ways: dict[str, list[str]] = {start: []}
-    queue = deque([start])
-    while queue:
-        status = queue.popleft()
-        if status == goal:
-            return ways[status]
-        for after in sorted(transitions[status]):
-            if after not in ways:
-                ways[after] = [*ways[status], after]
-                queue.append(after)
-    raise TransitionError(f"no way from {start} to {goal}")
 
 
 def run_transition(run: EvalRun, to_status: str, *, note: str = "", **fields: Any) -> None:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-from evaluation.models import EvalRun, FailureKind, Scoring
-from evaluation.precision import FACTS, WeightType
+from catalogue.models import Scoring
+from catalogue.precision import FACTS, WeightType
+from core.sandbox import child_parent_pid, sandbox_env, sandboxed
+from evaluation.models import EvalRun, FailureKind
 from evaluation.routing import Cluster, backend_for, missing_packages
-from evaluation.sandbox import child_parent_pid, sandboxed
 from evaluation.services import Progress
 
 LOG_TAIL_LINES = 40
@@ -25,66 +26,6 @@ LOG_TAIL_LINES = 40
 
 def task_paths(run: EvalRun) -> list[str]:
     return [str((Path(settings.BASE_DIR) / p).resolve()) for p in run.submission.suite.task_paths]
-
-
-# What the harness child may see of the worker's environment: what Python, torch and CUDA, transformers, lm-eval
-# and the Hugging Face cache read. Never the database URL, the secret key, mail settings or the hub token (the
-# weights are in the cache before the child starts, see weights_download).
-HARNESS_ENV = {
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "LANG",
-    "LANGUAGE",
-    "TZ",
-    "TMPDIR",
-    "TERM",
-    "VIRTUAL_ENV",
-    "PYTHONPATH",
-    "HF_HOME",
-    "HF_HUB_CACHE",
-    "HF_DATASETS_CACHE",
-    "HF_HUB_OFFLINE",
-    "HF_DATASETS_OFFLINE",
-    "HF_ENDPOINT",
-    "HF_HUB_DISABLE_TELEMETRY",
-    "HF_HUB_ETAG_TIMEOUT",
-    "HF_HUB_DOWNLOAD_TIMEOUT",
-    "HF_XET_HIGH_PERFORMANCE",
-    "TOKENIZERS_PARALLELISM",
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "CUDA_VISIBLE_DEVICES",
-    "CUDA_DEVICE_ORDER",
-    "CUDA_HOME",
-    "CUDA_PATH",
-    "LD_LIBRARY_PATH",
-    "NVIDIA_VISIBLE_DEVICES",
-    "NVIDIA_DRIVER_CAPABILITIES",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "REQUESTS_CA_BUNDLE",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-}
-HARNESS_ENV_PREFIXES = ("LC_", "PYTORCH_", "TORCH_", "CUBLAS_", "NCCL_", "VLLM_")
-
-
-def harness_env() -> dict[str, str]:
-    """The harness child's environment: the allow-list above, taken from this worker's, and the project and
-    cache it runs with."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name in HARNESS_ENV or name.startswith(HARNESS_ENV_PREFIXES)
-    }
-    return {**env, "PYTHONPATH": str(settings.BASE_DIR), "HF_HOME": settings.HF_HOME}
 
 
 # Weight files transformers does not read where safetensors are there (the hub checks require them).
@@ -177,14 +118,14 @@ def hub_cache() -> str:
 def child_process(module: str, run: EvalRun, work_dir: Path) -> dict:
     """subprocess's args, env and cwd for a run's child. PREFETCH runs lm-eval's task code only (no file of the
     model) with the network and the worker's hub token: datasets into the worker's caches, those the suite uses
-    copied into the run's own datasets cache. HARNESS runs the model in the sandbox (evaluation.sandbox): offline,
+    copied into the run's own datasets cache. HARNESS runs the model in the sandbox (core.sandbox): offline,
     its run's directory its only writable path, the hub cache and the suite's task packs read-only."""
     command = [sys.executable, "-m", module, str(work_dir / "spec.json")]
     cwd, run_datasets = harness_cwd(run, work_dir), str(work_dir / "datasets")
     if module == PREFETCH:
         token = {"HF_TOKEN": os.environ["HF_TOKEN"]} if os.environ.get("HF_TOKEN") else {}
-        return {"args": [*command, run_datasets], "env": {**harness_env(), **token}, "cwd": cwd}
-    env = {**harness_env(), "HF_DATASETS_CACHE": run_datasets, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+        return {"args": [*command, run_datasets], "env": {**sandbox_env(), **token}, "cwd": cwd}
+    env = {**sandbox_env(), "HF_DATASETS_CACHE": run_datasets, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     readable = [hub_cache(), *task_paths(run)]  # a suite's packs may live outside the code
     return sandboxed(command, env=env, cwd=cwd, writable=[work_dir], readable=readable)
 

@@ -3,7 +3,8 @@ the suite's median."""
 
 from dataclasses import dataclass
 
-from evaluation.models import SuiteTask, TaskResult
+from catalogue.models import SuiteTask
+from evaluation.models import TaskResult
 from rankings.intervals import at_index
 from rankings.models import LeaderboardEntry
 from rankings.selectors import suite_medians

@@ -31,9 +31,10 @@ from prometheus_client import multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from core.client_ip import client_ip
+from core.histograms import Histogram
 from evaluation.brokers import cluster_heartbeats
 from evaluation.models import FailureKind, RunStatus
-from evaluation.selectors import Histogram, runs_counted, runs_durations, runs_gpu_seconds, runs_oldest_queued
+from evaluation.selectors import runs_counted, runs_durations, runs_gpu_seconds, runs_oldest_queued
 from submissions.models import Status
 from submissions.selectors import checks_latency, submissions_counted, submissions_oldest_checking
 

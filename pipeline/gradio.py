@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeGuard
 
+from catalogue.models import Suite, SuiteTask
+from catalogue.precision import Precision, WeightType
 from core.errors import DomainError
 from evaluation.ingest import HarnessOutputError, stderr_checked
-from evaluation.models import Suite, SuiteTask
-from evaluation.precision import Precision, WeightType
 from submissions.errors import SubmissionError
 from submissions.hub import COMMIT_SHA, ModelFacts, check_model_id, check_revision
 from submissions.models import ModelType, Status

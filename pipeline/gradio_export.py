@@ -4,8 +4,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from evaluation.models import Suite, TaskResult
-from evaluation.precision import FACTS
+from catalogue.models import Suite
+from catalogue.precision import FACTS
+from evaluation.models import TaskResult
 from rankings.models import LeaderboardEntry
 from submissions.models import ModelType
 

@@ -23,14 +23,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from catalogue.models import Suite, SuiteTask
+from catalogue.precision import WeightType
 from core.bulk import ids_take, model_rows_copy
 from core.errors import DomainError, TransitionError
-from evaluation.models import EvalRun, ResultsFile, RunStatus, Suite, SuiteTask, TaskResult
-from evaluation.precision import WeightType
-from evaluation.transitions import runs_create_bulk, status_path
+from core.transitions import status_path
+from evaluation.models import EvalRun, ResultsFile, RunStatus, TaskResult
+from evaluation.transitions import runs_create_bulk
 from pipeline.gradio import GradioFileError, GradioRequest, GradioResult, json_files, request_read, results_read
+from pipeline.intake import submission_approve
 from rankings.services import entries_refresh_runs
-from submissions import services as submission_services
 from submissions.hub import ModelFacts
 from submissions.models import ACTIVE_STATUSES, ModelSubmission, ModelType, Status
 from submissions.transitions import TRANSITIONS, Leg, submissions_create_bulk, submissions_move_bulk
@@ -357,9 +359,7 @@ def _write(
         failure_reason=""
     )
     for submission in ModelSubmission.objects.filter(pk__in=to_queue):
-        submission_services.submission_approve(
-            submission, actor=None, note="running on the Gradio leaderboard when imported: queued here"
-        )
+        submission_approve(submission, actor=None, note="running on the Gradio leaderboard when imported: queued here")
     newest = (
         EvalRun.objects.filter(submission_id__in=to_rank, status=RunStatus.FINISHED)
         .order_by("submission_id", "-finished_at", "-pk")

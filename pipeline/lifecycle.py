@@ -1,8 +1,9 @@
 """The steps of a run's life that move more than the run: its submission and the ranking.
 
-evaluation writes runs and nothing else; submissions writes submissions (and starts and stops
-runs through evaluation); leaderboard writes rankings. A run that starts, finishes, fails or
-loses its worker changes all three, so those steps live here, each in one transaction.
+evaluation writes runs (and fails a run's submission with it, evaluation.jobs.run_fail); submissions writes
+submissions; leaderboard writes rankings. A run that starts (its queue's deliveries), finishes (its ranking) or
+loses its worker (a new attempt, delivered) reaches past evaluation, so those steps live here, each in one
+transaction.
 """
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from evaluation import services as runs
 from evaluation.ingest import HarnessOutput
 from evaluation.models import EvalRun, FailureKind
 from evaluation.routing import Cluster
+from pipeline.delivery import run_deliver, run_queue, runs_redeliver
 from rankings.services import entry_refresh
 from submissions.models import ModelSubmission, Status
 from submissions.transitions import submission_fail, submission_transition
@@ -25,7 +27,9 @@ REAPER_SCHEDULE = "evaluation: requeue runs whose worker was lost"
 @transaction.atomic
 def run_start(*, cluster: Cluster, run_id: int | None = None) -> EvalRun | None:
     """Claim the best queued run of ``cluster`` (or run ``run_id``) and mark its submission RUNNING."""
-    run = runs.run_claim(cluster=cluster, run_id=run_id)
+    run, handed_on = runs.run_claim(cluster=cluster, run_id=run_id)
+    for other in handed_on:
+        run_deliver(other)
     if run is not None:
         submission_transition(
             run.submission, Status.RUNNING, note=f"run {run.pk} started on {run.worker} ({cluster.name})"
@@ -47,17 +51,6 @@ def run_finish(run: EvalRun, output: HarnessOutput, record: dict) -> bool:
     return True
 
 
-@transaction.atomic
-def run_fail(run: EvalRun, kind: FailureKind, reason: str = "", *, log_tail: str = "") -> bool:
-    """Fail a RUNNING run and its submission, saying why; False when it is no longer RUNNING."""
-    locked = runs.run_lock_running(run)
-    if locked is None:
-        return False
-    run = locked
-    submission_fail(run.submission, reason=runs.run_mark_failed(run, kind, reason, log_tail=log_tail))
-    return True
-
-
 def runs_reap() -> list[int]:
     """Fail every RUNNING run whose worker stopped sending heartbeats and queue a new attempt of its
     submission, or fail the submission after EVAL_MAX_ATTEMPTS; then count the waiting submissions' votes
@@ -66,7 +59,7 @@ def runs_reap() -> list[int]:
     stale, stale_before = runs.runs_stale()
     reaped = [run_id for run_id in stale if _run_reap(run_id, stale_before)]
     votes_refresh()
-    runs.runs_redeliver()
+    runs_redeliver()
     return reaped
 
 
@@ -82,7 +75,7 @@ def _run_reap(run_id: int, stale_before) -> bool:
         submission_transition(
             run.submission, Status.QUEUED, note=f"run {run.pk}: worker lost; attempt {run.attempt + 1} queued"
         )
-        runs.run_enqueue(run.submission, attempt=run.attempt + 1)
+        run_queue(run.submission, attempt=run.attempt + 1)
     else:
         reason = runs.run_mark_failed(run, FailureKind.WORKER_LOST, f"{lost}; gave up after {run.attempt} attempts")
         submission_fail(run.submission, reason=reason)

@@ -15,9 +15,10 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
-from evaluation.models import SuiteTask
+from catalogue.models import SuiteTask
+from catalogue.precision import Precision
 from rankings.models import LeaderboardEntry
-from submissions.models import ModelType, Precision
+from submissions.models import ModelType
 
 # (key, label, lower bound exclusive, upper bound inclusive) in billions of parameters.
 SIZE_BUCKETS = [

@@ -10,7 +10,8 @@ commit and precision) in both suites when either of its runs is ranked."""
 import math
 from dataclasses import dataclass
 
-from evaluation.models import SampleLog, Scoring, SuiteTask
+from catalogue.models import Scoring, SuiteTask
+from evaluation.models import SampleLog
 from rankings.models import LeaderboardEntry
 from rankings.statistics import Z95, paired_difference, wilson_interval
 

@@ -2,7 +2,7 @@ import json
 
 from django import forms
 
-from evaluation.models import Suite
+from catalogue.models import Suite
 from rankings.models import LeaderboardEntry
 from rankings.references import RankingError, random_baseline_scores, reference_scores_check
 from submissions.models import ModelType

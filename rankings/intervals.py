@@ -1,7 +1,7 @@
 """A ranking's intervals of an entry, as the ranking shows its scores (raw or normalised, the average over every task
 or over the visible ones): what its page, its exports and the API give."""
 
-from evaluation.models import SuiteTask
+from catalogue.models import SuiteTask
 from rankings.filters import RankingOptions, score_field
 from rankings.services import score_normalise
 from rankings.statistics import average_interval

@@ -12,7 +12,7 @@ class LeaderboardEntry(models.Model):
     Never computed per request.
     """
 
-    suite = models.ForeignKey("evaluation.Suite", on_delete=models.CASCADE, related_name="entries")
+    suite = models.ForeignKey("catalogue.Suite", on_delete=models.CASCADE, related_name="entries")
     submission = models.OneToOneField(
         "submissions.ModelSubmission",
         null=True,
@@ -154,7 +154,7 @@ class RankingVersion(models.Model):
     """Bumped whenever a suite's ranking changes: the key under which rendered ranking pages are cached."""
 
     suite = models.OneToOneField(
-        "evaluation.Suite", on_delete=models.CASCADE, primary_key=True, related_name="ranking_version"
+        "catalogue.Suite", on_delete=models.CASCADE, primary_key=True, related_name="ranking_version"
     )
     version = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField()

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.http import Http404, QueryDict
 
-from evaluation.models import Suite, SuiteTask
+from catalogue.models import Suite, SuiteTask
 from rankings.filters import DisplayForm, RankingFilter, RankingOptions, display_options, score_field
 from rankings.intervals import row_intervals
 from rankings.models import LeaderboardEntry

@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import Http404
 from django.urls import reverse
 
-from evaluation.models import Suite, SuiteTask
+from catalogue.models import Suite, SuiteTask
 from rankings.models import LeaderboardEntry, RankingVersion
 
 

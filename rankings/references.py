@@ -4,8 +4,8 @@ ranking and never ranked."""
 from django.db import transaction
 from django.utils import timezone
 
+from catalogue.models import Suite, SuiteTask
 from core.errors import DomainError
-from evaluation.models import Suite, SuiteTask
 from rankings.models import LeaderboardEntry
 from rankings.services import scores_summary, suite_ranks_refresh
 

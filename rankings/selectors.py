@@ -10,7 +10,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, 
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Rank
 
-from evaluation.models import Suite, SuiteTask
+from catalogue.models import Suite, SuiteTask
 from rankings.filters import RankingOptions, score_field
 from rankings.models import LeaderboardEntry
 

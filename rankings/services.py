@@ -9,9 +9,10 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import JSONField
 from django.utils import timezone
 
+from catalogue.models import Suite, SuiteTask
 from core.bulk import rows_copy
 from core.errors import DomainError
-from evaluation.models import EvalRun, SubjectResult, Suite, SuiteTask, TaskResult
+from evaluation.models import EvalRun, SubjectResult, TaskResult
 from flags.models import Flag, FlagReason, FlagStatus
 from rankings import statistics
 from rankings.format_gap import entries_format_gap_refresh

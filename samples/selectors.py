@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 
+from catalogue.models import SuiteTask
 from evaluation.ingest import NO_ANSWER
-from evaluation.models import EvalRun, SampleLog, SuiteTask
+from evaluation.models import EvalRun, SampleLog
 
 
 def run_for_samples(run_id: int) -> tuple[EvalRun, list[SuiteTask]] | None:

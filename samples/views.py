@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from catalogue.models import SuiteTask
 from core.pages import page_number
-from evaluation.models import RunStatus, SuiteTask
+from evaluation.models import RunStatus
 from rankings.views import cached_render
 from samples.selectors import OUTCOMES, run_for_samples, sample_filters, sample_view, samples
 

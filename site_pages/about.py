@@ -7,9 +7,9 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
-from evaluation.models import Scoring, Suite, SuiteTask
+from catalogue.models import Scoring, Suite, SuiteTask
+from catalogue.services import SUITES_DIR
 from evaluation.record import reproduce_commands
-from evaluation.services import SUITES_DIR
 from rankings import statistics
 
 
@@ -22,7 +22,7 @@ class Dataset:
 
 @cache
 def _described() -> dict[str, Dataset]:
-    """The dataset each task runs on, as the suite files (evaluation/suites/*.yaml) describe it: by task name."""
+    """The dataset each task runs on, as the suite files (catalogue/suites/*.yaml) describe it: by task name."""
     described = {}
     for path in sorted(SUITES_DIR.glob("*.yaml")):
         for entry in yaml.safe_load(path.read_text())["tasks"]:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db import connection
 
-from evaluation.models import Suite, SuiteTask
+from catalogue.models import Suite, SuiteTask
 from rankings.models import LeaderboardEntry
 
 

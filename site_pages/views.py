@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 
-from evaluation.models import Suite
+from catalogue.models import Suite
 from rankings.ranking_state import suite_tabs
 from rankings.selectors import suite_for_ranking
 from site_pages import about as about_facts

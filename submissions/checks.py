@@ -17,8 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from huggingface_hub import constants
 
-from evaluation.sandbox import sandboxed
-from evaluation.worker import harness_env
+from core.sandbox import sandbox_env, sandboxed
 from submissions.errors import HubUnavailable, SubmissionError
 from submissions.hub import CheckLimits
 from submissions.hub_fetch import hub_fetch
@@ -58,11 +57,11 @@ def checks_spec(submission: ModelSubmission) -> dict:
 
 
 def checks_process(argument: str, module: str = "submissions.checks_child", *, cache: Path | None = None) -> dict:
-    """subprocess's args, env and cwd for the checks child, in the sandbox (evaluation.sandbox), offline: the
+    """subprocess's args, env and cwd for the checks child, in the sandbox (core.sandbox), offline: the
     worker's environment allow-list (no secret, no hub token), the hub cache read-only (``cache``, where the parent
     fetched what the child reads online; else the server's own)."""
     cache = cache or Path(constants.HF_HUB_CACHE)
-    env = {**harness_env(), "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache)}
+    env = {**sandbox_env(), "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache)}
     return sandboxed([sys.executable, "-m", module, argument], env=env, cwd=settings.BASE_DIR, readable=[cache])
 
 

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from evaluation.precision import FACTS, Precision, WeightType
+from catalogue.precision import FACTS, Precision, WeightType
 from submissions.errors import SubmissionError
 from submissions.hub import (
     MAX_ARCHITECTURE_CHARS,

@@ -1,10 +1,11 @@
 from django import forms
 
-from evaluation.models import Suite
-from evaluation.offline import hub_offline, suite_runs_offline
+from catalogue.models import Suite
+from catalogue.offline import hub_offline, suite_runs_offline
+from catalogue.precision import Precision, WeightType
 from submissions.errors import SubmissionError
 from submissions.hub import check_model_id
-from submissions.models import ModelType, Precision, WeightType
+from submissions.models import ModelType
 
 FIELDS = [
     "model_id",
@@ -21,7 +22,7 @@ FIELDS = [
 
 class SubmissionForm(forms.Form):
     """The fields of a submission, by the names the API uses too. It checks types, choices and the model id's
-    form: every other check is submissions.services.submission_create's, so the API gets the same ones."""
+    form: every other check is submissions.services.submission_prepare's, so the API gets the same ones."""
 
     model_id = forms.CharField(
         label="Model", max_length=200, help_text="The model's id on the Hugging Face hub, as organisation/name."

@@ -24,7 +24,7 @@ from huggingface_hub.errors import EntryNotFoundError, GatedRepoError
 from huggingface_hub.file_download import repo_folder_name
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from evaluation.precision import WeightType
+from catalogue.precision import WeightType
 from submissions.errors import SubmissionError
 from submissions.hub import HUB_INFO_FILE, CheckLimits, RepoInfo
 from submissions.hub_checks import check_public, check_sizes, small_files

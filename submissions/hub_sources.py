@@ -31,7 +31,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.file_download import repo_folder_name
 from huggingface_hub.utils._http import default_client_factory
 
-from evaluation.precision import WeightType
+from catalogue.precision import WeightType
 from submissions.errors import HubUnavailable, SubmissionError
 from submissions.hub import (
     COMMIT_SHA,

@@ -3,9 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-# re-exported: forms, serializers and services import them from here
-from evaluation.precision import Precision as Precision
-from evaluation.precision import WeightType as WeightType
+from catalogue.precision import Precision, WeightType
 
 
 class ModelType(models.TextChoices):
@@ -57,7 +55,7 @@ class ModelSubmission(models.Model):
         help_text="A reasoning model's end-of-thinking marker (e.g. </think>): the thinking before it is kept apart, "
         "never searched for an answer",
     )
-    suite = models.ForeignKey("evaluation.Suite", on_delete=models.PROTECT, related_name="submissions")
+    suite = models.ForeignKey("catalogue.Suite", on_delete=models.PROTECT, related_name="submissions")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKING, db_index=True)
     failure_reason = models.TextField(blank=True)
     needs_review = models.BooleanField(

@@ -5,57 +5,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from accounts.policy import can_moderate, counted_voters
-from evaluation.models import EvalRun, RunStatus
-from evaluation.selectors import Histogram, histograms_of, runs_in_queue
+from core.histograms import Histogram, histograms_of
 from submissions.models import VOTABLE_STATUSES, ModelSubmission, Status, UserQuota, Vote
-
-# The /queue/ page's sections, in order, with how each is sorted. Waiting ones go as the workers take their
-# runs (evaluation.selectors.QUEUE_ORDER): higher priority first, then more votes, then first submitted.
-WAITING_ORDER = ["-priority", "-votes", "created_at", "pk"]
-QUEUE_SECTIONS: list[tuple[str, list[str]]] = [
-    (Status.RUNNING, ["created_at", "pk"]),
-    (Status.QUEUED, WAITING_ORDER),
-    (Status.PENDING_REVIEW, WAITING_ORDER),
-    (Status.CHECKING, ["created_at", "pk"]),
-    (Status.FAILED, ["-updated_at", "-pk"]),
-    (Status.FINISHED, ["-updated_at", "-pk"]),
-    (Status.REJECTED, ["-updated_at", "-pk"]),
-    (Status.CANCELLED, ["-updated_at", "-pk"]),
-]
-
-
-def _with_runs(queryset: QuerySet[ModelSubmission]) -> QuerySet[ModelSubmission]:
-    runs = EvalRun.objects.order_by("-created_at", "-pk")
-    return queryset.select_related("suite").prefetch_related(Prefetch("runs", queryset=runs, to_attr="runs_newest"))
-
-
-def queue_positions() -> dict[int, int]:
-    """{submission pk: its place in line on its GPU cluster, from 1}, in the order the workers take runs."""
-    return {run.submission_id: run.queue_position for run in runs_in_queue().filter(status=RunStatus.QUEUED)}
-
-
-def annotate_progress(submissions: Iterable[Any], positions: dict[int, int] | None = None) -> list[ModelSubmission]:
-    """Give each submission (fetched with _with_runs) .latest_run and .queue_position."""
-    positions = queue_positions() if positions is None else positions
-    submissions = list(submissions)
-    for submission in submissions:
-        submission.latest_run = submission.runs_newest[0] if submission.runs_newest else None
-        submission.queue_position = positions.get(submission.pk)
-    return submissions
-
-
-def submissions_of(user: User) -> QuerySet[ModelSubmission]:
-    return _with_runs(ModelSubmission.objects.filter(user=user)).order_by("-created_at", "-pk")
-
-
-def queue_section(status: str) -> QuerySet[ModelSubmission]:
-    """Every submission in one state, in the order the queue page lists them."""
-    order = dict(QUEUE_SECTIONS)[status]
-    return _with_runs(ModelSubmission.objects.filter(status=status)).order_by(*order)
 
 
 def queue_counts() -> dict[str, int]:
@@ -63,11 +18,6 @@ def queue_counts() -> dict[str, int]:
     for row in ModelSubmission.objects.values("status").order_by().annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
     return counts
-
-
-def submission_detail(pk: int) -> ModelSubmission:
-    submission = _with_runs(ModelSubmission.objects.filter(pk=pk)).prefetch_related("events").get()
-    return annotate_progress([submission])[0]
 
 
 # What operators watch (operations.metrics), from the database when asked.

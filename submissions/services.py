@@ -1,12 +1,13 @@
 """Every write to submissions; their status machine is submissions.transitions.
 
-A submission sits on its runs: approving or requeueing one enqueues a run, cancelling one stops
-its runs (evaluation.services). What a run's end does to its submission is pipeline's.
+Runs are above submissions: the steps that move a submission and its runs together (submit, the checks' end,
+approve, requeue, cancel) are pipeline.intake's, built on the functions here.
 """
 
 import logging
 import re
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,12 +18,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, TextChoices
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from accounts.policy import can_moderate, submission_standing
+from catalogue.models import Suite
+from catalogue.precision import Precision, WeightType
 from core.errors import TransitionError
-from evaluation.models import Suite
-from evaluation.services import run_enqueue, runs_cancel
 from submissions.checks import CheckOutcome, checks_run
 from submissions.errors import SubmissionError
 from submissions.hub import ModelFacts, check_model_id
@@ -33,11 +33,9 @@ from submissions.models import (
     ModelSubmission,
     ModelType,
     Organisation,
-    Precision,
     Status,
     SubmissionEvent,
     UserQuota,
-    WeightType,
 )
 from submissions.transitions import DUPLICATE_CONSTRAINT, submission_transition
 from submissions.votes import vote_submitter
@@ -48,18 +46,18 @@ CANCELLABLE = (Status.CHECKING, Status.PENDING_REVIEW, Status.QUEUED, Status.RUN
 SUBMITTER_CANCELLABLE = (Status.CHECKING, Status.PENDING_REVIEW, Status.QUEUED)
 # The submissions an organisation's quota counts: approved by a moderator or queued without review.
 ORG_QUOTA_STATUSES = (Status.QUEUED, Status.RUNNING, Status.FINISHED, Status.FAILED)
-CHECKS_TASK = "submissions.services.submission_check"
 MAX_REASON_CHARS = 2000
 
 
-def _require_moderator(actor: User | None) -> None:
+def moderator_required(actor: User | None) -> None:
     """``actor`` None is the system (an operator's command, the hub checks); anyone else needs the policy's yes."""
     if actor is not None and not can_moderate(actor):
         raise PermissionDenied("Only a moderator (with two-factor passed in this session) can do this.")
 
 
-def _queue(submission: ModelSubmission, *, actor: User | None, note: str, from_status: str) -> None:
-    """Queue a submission that is ``from_status`` now (read under the row lock) with a new run."""
+def submission_queue(submission: ModelSubmission, *, actor: User | None, note: str, from_status: str) -> None:
+    """Queue a submission that is ``from_status`` now (read under the row lock); its new run is the caller's
+    (pipeline.intake), in the same transaction."""
     current = ModelSubmission.objects.select_for_update().values_list("status", flat=True).get(pk=submission.pk)
     if current != from_status:
         verbs: dict[str, str] = {Status.PENDING_REVIEW: "approved", Status.CHECKING: "queued"}
@@ -68,7 +66,6 @@ def _queue(submission: ModelSubmission, *, actor: User | None, note: str, from_s
     submission_transition(submission, Status.QUEUED, actor=actor, note=note)
     ModelSubmission.objects.filter(pk=submission.pk).exclude(failure_reason="").update(failure_reason="")
     submission.failure_reason = ""  # the old reason stays in the history
-    run_enqueue(submission)
 
 
 def _check_choice(field: str, value: str, choices: type[TextChoices]) -> None:
@@ -142,7 +139,18 @@ def _duplicate_error(facts: ModelFacts, precision: str, weight_type: str, suite:
     )
 
 
-def submission_create(
+@dataclass(frozen=True)
+class SubmissionDraft:
+    """A submission checked and resolved, not yet stored (submission_prepare, then submission_store)."""
+
+    user: Any
+    facts: ModelFacts
+    fields: dict[str, Any]
+    review: bool
+    checked: ModelSubmission | None  # an earlier submission of this commit and settings that passed the checks
+
+
+def submission_prepare(
     *,
     user: User | None,
     model_id: str,
@@ -155,17 +163,11 @@ def submission_create(
     use_chat_template: bool = False,
     think_end_token: str = "",
     review: bool | None = None,
-    check_now: bool = False,
-) -> ModelSubmission:
-    """Store a submission, CHECKING, with its submitter's vote, and send its hub checks to the checks cluster.
-
-    Only what is cheap and bounded runs here: the form's rules, the revision resolved to a commit and the
-    file list through the hub API (with a timeout), then the quota count, the duplicate constraint and the
-    insert in one short transaction. ``submission_check`` runs the rest and moves the submission on. A
-    model that passed the checks at this commit with these settings before skips them. ``check_now``: run
-    the checks here and now (operators' commands), raising SubmissionError when they refuse the model.
-    Raises SubmissionError (HubUnavailable when the hub does not answer); nothing is stored then.
-    """
+) -> SubmissionDraft:
+    """Everything a new submission needs that is cheap and bounded, before anything is stored: the form's rules,
+    the revision resolved to a commit and the file list through the hub API (with a timeout), an earlier submission
+    of the same commit and settings that passed the hub checks. Raises SubmissionError (HubUnavailable when the hub
+    does not answer)."""
     _check_choice("precision", precision, Precision)
     _check_choice("weight_type", weight_type, WeightType)
     _check_choice("model_type", model_type, ModelType)
@@ -179,50 +181,55 @@ def submission_create(
 
     think_end_token = _check_think_end_token(think_end_token)
     facts = submission_resolve(model_id, revision, weight_type=weight_type, base_model=base_model)
-    checked = _passed_checks(facts, precision, weight_type, use_chat_template)
-    with transaction.atomic():
-        by_organisation, quota_exempt = _check_quota(user, facts.model_id)
-        try:
-            with transaction.atomic():
-                submission = ModelSubmission.objects.create(
-                    user=user,
-                    model_id=facts.model_id,
-                    revision=(revision or "main").strip(),
-                    commit_sha=facts.commit_sha,
-                    precision=precision,
-                    weight_type=weight_type,
-                    base_model=facts.base_model,
-                    model_type=model_type,
-                    use_chat_template=use_chat_template,
-                    think_end_token=think_end_token,
-                    suite=suite,
-                    facts=facts.as_dict(),
-                    quota_exempt=quota_exempt,
-                    by_organisation=by_organisation,
-                    needs_review=settings.SUBMISSIONS_NEED_REVIEW if review is None else review,
-                )
-        except IntegrityError as exc:
-            if DUPLICATE_CONSTRAINT not in str(exc):
-                raise
-            raise _duplicate_error(facts, precision, weight_type, suite) from None
-        SubmissionEvent.objects.create(submission=submission, actor=user, to_status=Status.CHECKING)
-        vote_submitter(submission)
-        if checked is not None:
-            _checks_done(
-                submission,
-                CheckOutcome(facts={**checked.facts, **_fresh(facts)}),
-                note=(f"the hub checks passed for submission {checked.pk} of this commit"),
+    return SubmissionDraft(
+        user=user,
+        facts=facts,
+        fields={
+            "revision": (revision or "main").strip(),
+            "precision": precision,
+            "weight_type": weight_type,
+            "model_type": model_type,
+            "use_chat_template": use_chat_template,
+            "think_end_token": think_end_token,
+            "suite": suite,
+        },
+        review=settings.SUBMISSIONS_NEED_REVIEW if review is None else review,
+        checked=_passed_checks(facts, precision, weight_type, use_chat_template),
+    )
+
+
+@transaction.atomic
+def submission_store(draft: SubmissionDraft) -> ModelSubmission:
+    """Store a prepared submission, CHECKING, with its submitter's vote, under the quota's lock and the duplicate
+    constraint, in one short transaction. Where an earlier submission of the commit passed the hub checks, their
+    outcome is taken over: it moves on to PENDING_REVIEW, or QUEUED (its run is the caller's, pipeline.intake)."""
+    user, facts, fields, checked = draft.user, draft.facts, draft.fields, draft.checked
+    by_organisation, quota_exempt = _check_quota(user, facts.model_id)
+    try:
+        with transaction.atomic():
+            submission = ModelSubmission.objects.create(
+                user=user,
+                model_id=facts.model_id,
+                commit_sha=facts.commit_sha,
+                base_model=facts.base_model,
+                facts=facts.as_dict(),
+                quota_exempt=quota_exempt,
+                by_organisation=by_organisation,
+                needs_review=draft.review,
+                **fields,
             )
-        elif not check_now:
-            transaction.on_commit(
-                lambda: async_task(
-                    CHECKS_TASK, submission.pk, cluster=settings.CHECKS_CLUSTER, task_name=f"checks-{submission.pk}"
-                )
-            )
-    if check_now and checked is None:
-        field, reason = _check(submission)
-        if submission.status == Status.REJECTED:
-            raise SubmissionError(field, reason)
+    except IntegrityError as exc:
+        if DUPLICATE_CONSTRAINT not in str(exc):
+            raise
+        raise _duplicate_error(facts, fields["precision"], fields["weight_type"], fields["suite"]) from None
+    SubmissionEvent.objects.create(submission=submission, actor=user, to_status=Status.CHECKING)
+    vote_submitter(submission)
+    if checked is not None:
+        submission_checks_store(
+            submission,
+            CheckOutcome(facts={**checked.facts, **_fresh(facts)}),
+            note=f"the hub checks passed for submission {checked.pk} of this commit",
+        )
     return submission
 
 
@@ -265,83 +272,57 @@ def _passed_checks(
     )
 
 
-def submission_check(submission_id: int) -> str:
-    """The django-q2 task on the checks cluster: run the hub checks of a CHECKING submission and move it on.
-
-    Delivery is at least once: a submission no longer CHECKING is left alone. Checks that could not run
-    (the hub did not answer, a limit was hit) are tried CHECKS_ATTEMPTS times, CHECKS_RETRY_S apart.
-    """
-    submission = ModelSubmission.objects.filter(pk=submission_id, status=Status.CHECKING).first()
-    if submission is None:
-        return f"submission {submission_id} is not checking: nothing to do"
-    _check(submission)
-    return f"submission {submission_id}: {submission.status}"
-
-
-def _check(submission: ModelSubmission) -> tuple[str | None, str]:
-    """Run the checks (with their retries) and store the outcome; (field, reason) of a refusal."""
+def submission_checks_run(submission: ModelSubmission) -> CheckOutcome:
+    """Run a CHECKING submission's hub checks, tried CHECKS_ATTEMPTS times, CHECKS_RETRY_S apart, while they could
+    not run (the hub did not answer, a limit was hit); stores nothing (submission_checks_store does)."""
     attempts = settings.CHECKS_ATTEMPTS
     for attempt in range(1, attempts + 1):
         outcome = checks_run(submission)
         if not outcome.trouble:
-            break
+            return outcome
         log.warning("checks of submission %s, attempt %s of %s: %s", submission.pk, attempt, attempts, outcome.trouble)
         if attempt < attempts:
             time.sleep(settings.CHECKS_RETRY_S)
-    else:
-        outcome = CheckOutcome(
-            refusal=f"The hub checks could not run: {outcome.trouble} ({attempts} attempts). Submit the model again "
-            "later; this submission does not count against its organisation's quota."
-        )
-    _checks_done(submission, outcome)
-    return outcome.field, outcome.refusal
+    return CheckOutcome(
+        refusal=f"The hub checks could not run: {outcome.trouble} ({attempts} attempts). Submit the model again "
+        "later; this submission does not count against its organisation's quota."
+    )
 
 
 @transaction.atomic
-def _checks_done(submission: ModelSubmission, outcome: CheckOutcome, *, note: str = "") -> None:
-    """CHECKING -> PENDING_REVIEW (QUEUED when it needs no review), or REJECTED with the check's message."""
+def submission_checks_store(submission: ModelSubmission, outcome: CheckOutcome, *, note: str = "") -> bool:
+    """CHECKING -> PENDING_REVIEW (QUEUED when it needs no review), or REJECTED with the check's message. True when
+    it queued the submission (whose run is then the caller's, pipeline.intake, in the same transaction)."""
     current = ModelSubmission.objects.select_for_update().values_list("status", flat=True).get(pk=submission.pk)
     if current != Status.CHECKING:  # withdrawn meanwhile, or a second delivery
         submission.status = current
-        return
+        return False
     if outcome.facts is None:
         reason = outcome.refusal[:MAX_REASON_CHARS]
         ModelSubmission.objects.filter(pk=submission.pk).update(failure_reason=reason)
         submission.failure_reason = reason
         submission_transition(submission, Status.REJECTED, note=reason)
-        return
+        return False
     ModelSubmission.objects.filter(pk=submission.pk).update(facts=outcome.facts)
     submission.facts = outcome.facts
     note = note or "the hub checks passed"
     if submission.needs_review:
         submission_transition(submission, Status.PENDING_REVIEW, note=note)
-    else:
-        _queue(submission, actor=None, note=f"{note}; queued without review", from_status=Status.CHECKING)
-
-
-@transaction.atomic
-def submission_approve(submission: ModelSubmission, *, actor: User | None, note: str = "") -> None:
-    _require_moderator(actor)
-    _queue(submission, actor=actor, note=note or "approved", from_status=Status.PENDING_REVIEW)
+        return False
+    submission_queue(submission, actor=None, note=f"{note}; queued without review", from_status=Status.CHECKING)
+    return True
 
 
 @transaction.atomic
 def submission_reject(submission: ModelSubmission, *, actor: User | None, reason: str) -> None:
     """Refuse a pending submission; the submitter sees the reason (and is emailed it)."""
-    _require_moderator(actor)
+    moderator_required(actor)
     reason = (reason or "").strip()
     if not reason:
         raise TransitionError("a rejection needs a reason the submitter can read")
     submission_transition(submission, Status.REJECTED, actor=actor, note=reason)
     ModelSubmission.objects.filter(pk=submission.pk).update(failure_reason=reason)
     submission.failure_reason = reason
-
-
-@transaction.atomic
-def submission_requeue(submission: ModelSubmission, *, actor: User | None, note: str = "") -> None:
-    """A FAILED submission gets a new attempt."""
-    _require_moderator(actor)
-    _queue(submission, actor=actor, note=note or "requeued", from_status=Status.FAILED)
 
 
 def submission_can_cancel(submission: ModelSubmission, user: User | AnonymousUser | None) -> bool:
@@ -353,21 +334,16 @@ def submission_can_cancel(submission: ModelSubmission, user: User | AnonymousUse
     return submission.user_id == user.pk and submission.status in SUBMITTER_CANCELLABLE
 
 
-def submission_cancel(submission: ModelSubmission, *, actor: User | None, note: str = "") -> None:
-    """The submitter withdraws a pending or queued submission; a moderator (accounts.policy) cancels one at any
-    time before it ends.
-
-    A worker running it kills the harness at its next heartbeat.
-    """
+def submission_cancel_note(submission: ModelSubmission, *, actor: User | None, note: str = "") -> str:
+    """Whether ``actor`` may cancel the submission now (PermissionDenied, TransitionError when not), and the note
+    its history gets. The submitter withdraws a pending or queued submission; a moderator (accounts.policy) cancels
+    one at any time before it ends. The cancelling itself, runs first, is pipeline.intake.submission_cancel."""
     moderator = can_moderate(actor)
     if not (moderator or (actor is not None and submission.user_id and submission.user_id == actor.pk)):
         raise PermissionDenied("Only the submitter or a moderator can cancel a submission.")
     if not moderator and submission.status == Status.RUNNING:
         raise TransitionError("its evaluation has started; ask a moderator to stop it")
-    note = note or ("cancelled by a moderator" if moderator else "withdrawn")
-    with transaction.atomic():  # the runs are locked first, as finishing, failing and reaping do
-        runs_cancel(submission, note=note)
-        submission_transition(submission, Status.CANCELLED, actor=actor, note=note)
+    return note or ("cancelled by a moderator" if moderator else "withdrawn")
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.bulk import model_dicts_copy, model_rows_copy
 from core.errors import TransitionError
-from evaluation.transitions import status_path
+from core.transitions import status_path
 from submissions.models import ModelSubmission, Status, SubmissionEvent
 
 log = logging.getLogger(__name__)

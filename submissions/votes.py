@@ -83,7 +83,7 @@ def vote_withdraw(*, user, submission: ModelSubmission) -> int:
 
 
 def vote_submitter(submission: ModelSubmission) -> None:
-    """The submitter's own vote, added when they submit (inside submission_create's transaction); a vote they
+    """The submitter's own vote, added when they submit (inside submission_store's transaction); a vote they
     cast for the revision before stays the one."""
     if submission.user_id is None:
         return

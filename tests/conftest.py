@@ -13,9 +13,9 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
 
+from catalogue.services import suites_load_all
 from devtools.tiny_chat import build_tiny_chat_model
 from devtools.tiny_model import build_tiny_model
-from evaluation.services import suites_load_all
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_MODEL = "test-org/tiny-medical-llm"

@@ -1,6 +1,6 @@
 """factory_boy factories shared by the tests: rows as the platform's own services store them.
 
-Suites are not made here: they are data, loaded from evaluation/suites/*.yaml (the ``suites`` fixture).
+Suites are not made here: they are data, loaded from catalogue/suites/*.yaml (the ``suites`` fixture).
 """
 
 import hashlib
@@ -12,8 +12,9 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
-from evaluation.models import EvalRun, RunStatus, SampleLog, Suite, TaskResult
-from evaluation.services import suites_load_all
+from catalogue.models import Suite
+from catalogue.services import suites_load_all
+from evaluation.models import EvalRun, RunStatus, SampleLog, TaskResult
 from flags.models import Flag, FlagReason
 from submissions.hub import ModelFacts
 from submissions.models import ModelSubmission, Status
@@ -73,7 +74,7 @@ class ModeratorFactory(StaffFactory):
 
 
 class ModelSubmissionFactory(DjangoModelFactory):
-    """A submission as submission_create stores it once the hub checks pass (their facts included), in
+    """A submission as submission_submit stores it once the hub checks pass (their facts included), in
     ``status`` (default: pending review). It has no run: make one with EvalRunFactory, or move it with the
     submissions services. ``created_at=...`` backdates it."""
 

@@ -59,8 +59,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "axes",
-    # django-otp's TOTP devices, only for the data migration that moves them to allauth.mfa (accounts 0006):
-    # nothing else uses them.
+    # django-otp's TOTP devices: nothing uses them since they moved to allauth.mfa (before the migrations were
+    # rewritten); installed so that its tables stay what they were on every database.
     "django_otp",
     "django_otp.plugins.otp_totp",
     "allauth",
@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "catalogue",
     "accounts",
     "submissions",
     "evaluation",

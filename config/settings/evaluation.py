@@ -24,7 +24,7 @@ EVAL_HEARTBEAT_S = env.int("EVAL_HEARTBEAT_S", default=10)
 EVAL_STALE_S = env.int("EVAL_STALE_S", default=max(180, 6 * EVAL_HEARTBEAT_S))
 # EVAL_MAX_ATTEMPTS: attempts a run gets before it fails; default 3.
 EVAL_MAX_ATTEMPTS = env.int("EVAL_MAX_ATTEMPTS", default=3)
-# SANDBOX: "off" runs the harness child and the hub checks' child without bubblewrap (evaluation.sandbox); any
+# SANDBOX: "off" runs the harness child and the hub checks' child without bubblewrap (core.sandbox); any
 # other value, where bwrap cannot run, makes the workers refuse to start; default on.
 SANDBOX = env.str("SANDBOX", default="on")
 # EVAL_WORK_DIR: where runs write the harness's output; default DATA_DIR/runs.

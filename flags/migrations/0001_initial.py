@@ -1,3 +1,6 @@
+"""The app's tables as they are (the migrations were rewritten as one per app: operations/history.py takes a
+database made by the old ones over)."""
+
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
@@ -5,20 +8,6 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     initial = True
-
-    # The app was `leaderboard` until it was split: a database made by its migrations (all nine applied) has
-    # this app's tables already, under the same names (Meta.db_table), so this migration counts as applied there.
-    replaces = [
-        ("leaderboard", "0001_initial"),
-        ("leaderboard", "0002_entry_metadata_flags"),
-        ("leaderboard", "0003_score_arrays_ranks"),
-        ("leaderboard", "0004_ranking_order_indexes"),
-        ("leaderboard", "0005_ranking_version"),
-        ("leaderboard", "0006_ranking_version_related_name"),
-        ("leaderboard", "0007_intervals_bands_setting"),
-        ("leaderboard", "0008_unflagged_count_index"),
-        ("leaderboard", "0009_entry_format_gap_co2"),
-    ]
 
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -1,3 +1,6 @@
+"""The app's tables as they are (the migrations were rewritten as one per app: operations/history.py takes a
+database made by the old ones over)."""
+
 import django.contrib.postgres.fields
 import django.db.models.deletion
 from django.db import migrations, models
@@ -6,24 +9,11 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     initial = True
 
-    # The app was `leaderboard` until it was split: a database made by its migrations (all nine applied) has
-    # this app's tables already, under the same names (Meta.db_table), so this migration counts as applied there.
-    replaces = [
-        ("leaderboard", "0001_initial"),
-        ("leaderboard", "0002_entry_metadata_flags"),
-        ("leaderboard", "0003_score_arrays_ranks"),
-        ("leaderboard", "0004_ranking_order_indexes"),
-        ("leaderboard", "0005_ranking_version"),
-        ("leaderboard", "0006_ranking_version_related_name"),
-        ("leaderboard", "0007_intervals_bands_setting"),
-        ("leaderboard", "0008_unflagged_count_index"),
-        ("leaderboard", "0009_entry_format_gap_co2"),
-    ]
-
     dependencies = [
-        ("evaluation", "0008_generative_scoring"),
+        ("catalogue", "0001_initial"),
+        ("evaluation", "0001_initial"),
         ("flags", "0001_initial"),
-        ("submissions", "0009_votes"),
+        ("submissions", "0001_initial"),
     ]
 
     operations = [
@@ -37,7 +27,7 @@ class Migration(migrations.Migration):
                         primary_key=True,
                         related_name="ranking_version",
                         serialize=False,
-                        to="evaluation.suite",
+                        to="catalogue.suite",
                     ),
                 ),
                 ("version", models.PositiveBigIntegerField(default=0)),
@@ -221,7 +211,7 @@ class Migration(migrations.Migration):
                 (
                     "suite",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="entries", to="evaluation.suite"
+                        on_delete=django.db.models.deletion.CASCADE, related_name="entries", to="catalogue.suite"
                     ),
                 ),
             ],

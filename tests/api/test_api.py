@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
+from pipeline.intake import submission_check
 from submissions.models import ModelSubmission, Status
-from submissions.services import submission_check
 from tests.factories import ModelSubmissionFactory, SampleLogFactory
 
 

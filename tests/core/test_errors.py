@@ -10,6 +10,7 @@ from core.errors import DomainError
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = [
+    "catalogue",
     "accounts",
     "submissions",
     "evaluation",
@@ -25,7 +26,7 @@ APPS = [
     "config",
     "core",
 ]
-NOT_DOMAIN = {"evaluation.sandbox.SandboxUnavailable"}  # the host cannot run the sandbox: its setup, not a request
+NOT_DOMAIN = {"core.sandbox.SandboxUnavailable"}  # the host cannot run the sandbox: its setup, not a request
 
 
 def _error_classes():

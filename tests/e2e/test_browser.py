@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from devtools.tiny_model import build_tiny_model
 from evaluation.models import SampleLog
 from flags.models import Flag, FlagStatus
+from pipeline.intake import submission_approve, submission_submit
 from pipeline.jobs import delivery_handle
-from submissions.services import submission_approve, submission_create
 from tests.e2e.conftest import screenshot
 from tests.ranked import rank_model, uniform
 
@@ -27,7 +27,7 @@ def test_a_real_evaluation_ranks_charts_and_browses_samples(page, settings, suit
     settings.DEFAULT_SUITE = "demo-medical"
     suite = suites["demo-medical"]
     rank_model(suite, "other-org/baseline", uniform(suite, 0.3))
-    submission = submission_create(
+    submission = submission_submit(
         user=None, model_id=model_id, revision="main", precision="float32", suite=suite, check_now=True
     )
     submission_approve(submission, actor=None)
@@ -202,7 +202,7 @@ def test_compare_two_evaluated_tiny_models_and_follow_a_disagreement_to_its_samp
     runs = {}
     for model_id, seed in (("test-org/tiny-a", 1), ("test-org/tiny-b", 2)):
         build_tiny_model(model_id, hub_cache=hub_cache, seed=seed, init_std=0.5)
-        submission = submission_create(
+        submission = submission_submit(
             user=None, model_id=model_id, revision="main", precision="float32", suite=suite, check_now=True
         )
         submission_approve(submission, actor=None)

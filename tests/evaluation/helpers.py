@@ -10,7 +10,7 @@ FINAL = (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.CANCELLED)
 
 def harness_processes(run) -> list[psutil.Process]:
     """The live harness child processes of a run (found by the spec path on their command line), not the
-    bubblewrap processes around them (evaluation.sandbox)."""
+    bubblewrap processes around them (core.sandbox)."""
     found = []
     for process in psutil.process_iter(["cmdline", "status"]):
         cmdline = process.info["cmdline"] or []

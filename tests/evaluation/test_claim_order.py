@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from evaluation.models import EvalRun, FailureKind, RunEvent, RunStatus
-from evaluation.services import run_enqueue
+from pipeline.delivery import run_queue
 from submissions.models import ModelSubmission
 from submissions.votes import vote_cast
 from tests.conftest import wait_for
@@ -84,7 +84,7 @@ def test_two_clusters_claim_runs_by_priority_then_votes_then_submission_time(sta
     try:
         assert locked.wait(30)
         with transaction.atomic():  # every delivery at once, the runs created in another order than the documented one
-            runs = {name: run_enqueue(submissions[name]) for name in reversed(QUEUE)}
+            runs = {name: run_queue(submissions[name]) for name in reversed(QUEUE)}
         wait_for(lambda: claims_waiting() == 2, timeout=120, what="a worker of each cluster to claim a run")
     finally:
         release.set()

@@ -17,11 +17,11 @@ from evaluation.models import (
     SampleLog,
     TaskResult,
 )
-from evaluation.services import run_enqueue
+from pipeline.delivery import run_queue
+from pipeline.intake import submission_cancel, submission_submit
 from pipeline.lifecycle import REAPER_SCHEDULE
 from rankings.models import LeaderboardEntry
 from submissions.models import Status
-from submissions.services import submission_cancel, submission_create
 from tests.conftest import wait_for
 from tests.evaluation.helpers import FINAL, harness_processes, queued_submission
 from tests.factories import ModeratorFactory
@@ -42,7 +42,7 @@ def test_a_cluster_killed_mid_run_loses_nothing_and_doubles_nothing(start_cluste
     call_command("reaper_schedule")
     first_cluster = start_cluster("default", **env)
     model_id, _ = tiny_model
-    submission = submission_create(
+    submission = submission_submit(
         user=None,
         model_id=model_id,
         revision="main",
@@ -113,7 +113,7 @@ def test_a_cluster_killed_mid_run_loses_nothing_and_doubles_nothing(start_cluste
 def test_cancel_kills_the_harness_process_group(start_cluster, tiny_model, suites):
     start_cluster("default")
     model_id, _ = tiny_model
-    submission = submission_create(
+    submission = submission_submit(
         user=None,
         model_id=model_id,
         revision="main",
@@ -156,7 +156,7 @@ def test_a_run_goes_to_the_cluster_that_fits_and_a_worker_hands_on_what_does_not
     settings.EVAL_CLUSTERS = {"small": {"gpu_gib": 0.005}, "big": {"gpu_gib": 0.01}}
     model_id, sha = tiny_model
     submission = queued_submission(model_id, sha, suites["demo-medical"], facts={"num_params": 270_912})
-    run = run_enqueue(submission)
+    run = run_queue(submission)
     assert run.cluster == "small" and round(run.memory_gib, 5) == 0.00121
 
     run = wait_for(lambda: EvalRun.objects.filter(pk=run.pk, status__in=FINAL).first(), 240, "the run to end")

@@ -12,16 +12,16 @@ from django_q.models import Schedule
 
 from evaluation.ingest import GENERATION_CAP, capped, sample_values
 from evaluation.models import EvalRun, FailureKind, RunStatus, SampleLog, TaskResult
+from pipeline.intake import submission_cancel, submission_submit
 from pipeline.lifecycle import REAPER_SCHEDULE
 from submissions.models import Status
-from submissions.services import submission_cancel, submission_create
 from tests.conftest import wait_for
 from tests.evaluation.helpers import harness_processes
 from tests.factories import ModeratorFactory
 
 
 def _generative_submission(tiny_chat_model, suites):
-    return submission_create(
+    return submission_submit(
         user=None,
         model_id=tiny_chat_model[0],
         precision="float32",

@@ -11,8 +11,8 @@ from django.conf import settings
 
 from evaluation.ingest import NO_ANSWER_METRIC
 from evaluation.models import RunStatus, SampleLog, TaskResult
+from pipeline.intake import submission_approve, submission_submit
 from pipeline.jobs import delivery_handle
-from submissions.services import submission_approve, submission_create
 
 THINK_END = "</think>"
 
@@ -20,7 +20,7 @@ THINK_END = "</think>"
 def test_generative_scores_and_generations_equal_the_lm_eval_cli(tiny_chat_model, suites, tmp_path):
     suite = suites["demo-medical-generative"]
     model_id, sha = tiny_chat_model
-    submission = submission_create(
+    submission = submission_submit(
         user=None,
         model_id=model_id,
         precision="float32",

@@ -6,8 +6,8 @@ import threading
 
 import psutil
 
-from evaluation.services import run_enqueue
-from evaluation.worker import harness_env
+from core.sandbox import sandbox_env
+from pipeline.delivery import run_queue
 from pipeline.jobs import delivery_handle
 from tests.evaluation.helpers import harness_processes, queued_submission
 
@@ -25,10 +25,10 @@ def test_the_harness_child_cannot_see_the_database_url_or_any_secret(tiny_model,
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
-    assert not set(SECRETS) & set(harness_env())
+    assert not set(SECRETS) & set(sandbox_env())
 
     model_id, sha = tiny_model
-    run = run_enqueue(queued_submission(model_id, sha, suites["demo-medical"]))
+    run = run_queue(queued_submission(model_id, sha, suites["demo-medical"]))
     seen = []
 
     def watch():  # the running child's own environment, as the kernel has it

@@ -26,7 +26,7 @@ LM_EVAL = str(Path(sys.executable).with_name("lm_eval"))
 def cli_output(tiny_model, tmp_path_factory) -> Path:
     """The folder the lm_eval CLI wrote for the tiny model on the demo suite's tasks."""
     model_id, sha = tiny_model
-    suite = yaml.safe_load((Path(settings.BASE_DIR) / "evaluation/suites/demo-medical.yaml").read_text())
+    suite = yaml.safe_load((Path(settings.BASE_DIR) / "catalogue/suites/demo-medical.yaml").read_text())
     tasks = ",".join(t["task"] for t in suite["tasks"])
     tmp_path = tmp_path_factory.mktemp("lm_eval")
     subprocess.run(

@@ -11,8 +11,8 @@ from django.conf import settings
 
 from devtools.tiny_model import build_tiny_adapter, build_tiny_model
 from evaluation.models import RunStatus, SampleLog, TaskResult
+from pipeline.intake import submission_approve, submission_submit
 from pipeline.jobs import delivery_handle
-from submissions.services import submission_approve, submission_create
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def weights(request, tiny_model, hub_cache) -> dict:
 @pytest.mark.parametrize("weights", ["Original", "Adapter", "Delta"], indirect=True)
 def test_stored_scores_equal_the_lm_eval_cli(weights, tiny_model, suites, tmp_path):
     suite = suites["demo-medical"]
-    submission = submission_create(
+    submission = submission_submit(
         user=None, revision="main", precision="float32", suite=suite, check_now=True, **weights
     )
     submission_approve(submission, actor=None)
@@ -82,7 +82,7 @@ def test_adapter_and_delta_weights_change_the_answers(tiny_model, hub_cache, sui
         ("test-org/tiny-lora", "Adapter"),
         ("test-org/tiny-delta", "Delta"),
     ):
-        submission = submission_create(
+        submission = submission_submit(
             user=None,
             model_id=model_id,
             precision="float32",

@@ -14,12 +14,12 @@ from django_q.models import OrmQ, Schedule
 from evaluation.models import EvalRun, FailureKind, RunStatus
 from evaluation.routing import cluster_get
 from evaluation.selectors import run_progress, run_queue_position, runs_in_queue
-from evaluation.services import run_enqueue
 from evaluation.templatetags.runs import progress_text
+from pipeline.delivery import run_queue
+from pipeline.intake import submission_cancel
 from pipeline.jobs import delivery_handle
 from pipeline.lifecycle import REAPER_SCHEDULE, run_start, runs_reap
 from submissions.models import Status
-from submissions.services import submission_cancel
 from tests.evaluation.helpers import queued_submission
 from tests.factories import ModeratorFactory
 
@@ -28,7 +28,7 @@ def _queue(suite, model, sha, priorities):
     runs = []
     for i, priority in enumerate(priorities):
         submission = queued_submission(f"{model}-{i}", sha, suite, priority=priority)
-        runs.append(run_enqueue(submission))
+        runs.append(run_queue(submission))
     return runs
 
 
@@ -51,7 +51,7 @@ def test_a_delivery_claims_the_highest_priority_then_the_oldest_run(suites, tiny
 def test_a_cluster_claims_only_its_own_runs(suites, tiny_model, settings):
     settings.EVAL_CLUSTERS = {"small": {"gpu_gib": 1}, "big": {"gpu_gib": 100}}
     model_id, sha = tiny_model
-    big_run = run_enqueue(queued_submission(model_id, sha, suites["demo-medical"], facts={"num_params": 2 * 10**9}))
+    big_run = run_queue(queued_submission(model_id, sha, suites["demo-medical"], facts={"num_params": 2 * 10**9}))
     assert big_run.cluster == "big"
     assert run_start(cluster=cluster_get("small")) is None
     assert run_start(cluster=cluster_get("big")).pk == big_run.pk
@@ -60,7 +60,7 @@ def test_a_cluster_claims_only_its_own_runs(suites, tiny_model, settings):
 def test_a_run_that_does_not_fit_is_handed_on(suites, tiny_model, settings, django_capture_on_commit_callbacks):
     model_id, sha = tiny_model
     settings.EVAL_CLUSTERS = {"small": {"gpu_gib": 100}, "big": {"gpu_gib": 200}}
-    run = run_enqueue(queued_submission(model_id, sha, suites["demo-medical"], facts={"num_params": 20 * 10**9}))
+    run = run_queue(queued_submission(model_id, sha, suites["demo-medical"], facts={"num_params": 20 * 10**9}))
     assert run.cluster == "small"  # 89.4 GiB fitted the small host as configured then
     settings.EVAL_CLUSTERS = {"small": {"gpu_gib": 24}, "big": {"gpu_gib": 200}}  # it was a 24 GiB GPU after all
     with django_capture_on_commit_callbacks(execute=True):
@@ -97,7 +97,7 @@ def test_the_reaper_requeues_a_stale_run_then_gives_up(transactional_db, suites,
     settings.EVAL_STALE_S, settings.EVAL_MAX_ATTEMPTS = 60, 2
     model_id, sha = tiny_model
     submission = queued_submission(model_id, sha, suites["demo-medical"])
-    run_enqueue(submission)
+    run_queue(submission)
     first = run_start(cluster=cluster_get("default"))
     OrmQ.objects.all().delete()  # as if a worker had taken the delivery
     assert runs_reap() == []  # alive
@@ -155,7 +155,7 @@ def test_a_worker_refuses_what_it_cannot_run_with_a_clear_reason(suites, tiny_mo
     too_big = queued_submission(
         model_id, sha, suites["demo-medical"], precision="float16", facts={"num_params": 7 * 10**9}
     )
-    run_enqueue(too_big)
+    run_queue(too_big)
     assert delivery_handle(0) == "refused"
     too_big.refresh_from_db()
     assert too_big.status == Status.FAILED
@@ -165,7 +165,7 @@ def test_a_worker_refuses_what_it_cannot_run_with_a_clear_reason(suites, tiny_mo
     )
 
     eight_bit = queued_submission(model_id, sha, suites["medical"], precision="8bit", facts={"num_params": 10**6})
-    run = run_enqueue(eight_bit)
+    run = run_queue(eight_bit)
     result = delivery_handle(run.pk)
     run.refresh_from_db()
     if run.failure_kind == FailureKind.REFUSED:  # where bitsandbytes is missing (it is, on CPU-only hosts)
@@ -178,7 +178,7 @@ def test_a_worker_refuses_what_it_cannot_run_with_a_clear_reason(suites, tiny_mo
 def test_a_queued_run_is_cancelled_before_any_worker_takes_it(suites, tiny_model):
     model_id, sha = tiny_model
     submission = queued_submission(model_id, sha, suites["demo-medical"])
-    run = run_enqueue(submission)
+    run = run_queue(submission)
     submission_cancel(submission, actor=ModeratorFactory(), note="withdrawn")
     run.refresh_from_db()
     assert run.status == RunStatus.CANCELLED
@@ -188,7 +188,7 @@ def test_a_queued_run_is_cancelled_before_any_worker_takes_it(suites, tiny_model
 def test_staff_cancel_runs_from_the_admin(suites, tiny_model, client):
     model_id, sha = tiny_model
     submission = queued_submission(model_id, sha, suites["demo-medical"])
-    run = run_enqueue(submission)
+    run = run_queue(submission)
     client.force_login(User.objects.create_superuser("admin", "admin@example.org", "pw"))
     response = client.post("/admin/evaluation/evalrun/", {"action": "cancel", "_selected_action": [run.pk]})
     assert response.status_code == 302
@@ -200,7 +200,7 @@ def test_staff_cancel_runs_from_the_admin(suites, tiny_model, client):
 
 def test_progress_elapsed_and_eta(suites, tiny_model, client):
     model_id, sha = tiny_model
-    run = run_enqueue(queued_submission(model_id, sha, suites["demo-medical"]))
+    run = run_queue(queued_submission(model_id, sha, suites["demo-medical"]))
     assert progress_text(run_progress(run)) == "queued, 1st in line"
 
     run = run_start(cluster=cluster_get("default"))

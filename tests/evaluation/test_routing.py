@@ -13,7 +13,7 @@ from evaluation.routing import (
     missing_packages,
     route,
 )
-from evaluation.services import run_enqueue
+from pipeline.delivery import run_queue
 from tests.evaluation.helpers import queued_submission
 
 CLUSTERS = {"a10": {"gpu_gib": 24}, "h100": {"gpu_gib": 80, "backend": "vllm"}, "a100-40": {"gpu_gib": 40}}
@@ -60,10 +60,10 @@ def test_enqueue_routes_by_the_submissions_facts(gpu_hosts, suites, tiny_model):
     big = queued_submission(
         model_id, sha, suites["demo-medical"], precision="float32", facts={"num_params": 13_000_000_000}
     )
-    run = run_enqueue(big)
+    run = run_queue(big)
     assert run.cluster == "h100" and run.memory_gib == pytest.approx(58.114, abs=1e-3)
     unknown = queued_submission(model_id, sha, suites["medical"], precision="float16")
-    assert (run_enqueue(unknown).cluster, unknown.runs.get().memory_gib) == ("a10", None)
+    assert (run_queue(unknown).cluster, unknown.runs.get().memory_gib) == ("a10", None)
 
 
 def test_a_host_without_known_memory_takes_anything_but_comes_last(settings):

@@ -8,21 +8,14 @@ import zipfile
 from django.contrib.auth.models import User
 from django.utils.html import escape
 
+from catalogue.models import Suite, SuiteTask
 from devtools.tiny_model import build_tiny_model
 from evaluation.harness import LOADING_MODEL, RUNNING, _failure_kind
-from evaluation.models import (
-    FailureKind,
-    ResultsFile,
-    RunStatus,
-    SampleLog,
-    Suite,
-    SuiteTask,
-    TaskResult,
-)
-from evaluation.services import run_enqueue
+from evaluation.models import FailureKind, ResultsFile, RunStatus, SampleLog, TaskResult
+from pipeline.delivery import run_queue
+from pipeline.intake import submission_submit
 from pipeline.jobs import delivery_handle
 from submissions.models import Status
-from submissions.services import submission_create
 from tests.evaluation.helpers import harness_processes, queued_submission
 
 LM_EVAL_SAMPLE_KEYS = {
@@ -43,7 +36,7 @@ LM_EVAL_SAMPLE_KEYS = {
 def test_a_finished_run_records_what_reproduces_it_and_downloads_in_the_cli_format(tiny_model, suites, client):
     model_id, sha = tiny_model
     suite = suites["demo-medical"]
-    submission = submission_create(
+    submission = submission_submit(
         user=None, model_id=model_id, revision="main", precision="float32", suite=suite, review=False, check_now=True
     )
     run = submission.runs.get()
@@ -97,7 +90,7 @@ def test_a_finished_run_records_what_reproduces_it_and_downloads_in_the_cli_form
     assert len(lines) == SampleLog.objects.filter(run=run, task="demo_pubmedqa").count()
     assert set(lines[0]) >= LM_EVAL_SAMPLE_KEYS and lines[0]["acc"] in (0.0, 1.0)
 
-    queued = run_enqueue(queued_submission(model_id, sha, suites["medical"]))
+    queued = run_queue(queued_submission(model_id, sha, suites["medical"]))
     assert client.get(f"/runs/{queued.pk}/download.zip").status_code == 404
 
     # The admin shows the record.
@@ -110,7 +103,7 @@ def test_a_model_that_does_not_load_fails_with_a_readable_reason(suites, hub_cac
     model_id = "test-org/tiny-needs-remote-code"
     sha = build_tiny_model(model_id, hub_cache=hub_cache, remote_code=True)
     submission = queued_submission(model_id, sha, suites["demo-medical"])
-    run = run_enqueue(submission)
+    run = run_queue(submission)
     assert delivery_handle(run.pk) == "failed"
     run.refresh_from_db()
     submission.refresh_from_db()
@@ -130,7 +123,7 @@ def test_a_missing_dataset_fails_as_dataset_unavailable(tiny_model, db, tmp_path
     suite = Suite.objects.create(slug="broken", name="Broken", task_paths=[str(tmp_path)])
     SuiteTask.objects.create(suite=suite, task="broken_task", name="Broken")
     model_id, sha = tiny_model
-    run = run_enqueue(queued_submission(model_id, sha, suite))
+    run = run_queue(queued_submission(model_id, sha, suite))
     assert delivery_handle(run.pk) == "failed"
     run.refresh_from_db()
     assert run.failure_kind == FailureKind.DATASET and run.failure_reason.startswith("dataset unavailable: ")
@@ -142,7 +135,7 @@ def test_a_run_past_its_suites_timeout_is_killed_and_failed(tiny_model, suites, 
     settings.EVAL_HEARTBEAT_S = 1
     model_id, sha = tiny_model
     submission = queued_submission(model_id, sha, suites["demo-medical"])
-    run = run_enqueue(submission)
+    run = run_queue(submission)
     assert delivery_handle(run.pk) == "timed out"
     run.refresh_from_db()
     submission.refresh_from_db()

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from core.bulk import ids_take
 from core.errors import TransitionError
+from core.transitions import status_path
 from evaluation.models import EvalRun, RunEvent, RunStatus
-from evaluation.transitions import TRANSITIONS, runs_create_bulk, status_path
+from evaluation.transitions import TRANSITIONS, runs_create_bulk
 from tests.factories import ModelSubmissionFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import sys
 from django.conf import settings
 
 from evaluation.export import run_export_file
+from pipeline.intake import submission_submit
 from pipeline.jobs import delivery_handle
-from submissions.services import submission_create
 from tests.conftest import REPO, database_url
 
 PAGES = """
@@ -49,7 +49,7 @@ def test_backup_then_restore_into_an_empty_data_directory_gives_the_same_site(
     transactional_db, tiny_model, suites, tmp_path
 ):
     model_id, _ = tiny_model
-    submission = submission_create(
+    submission = submission_submit(
         user=None,
         model_id=model_id,
         revision="main",

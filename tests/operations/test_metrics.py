@@ -9,9 +9,9 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from evaluation.models import EvalRun, RunStatus
+from pipeline.intake import submission_submit
 from pipeline.jobs import delivery_handle
 from pipeline.lifecycle import runs_reap
-from submissions.services import submission_create
 from tests.conftest import wait_for
 from tests.factories import EvalRunFactory
 
@@ -55,7 +55,7 @@ def test_the_platforms_values_move_as_a_run_goes_through_its_life(transactional_
     model_id, _ = tiny_model
     before = scrape(client)
     assert value(before, "leaderboard_runs", status="QUEUED", cluster="default") == 0
-    submission = submission_create(
+    submission = submission_submit(
         user=None,
         model_id=model_id,
         revision="main",

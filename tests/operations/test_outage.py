@@ -142,8 +142,8 @@ def test_a_database_outage_mid_run_under_load_gives_503s_then_the_run_finishes_s
     postgres, env, site, cluster, tmp_path = outage_site
     model_id, _ = tiny_model
     create = (
-        "from evaluation.models import Suite; from submissions.services import submission_create; "
-        f"s = submission_create(user=None, model_id={model_id!r}, revision='main', precision='float32', "
+        "from catalogue.models import Suite; from pipeline.intake import submission_submit; "
+        f"s = submission_submit(user=None, model_id={model_id!r}, revision='main', precision='float32', "
         "suite=Suite.objects.get(slug='demo-medical'), review=False, check_now=True); print('SUBMISSION', s.pk)"
     )
     made = subprocess.run(

@@ -10,16 +10,17 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from evaluation.models import EvalRun, ResultsFile, RunEvent, RunStatus, SuiteTask, TaskResult
-from evaluation.services import SuiteFileError, suite_load
+from catalogue.models import SuiteTask
+from catalogue.services import SuiteFileError, suite_load
+from evaluation.models import EvalRun, ResultsFile, RunEvent, RunStatus, TaskResult
 from evaluation.transitions import TRANSITIONS as RUN_TRANSITIONS
 from flags.models import Flag, FlagReason, FlagStatus
 from pipeline.gradio import GradioFileError, model_type_parse, precision_parse
 from pipeline.gradio_export import model_type_label
+from pipeline.intake import submission_requeue
 from rankings.models import LeaderboardEntry, RankingVersion
 from rankings.services import entries_refresh_runs, entry_refresh
 from submissions.models import ModelSubmission, ModelType, Status, SubmissionEvent
-from submissions.services import submission_requeue
 from submissions.transitions import TRANSITIONS as SUBMISSION_TRANSITIONS
 from tests.factories import ModeratorFactory
 

@@ -383,7 +383,7 @@ def test_a_suite_edited_in_the_admin_shows_at_once(client, demo, settings, cache
     """What is kept per ranking version (cached pages; with pages not cached, the suite, its tasks and the tabs) is
     kept under a key that also changes with the suites' definitions: a task renamed or a suite added shows on the
     next view, though the ranking itself did not change."""
-    from evaluation.models import Suite
+    from catalogue.models import Suite
 
     settings.RANKING_CACHE_SECONDS = cache_seconds
     rank_model(demo, "org/a", uniform(demo, 0.6))

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from evaluation.models import Suite
+from catalogue.models import Suite
 from evaluation.services import run_work_dir
 from evaluation.worker import HARNESS, PREFETCH, child_process, hub_cache
 from submissions.checks import checks_process

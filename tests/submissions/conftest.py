@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission
 
 from devtools.hub_repo import GITATTRIBUTES, repo_cache_dir, write_repo
 from devtools.tiny_model import build_tiny_model
+from pipeline.intake import submission_check, submission_submit
 from submissions.hub import HUB_INFO_FILE
-from submissions.services import submission_check, submission_create
 from tests.factories import StaffFactory, UserFactory
 
 
@@ -68,13 +68,13 @@ def staff(db):
 
 @pytest.fixture
 def submit(suite):
-    """submission_create with the defaults of a plain float32 submission to the demo suite. The hub checks run
+    """submission_submit with the defaults of a plain float32 submission to the demo suite. The hub checks run
     at once, in their child process as the checks cluster runs them, raising SubmissionError on a refusal;
     ``check_now=False`` leaves the submission CHECKING (for tests of what the web request does)."""
 
     def submit(user, model_id, check_now=True, **fields):
         fields = {"precision": "float32", "suite": suite, **fields}
-        return submission_create(user=user, model_id=model_id, check_now=check_now, **fields)
+        return submission_submit(user=user, model_id=model_id, check_now=check_now, **fields)
 
     return submit
 

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from evaluation.models import EvalRun, RunStatus
+from pipeline.intake import submission_approve
 from submissions.models import (
     BlockedModel,
     ModelSubmission,
@@ -11,7 +12,6 @@ from submissions.models import (
     Status,
     UserQuota,
 )
-from submissions.services import submission_approve
 from submissions.transitions import submission_transition
 from tests.factories import ModelSubmissionFactory
 

@@ -18,9 +18,9 @@ from huggingface_hub.errors import (
 from huggingface_hub.file_download import repo_folder_name
 from huggingface_hub.hf_api import GitCommitInfo, ModelInfo
 
+from catalogue.precision import WeightType
 from devtools.hub_repo import repo_cache_dir
 from devtools.tiny_model import build_tiny_adapter
-from evaluation.precision import WeightType
 from submissions import hub_fetch
 from submissions.checks import CheckOutcome, checks_run
 from submissions.checks_child import model_facts

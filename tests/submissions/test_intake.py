@@ -18,8 +18,8 @@ from django.core import mail
 from huggingface_hub import constants
 from rest_framework.test import APIClient
 
+from pipeline.intake import submission_check
 from submissions.models import ModelSubmission, Status
-from submissions.services import submission_check
 from tests.conftest import REPO, database_url, wait_for
 from tests.submissions.test_pages import form, text
 

@@ -8,8 +8,8 @@ from django.core import mail
 from django.utils import timezone
 
 from evaluation.models import EvalRun, RunStatus
+from pipeline.intake import submission_approve
 from submissions.models import ModelSubmission, Status
-from submissions.services import submission_approve
 from submissions.transitions import submission_notify, submission_transition
 from tests.factories import ModelSubmissionFactory
 from tests.submissions.conftest import run_checks

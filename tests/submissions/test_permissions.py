@@ -2,8 +2,8 @@
 
 import pytest
 
+from pipeline.intake import submission_approve
 from submissions.models import BlockedModel, ModelSubmission, Organisation, Status
-from submissions.services import submission_approve
 from tests.factories import ModelSubmissionFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,10 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
+from pipeline.intake import submission_cancel
 from submissions.errors import SubmissionError
 from submissions.models import ModelSubmission, Organisation, Status, UserQuota
-from submissions.services import submission_cancel, submission_reject
+from submissions.services import submission_reject
 from submissions.transitions import submission_transition
 from tests.factories import StaffFactory, hub_member
 

@@ -9,8 +9,9 @@ from django.utils import timezone
 from core.bulk import ids_take
 from core.errors import TransitionError
 from evaluation.models import EvalRun, RunStatus
+from pipeline.intake import submission_approve, submission_requeue
 from submissions.models import ModelSubmission, Status, SubmissionEvent
-from submissions.services import submission_approve, submission_reject, submission_requeue
+from submissions.services import submission_reject
 from submissions.transitions import (
     TRANSITIONS,
     Leg,

@@ -18,10 +18,10 @@ from accounts.services import token_create
 from evaluation.models import EvalRun
 from evaluation.routing import cluster_get
 from evaluation.selectors import run_queue_position
+from pipeline.intake import submission_approve, submission_submit
 from pipeline.lifecycle import run_start, runs_reap
 from submissions.admin import ModelSubmissionAdmin
 from submissions.models import ModelSubmission, Status, Vote
-from submissions.services import submission_approve, submission_create
 from submissions.transitions import submission_transition
 from submissions.votes import VoteError, vote_cast, vote_withdraw
 from tests.conftest import in_parallel
@@ -139,7 +139,7 @@ def test_a_young_account_votes_but_its_vote_counts_only_once_it_is_old_enough(db
 
 def test_the_submitter_votes_when_submitting(db, suites, tiny_model):
     submitter = aged()
-    submission = submission_create(
+    submission = submission_submit(
         user=submitter, model_id=tiny_model[0], precision="float32", suite=suites["demo-medical"], check_now=True
     )
     assert submission.status == Status.PENDING_REVIEW

@@ -13,9 +13,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalogue.models import Suite
+from catalogue.precision import Precision
 from core.bulk import rows_copy
 from evaluation.ingest import SAMPLE_COLUMNS, sample_row
-from evaluation.models import EvalRun, RunStatus, SampleLog, Suite, TaskResult
+from evaluation.models import EvalRun, RunStatus, SampleLog, TaskResult
 from flags.models import Flag, FlagReason, FlagStatus
 from rankings.models import LeaderboardEntry
 from rankings.services import (
@@ -25,7 +27,7 @@ from rankings.services import (
     scores_summary,
     suite_ranks_refresh,
 )
-from submissions.models import ModelSubmission, ModelType, Precision, Status
+from submissions.models import ModelSubmission, ModelType, Status
 
 PREFIX = "synthetic-"
 SIZES = [0.5, 1.1, 1.5, 2.7, 3.8, 7.2, 8.0, 13.0, 14.0, 34.0, 46.7, 70.0, 72.0, 141.0]

@@ -2,12 +2,12 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation.models import Suite
-from evaluation.precision import Precision
+from catalogue.models import Suite
+from catalogue.precision import Precision
+from pipeline.intake import submission_approve, submission_submit
 from pipeline.jobs import run_evaluate_now
 from submissions.errors import SubmissionError
 from submissions.models import Status
-from submissions.services import submission_approve, submission_create
 
 FINAL = (Status.FINISHED, Status.FAILED, Status.CANCELLED)
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         if suite_obj is None:
             raise CommandError(f"no suite {suite!r}; load it with `manage.py load_suites`")
         try:
-            submission = submission_create(
+            submission = submission_submit(
                 user=None,
                 model_id=model_id,
                 revision=revision,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation.models import Suite
+from catalogue.models import Suite
 from pipeline.gradio_export import leaderboard_export
 
 

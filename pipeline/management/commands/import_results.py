@@ -4,14 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
+from catalogue.models import Suite
+from catalogue.precision import UNQUANTIZED, Precision
 from evaluation.ingest import HarnessOutputError, harness_output_read, results_stderrs_check
-from evaluation.models import Suite
-from evaluation.precision import UNQUANTIZED, Precision
 from evaluation.record import record_build
+from pipeline.intake import submission_submit
 from pipeline.lifecycle import run_import
 from rankings.services import IncompleteRunError
 from submissions.errors import SubmissionError
-from submissions.services import submission_create
 
 
 def _model_args(config: dict) -> dict:
@@ -86,7 +86,7 @@ class Command(BaseCommand):
         duration = float(output.results.get("total_evaluation_time_seconds") or 0)
         try:
             with transaction.atomic():
-                submission = submission_create(
+                submission = submission_submit(
                     user=None,
                     model_id=model,
                     revision=revision,

@@ -22,6 +22,8 @@ from django.db import transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from pipeline.intake import checks_resend
+
 # Every migration of the apps at the last release before the rewrite (commit a94b5ec).
 RELEASED: dict[str, tuple[str, ...]] = {
     "accounts": (
@@ -207,8 +209,10 @@ def history_rewrite(connection) -> str | None:
             recorder.record_applied(app, name)
         renamed = _renamed_tables_names(connection)
         moved = _content_types_move(connection, state_apps, labels)
+        checks = checks_resend()  # any queued under the task's old name would fail
     return (
         f"The migrations were rewritten: this database's {len(old)} old migrations are replaced in its history by "
         f"the {len(new - applied)} new ones it already has the schema of; {renamed} name(s) of renamed tables' "
-        f"constraints, indexes and sequences are a new install's; {moved} content type(s) moved app."
+        f"constraints, indexes and sequences are a new install's; {moved} content type(s) moved app; the checks of "
+        f"{checks} checking submission(s) sent again under the task's new name."
     )

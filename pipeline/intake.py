@@ -24,8 +24,23 @@ from submissions.services import (
 from submissions.transitions import submission_transition
 
 # The task was ``submissions.services.submission_check`` before: one queued under that name before an upgrade fails in
-# django-q2 (no such function); its submission stays CHECKING until it is submitted again.
+# django-q2 (no such function), so the upgrade sends every CHECKING submission's checks again (checks_resend).
 CHECKS_TASK = "pipeline.intake.submission_check"
+
+
+def _checks_send(pk: int) -> None:
+    transaction.on_commit(
+        lambda: async_task(CHECKS_TASK, pk, cluster=settings.CHECKS_CLUSTER, task_name=f"checks-{pk}")
+    )
+
+
+def checks_resend() -> int:
+    """Send the hub checks of every CHECKING submission again (delivery is at least once: a submission checked
+    meanwhile is left alone); how many were sent."""
+    pks = list(ModelSubmission.objects.filter(status=Status.CHECKING).values_list("pk", flat=True))
+    for pk in pks:
+        _checks_send(pk)
+    return len(pks)
 
 
 def submission_submit(*, check_now: bool = False, **fields) -> ModelSubmission:
@@ -43,10 +58,7 @@ def submission_submit(*, check_now: bool = False, **fields) -> ModelSubmission:
         if submission.status == Status.QUEUED:  # the earlier checks taken over, no review needed
             run_queue(submission)
         elif submission.status == Status.CHECKING and not check_now:
-            pk = submission.pk
-            transaction.on_commit(
-                lambda: async_task(CHECKS_TASK, pk, cluster=settings.CHECKS_CLUSTER, task_name=f"checks-{pk}")
-            )
+            _checks_send(submission.pk)
     if check_now and submission.status == Status.CHECKING:
         field, reason = _check(submission)
         if submission.status == Status.REJECTED:

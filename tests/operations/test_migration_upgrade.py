@@ -17,8 +17,10 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
+from django_q.signing import SignedPackage
 
 from operations.backup import pg_binary
+from pipeline.intake import CHECKS_TASK
 from tests.conftest import database_url
 
 REPO = Path(settings.BASE_DIR)
@@ -204,3 +206,18 @@ def test_a_database_that_ran_migrations_neither_set_knows_is_refused_unchanged(d
     assert "neither the old nor the new migrations know" in refused.stderr
     assert "rankings.0002_content_types_from_leaderboard" in refused.stderr
     assert _history(branch) == before
+
+
+def test_the_upgrade_sends_the_checks_of_a_checking_submission_again_under_the_tasks_new_name(database):
+    released = database()
+    _restore_released(released)
+    (pk,) = _query(released, "UPDATE submissions_modelsubmission SET status = 'CHECKING' RETURNING id")[0]
+
+    upgrade = _migrate(released)
+
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "the checks of 1 checking submission(s) sent again" in upgrade.stdout
+    queued = [SignedPackage.loads(payload) for (payload,) in _query(released, "SELECT payload FROM django_q_ormq")]
+    assert [(task["func"], task["args"], task["cluster"]) for task in queued] == [
+        (CHECKS_TASK, (pk,), settings.CHECKS_CLUSTER)
+    ]

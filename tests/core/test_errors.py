@@ -7,25 +7,10 @@ from pathlib import Path
 import pytest
 
 from core.errors import DomainError
+from devtools.layers import layer_ranks
 
 REPO = Path(__file__).resolve().parents[2]
-APPS = [
-    "catalogue",
-    "accounts",
-    "submissions",
-    "evaluation",
-    "flags",
-    "rankings",
-    "site_pages",
-    "model_pages",
-    "comparisons",
-    "samples",
-    "pipeline",
-    "api",
-    "operations",
-    "config",
-    "core",
-]
+APPS = [app for app in layer_ranks(REPO / "pyproject.toml") if app != "devtools"]  # every app but the dev tools
 NOT_DOMAIN = {"core.sandbox.SandboxUnavailable"}  # the host cannot run the sandbox: its setup, not a request
 
 

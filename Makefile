@@ -47,7 +47,7 @@ lint: install-dev
 	# told of a database so that they start no embedded Postgres (mypy connects to none)
 	DATABASE_URL=postgres://mypy@localhost/mypy SECRET_KEY=mypy $(VENV)/bin/mypy
 
-# Three test processes by files (each its own database; the browser tests last in each): ~12 min on 2 cores.
+# Three test processes by files (each its own database; the browser tests last in each): ~10 min on 2 cores.
 PYTEST_ARGS ?= -n 3 --dist loadfile
 test: lint
 	HF_HOME=$(CURDIR)/.data/test-hf $(VENV)/bin/pytest $(PYTEST_ARGS)
